@@ -1,0 +1,232 @@
+"""The `khabar` command."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import shutil
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from khabar import __version__, config
+
+DESCRIPTION = """\
+khabar: a scheduled ETL pipeline for Hindi news. It cleans raw article dumps, groups republished
+wire copy into stories, and lands the result in a DuckDB warehouse you query with SQL.
+
+The warehouse is --db, else $KHABAR_DB, else warehouse/khabar.duckdb."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.handler(args))
+    except KeyboardInterrupt:
+        print("khabar: interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="khabar", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--version", action="version", version=f"khabar {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    db_help = "warehouse file (default: $KHABAR_DB, else warehouse/khabar.duckdb)"
+    run = commands.add_parser(
+        "run",
+        help="ingest the bundled sample dumps into the warehouse and print a summary",
+        description="Ingest the bundled sample dumps (data/samples) through the Prefect flow into the "
+        "warehouse, then print a summary. Needs no Prefect server: without PREFECT_API_URL the flow "
+        "runs on a temporary local one; with it, the run shows in that server's UI.",
+    )
+    run.add_argument("--db", help=db_help)
+    run.add_argument("-v", "--verbose", action="store_true", help="show the flow's log lines")
+    run.set_defaults(handler=_run)
+
+    ingest = commands.add_parser(
+        "ingest",
+        help="ingest dump files and folders (.txt, .html/.htm, .jsonl)",
+        description="Ingest files and folders, recursively: .txt text dumps, .html/.htm pages and .jsonl "
+        "records (one JSON object per line with a text or html field, and optional url, outlet, title, "
+        "author, agency, published_at). A sub-folder's name is taken as the outlet. Documents already in "
+        "the warehouse are skipped. Exits 0 when the run completed, even if documents were rejected.",
+    )
+    ingest.add_argument("paths", nargs="+", metavar="PATH", help="a file or a folder")
+    ingest.add_argument("--db", help=db_help)
+    ingest.add_argument(
+        "--max-bytes",
+        type=int,
+        default=None,
+        help=f"reject inputs larger than this as too_large (default: $KHABAR_MAX_BYTES, else {config.DEFAULT_MAX_BYTES})",
+    )
+    ingest.add_argument(
+        "--batch-size",
+        type=int,
+        default=None,
+        help=f"files per batch task (default: $KHABAR_BATCH_SIZE, else {config.DEFAULT_BATCH_SIZE})",
+    )
+    ingest.add_argument("-v", "--verbose", action="store_true", help="show the flow's log lines")
+    ingest.set_defaults(handler=_ingest)
+
+    sql = commands.add_parser(
+        "sql",
+        help="query the warehouse read-only",
+        description="Run SQL against the warehouse on a read-only connection and print the result. The file "
+        "is opened for each query and closed after it, so runs can write in between. Without QUERY, "
+        "an interactive prompt reads one query per line (.quit or Ctrl-D to leave).",
+    )
+    sql.add_argument("query", nargs="?", metavar="QUERY", help="the SQL to run")
+    sql.add_argument("--db", help=db_help)
+    sql.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format")
+    sql.set_defaults(handler=_sql)
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    if not config.SAMPLES_DIR.is_dir():
+        print(f"khabar: the bundled samples are missing ({config.SAMPLES_DIR})", file=sys.stderr)
+        return 2
+    return _ingest_paths([_display_path(config.SAMPLES_DIR)], args.db, None, None, args.verbose)
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    return _ingest_paths(args.paths, args.db, args.max_bytes, args.batch_size, args.verbose)
+
+
+def _ingest_paths(
+    paths: list[str], db: str | None, max_bytes: int | None, batch_size: int | None, verbose: bool
+) -> int:
+    from khabar.tasks.discover import InputError
+
+    db = config.db_path(db)
+    for path in paths:
+        if not os.path.exists(path):
+            print(f"khabar: no such file or folder: {path}", file=sys.stderr)
+            return 2
+    _prefect_environment(verbose)
+    from khabar.flows.ingest import ingest_dumps
+
+    started = time.monotonic()
+    try:
+        report = ingest_dumps(
+            paths=paths,
+            db=db,
+            max_bytes=max_bytes or config.max_bytes(),
+            batch_size=batch_size or config.batch_size(),
+        )
+    except InputError as error:
+        print(f"khabar: {error}", file=sys.stderr)
+        return 2
+    except Exception as error:
+        print(f"khabar: the run failed: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+    print(_summary(report, db, time.monotonic() - started))
+    return 0
+
+
+def _summary(report: Any, db: str, seconds: float) -> str:
+    rejected = str(report.docs_rejected)
+    if report.rejects:
+        rejected += " (" + ", ".join(f"{reason} {count}" for reason, count in report.rejects.items()) + ")"
+    rows = [
+        ("documents seen", str(report.docs_seen)),
+        ("new", str(report.docs_new)),
+        ("rejected", rejected),
+        ("articles loaded", str(report.articles_loaded)),
+        ("stories", f"{report.stories_new} new, {report.stories_total} in the warehouse"),
+        ("exact duplicates", str(report.exact_duplicates)),
+        ("near-duplicates", str(report.near_duplicates)),
+        ("warehouse", str(Path(db).resolve())),
+    ]
+    lines = [f"khabar: run completed in {seconds:.1f} s"]
+    lines += [f"  {label:<17} {value}" for label, value in rows]
+    return "\n".join(lines)
+
+
+def _sql(args: argparse.Namespace) -> int:
+    from khabar.warehouse.db import WarehouseMissing
+
+    db = config.db_path(args.db)
+    try:
+        if args.query:
+            return _query(db, args.query, args.format)
+        return _prompt(db, args.format)
+    except WarehouseMissing as error:
+        print(f"khabar: {error}", file=sys.stderr)
+        return 2
+
+
+def _prompt(db: str, fmt: str) -> int:
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print(f"khabar sql on {db} (read-only). One query per line; .quit to leave.")
+    while True:
+        try:
+            line = input("khabar> " if interactive else "")
+        except EOFError:
+            return 0
+        line = line.strip()
+        if line in (".quit", ".exit", "\\q"):
+            return 0
+        if line:
+            _query(db, line, fmt)
+
+
+def _query(db: str, query: str, fmt: str) -> int:
+    import duckdb
+
+    from khabar.warehouse.db import connect_read_only
+
+    con = connect_read_only(db)
+    try:
+        relation = con.sql(query)
+        if relation is None:
+            return 0
+        if fmt == "table":
+            width = shutil.get_terminal_size((120, 40)).columns
+            relation.show(max_width=width, max_rows=int(os.environ.get("KHABAR_SQL_MAX_ROWS", 40)))
+            return 0
+        columns, rows = relation.columns, relation.fetchall()
+        if fmt == "csv":
+            writer = csv.writer(sys.stdout)
+            writer.writerow(columns)
+            writer.writerows(rows)
+        else:
+            for row in rows:
+                print(json.dumps(dict(zip(columns, row, strict=True)), ensure_ascii=False, default=str))
+        return 0
+    except duckdb.Error as error:
+        print(f"khabar sql: {error}", file=sys.stderr)
+        return 1
+    finally:
+        con.close()
+
+
+def _prefect_environment(verbose: bool) -> None:
+    """Quiet, offline-friendly Prefect defaults; the user's own settings win."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_LOGGING_SETTINGS_PATH", str(Path(__file__).with_name("logging.yml")))
+    if verbose:
+        os.environ["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] = "INFO"
+
+
+def _display_path(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,104 @@
+"""The records that flow between steps. All frozen: a step returns new records, never edits old ones."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+@dataclass(frozen=True, slots=True)
+class InputRef:
+    """A discovered input: a file, or one line of a JSONL file."""
+
+    path: str
+    source_uri: str
+    format: str  # "text", "html" or "jsonl"
+    outlet_hint: str | None = None
+    line_no: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RawDoc:
+    """Raw bytes of one input. `data` is None when the input was refused before reading it whole."""
+
+    doc_id: str
+    ref: InputRef
+    byte_size: int
+    fetched_at: datetime
+    data: bytes | None
+    reject_reason: str | None = None
+    reject_detail: str | None = None
+    http_headers: dict[str, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    reason: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class RemovedBlock:
+    seq: int
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleMeta:
+    title: str | None = None
+    lede: str | None = None
+    agency: str | None = None
+    author: str | None = None
+    dateline_place: str | None = None
+    dateline_date: date | None = None
+    published_at: datetime | None = None
+    outlet: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CleanText:
+    """What cleaning keeps and what it takes out, in the original order."""
+
+    paragraphs: tuple[str, ...]
+    removed: tuple[RemovedBlock, ...]
+    meta: ArticleMeta
+
+    @property
+    def body(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    article_id: str
+    title: str | None
+    lede: str | None
+    body: str
+    agency: str | None
+    author: str | None
+    dateline_place: str | None
+    dateline_date: date | None
+    published_at: datetime | None
+    language: str
+    word_count: int
+    body_sha256: str
+    removed: tuple[RemovedBlock, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One document's result: an article, or the reason it has none."""
+
+    doc_id: str
+    source_uri: str
+    outlet: str | None
+    format: str
+    fetched_at: datetime
+    byte_size: int
+    article: Article | None
+    rejection: Rejection | None
+
+    @property
+    def status(self) -> str:
+        return "parsed" if self.article else "rejected"

@@ -1,0 +1,299 @@
+"""Separate an article from the page around it, keeping every removed block for audit.
+
+A dump is read as lines. Each line gets a kind from its wording (`lexicon`) and from its place:
+the head (before the dateline or first paragraph), the body, and the tail (after the last
+paragraph of prose). Lines of the body are kept unless their wording marks them; short lines of
+the tail go only when they are part of a list. In doubt a line stays: lost text is worse than a
+leftover prompt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TypeVar
+
+import regex
+
+from khabar.records import ArticleMeta, CleanText, RemovedBlock
+from khabar.tasks import metadata
+from khabar.tasks.lexicon import LIST_HEADER_KINDS, SECTION_WORDS, line_kind
+from khabar.tasks.normalize import match_text, tokens
+
+_SENTENCE_END = regex.compile(r"[।॥?!.…]['\"”’)\]]*$")
+_TITLE_PREFIX = regex.compile(r"^(?P<prefix>[^:：|]{1,30}?)\s*[:：|]\s*(?P<rest>\S.+)$")
+_BYLINE_LABEL = regex.compile(
+    r"^(?:by|written\s+by|edited\s+by|posted\s+by|reported\s+by|author|लेखक|लेखिका|रिपोर्ट|रिपोर्टर|संवाददाता)\s*[:：\-–]?\s*",
+    regex.IGNORECASE,
+)
+_BYLINE_END = regex.compile(r"\s*(?:[|,]|\b(?:updated|published|अपडेट)\b).*$", regex.IGNORECASE)
+T = TypeVar("T")
+HEAD_WINDOW = 20  # lines searched for the dateline
+META_WINDOW = 12  # lines in which a byline or timestamp still belongs to the head
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    text: str
+    key: str  # folded words only, for comparing copies
+    words: int
+    prose: bool
+    headline: bool
+
+
+def clean(text: str, hints: ArticleMeta | None = None, fetched_at: datetime | None = None) -> CleanText:
+    """Split storage text into kept paragraphs, removed blocks and metadata."""
+    hints = hints or ArticleMeta()
+    lines = [_line(raw) for raw in text.split("\n") if raw.strip()]
+    kinds: list[str | None] = [_wording_kind(line) for line in lines]
+    copies = _head_copies(lines)
+    start = _body_start(lines, kinds, copies)
+    title, title_prefix = _classify_head(lines, kinds, copies, start, hints.title)
+    last = _last_prose(lines, kinds, start)
+    _classify_body(lines, kinds, start, last, title)
+    _classify_tail(lines, kinds, last)
+
+    removed: list[RemovedBlock] = []
+    paragraphs: list[str] = []
+    for line, kind in zip(lines, kinds, strict=True):
+        if kind is None:
+            paragraphs.append(line.text)
+        elif kind == "title" and title_prefix and title:
+            removed.append(RemovedBlock(len(removed), "category_label", title_prefix))
+            removed.append(RemovedBlock(len(removed), "title", title))
+        else:
+            removed.append(RemovedBlock(len(removed), kind, line.text))
+    return CleanText(tuple(paragraphs), tuple(removed), _metadata(paragraphs, removed, title, hints, fetched_at))
+
+
+def _wording_kind(line: Line) -> str | None:
+    kind = line_kind(line.text)
+    if kind is None and line.words <= 8 and metadata.is_date_line(line.text):
+        return "timestamp"
+    return kind
+
+
+def _line(text: str) -> Line:
+    words = tokens(text)
+    count = len(words)
+    ends = bool(_SENTENCE_END.search(text))
+    return Line(
+        text=text,
+        key=" ".join(tokens(match_text(text))),
+        words=count,
+        prose=(count >= 8 and ends) or count >= 20,
+        headline=1 <= count <= 30 and not text.endswith(("।", "॥")),
+    )
+
+
+def _head_copies(lines: list[Line]) -> set[int]:
+    """Head lines that repeat a later, longer-or-equal line whole or cut short (teasers, ledes)."""
+    found: set[int] = set()
+    for i, line in enumerate(lines[:HEAD_WINDOW]):
+        if not line.prose:
+            continue
+        cut = line.key if line.prose else line.key.rsplit(" ", 1)[0]  # a teaser may end mid-word
+        if any(cut in later.key for later in lines[i + 1 :]):
+            found.add(i)
+    return found
+
+
+def _body_start(lines: list[Line], kinds: list[str | None], copies: set[int]) -> int:
+    """Index of the article's first paragraph."""
+    for i, line in enumerate(lines[:HEAD_WINDOW]):
+        if kinds[i] is None and i not in copies and line.prose and metadata.parse_dateline(line.text):
+            return i
+    prose_seen = 0
+    after_meta = -1
+    for i, line in enumerate(lines[:META_WINDOW]):
+        if kinds[i] is not None:
+            if prose_seen <= 1:
+                after_meta = i
+        elif line.prose and i not in copies:
+            prose_seen += 1
+    for i in range(after_meta + 1, len(lines)):
+        if kinds[i] is None and i not in copies and lines[i].prose:
+            return i
+    return after_meta + 1
+
+
+def _classify_head(
+    lines: list[Line], kinds: list[str | None], copies: set[int], start: int, hinted_title: str | None
+) -> tuple[str | None, str | None]:
+    """Name every line before the body; return the title and any category prefix cut from it."""
+    title: str | None = None
+    prefix: str | None = None
+    title_keys: set[str] = set()
+    if hinted_title:
+        title_keys.add(_line(hinted_title).key)
+    has_lede = False
+    for i in range(start):
+        line = lines[i]
+        if kinds[i] is not None:
+            continue
+        if line.key in title_keys:
+            kinds[i] = "repeated_title"
+        elif i in copies:
+            kinds[i] = "lede" if line.prose and not has_lede and _ends_sentence(line) else "repeated_lead"
+            has_lede = has_lede or kinds[i] == "lede"
+        elif title is None and line.headline and not line.prose:
+            if _is_section_label(line, lines[i + 1 : start]):
+                kinds[i] = "category_label"
+                continue
+            title, prefix = _split_title(line, lines)
+            kinds[i] = "title"
+            title_keys.update({line.key, _line(title).key})
+        elif line.prose and not has_lede:
+            kinds[i] = "lede"
+            has_lede = True
+        else:
+            kinds[i] = "other"
+    if title is None and hinted_title:
+        title = hinted_title
+    return title, prefix
+
+
+def _is_section_label(line: Line, following: list[Line]) -> bool:
+    if SECTION_WORDS.match(line.text.strip(" :|")):
+        return True
+    return line.words <= 2 and any(nxt.headline and nxt.words > line.words for nxt in following[:2])
+
+
+def _split_title(line: Line, lines: list[Line]) -> tuple[str, str | None]:
+    """Cut a category prefix ("कूटनीति: …") off a title when the page shows it is not part of it."""
+    match = _TITLE_PREFIX.match(line.text)
+    if not match or len(match["prefix"].split()) > 2:
+        return line.text, None
+    rest_key = _line(match["rest"]).key
+    if SECTION_WORDS.match(match["prefix"].strip()) or any(other.key == rest_key for other in lines):
+        return match["rest"].strip(), match["prefix"].strip()
+    return line.text, None
+
+
+def _last_prose(lines: list[Line], kinds: list[str | None], start: int) -> int:
+    for i in range(len(lines) - 1, start - 1, -1):
+        if kinds[i] is None and lines[i].prose:
+            return i
+    return min(start, len(lines)) - 1  # no prose: everything after the head is tail
+
+
+def _classify_body(lines: list[Line], kinds: list[str | None], start: int, last: int, title: str | None) -> None:
+    """Inside the body only marked lines go: lexicon hits, repeated titles, repeated paragraphs."""
+    title_key = _line(title).key if title else None
+    seen: set[str] = set()
+    lead_key = lines[start].key if start < len(lines) else None
+    list_kind: str | None = None
+    for i in range(start, last + 1):
+        line = lines[i]
+        if kinds[i] is not None:
+            list_kind = kinds[i] if kinds[i] in LIST_HEADER_KINDS and _header_alone(line) else None
+            continue
+        if line.key == title_key:
+            kinds[i] = "repeated_title"
+        elif line.words >= 8 and line.key in seen:
+            kinds[i] = "repeated_lead" if line.key == lead_key else "other"
+        elif list_kind and line.headline and not line.prose:
+            kinds[i] = list_kind
+        else:
+            list_kind = None
+        seen.add(line.key)
+
+
+def _classify_tail(lines: list[Line], kinds: list[str | None], last: int) -> None:
+    """After the last paragraph: lists (a header and its items, repeated or runs of headlines) go."""
+    tail = range(last + 1, len(lines))
+    keys = [lines[i].key for i in tail]
+    list_kind: str | None = None
+    for i in tail:
+        line = lines[i]
+        if kinds[i] is not None:
+            if kinds[i] in LIST_HEADER_KINDS:
+                list_kind = kinds[i]
+            continue
+        if list_kind and line.headline:
+            kinds[i] = list_kind
+        elif (line.headline and keys.count(line.key) > 1) or (
+            line.headline and _in_headline_run(lines, kinds, i, last)
+        ):
+            kinds[i] = "related"
+
+
+def _in_headline_run(lines: list[Line], kinds: list[str | None], i: int, last: int) -> bool:
+    """True when line i is one of three or more adjacent unmarked headline-like lines."""
+
+    def unmarked_headline(j: int) -> bool:
+        return last < j < len(lines) and kinds[j] in (None, "related") and lines[j].headline
+
+    lo = hi = i
+    while unmarked_headline(lo - 1):
+        lo -= 1
+    while unmarked_headline(hi + 1):
+        hi += 1
+    return hi - lo + 1 >= 3
+
+
+def _header_alone(line: Line) -> bool:
+    return line.words <= 4
+
+
+def _ends_sentence(line: Line) -> bool:
+    return bool(_SENTENCE_END.search(line.text))
+
+
+def _metadata(
+    paragraphs: list[str],
+    removed: list[RemovedBlock],
+    title: str | None,
+    hints: ArticleMeta,
+    fetched_at: datetime | None,
+) -> ArticleMeta:
+    by_kind: dict[str, list[str]] = {}
+    for block in removed:
+        by_kind.setdefault(block.kind, []).append(block.text)
+    dateline = metadata.parse_dateline(paragraphs[0]) if paragraphs else None
+    published = hints.published_at or _first(
+        metadata.parse_published(text, fetched_at) for text in by_kind.get("timestamp", [])
+    )
+    agency = (dateline.agency if dateline else None) or _first(
+        metadata.agency_in(text) for text in by_kind.get("agency_credit", [])
+    )
+    agency = (
+        agency
+        or hints.agency
+        or _first(code for code in (metadata.agency_in(t) for t in by_kind.get("disclaimer", [])) if code != "AGENCY")
+    )
+    outlet = hints.outlet or _first(
+        metadata.outlet_in(text) for text in by_kind.get("disclaimer", []) + by_kind.get("other", [])
+    )
+    meta = ArticleMeta(
+        title=title or hints.title,
+        lede=_first(iter(by_kind.get("lede", []))) or hints.lede,
+        agency=agency,
+        author=hints.author
+        or _first(_author(text) for text in by_kind.get("byline", []) + by_kind.get("agency_credit", [])),
+        dateline_place=dateline.place if dateline else None,
+        published_at=published,
+        outlet=outlet,
+    )
+    if dateline and fetched_at:
+        meta = replace(meta, dateline_date=metadata.dateline_date(dateline, published, fetched_at))
+    return meta
+
+
+def _author(text: str) -> str | None:
+    """A person's name from a byline or an agency credit ("हिन्दुस्थान समाचार / name / name")."""
+    parts = [part.strip() for part in regex.split(r"\s*/\s*", text)]
+    if len(parts) > 1 and metadata.agency_in(parts[0]):
+        name = parts[1]
+    elif _BYLINE_LABEL.match(text):
+        name = _BYLINE_END.sub("", _BYLINE_LABEL.sub("", text)).strip()
+    else:
+        return None
+    if not name or metadata.agency_code(name) or len(name.split()) > 5 or regex.search(r"[\d/]", name):
+        return None
+    return name
+
+
+def _first(values: Iterable[T | None]) -> T | None:
+    return next((value for value in values if value), None)

@@ -1,0 +1,148 @@
+"""HTML pages to dump-shaped text plus the metadata the page declares (JSON-LD, OpenGraph, meta)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import lxml.html
+import regex
+from dateutil import parser as dateutil_parser
+
+from khabar.records import ArticleMeta
+from khabar.tasks import metadata
+
+_META_CHARSET = regex.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", regex.IGNORECASE)
+_HTML_MARKERS = regex.compile(rb"<\s*(?:!doctype\s+html|html|head|body|article|div|p)[\s>]", regex.IGNORECASE)
+_ARTICLE_TYPES = {
+    "NewsArticle",
+    "Article",
+    "ReportageNewsArticle",
+    "AnalysisNewsArticle",
+    "BlogPosting",
+    "LiveBlogPosting",
+}
+_DROP_TAGS = ("script", "style", "noscript", "template", "svg", "form", "iframe", "nav", "footer", "aside", "header")
+_BLOCK_TAGS = ("p", "h2", "h3", "h4", "blockquote", "li")
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    text: str  # title line, then one block per line
+    meta: ArticleMeta
+
+
+def looks_like_html(data: bytes) -> bool:
+    return bool(_HTML_MARKERS.search(data[:65536]))
+
+
+def declared_charset(data: bytes) -> str | None:
+    """The charset a page declares in its first bytes (`<meta charset>` or http-equiv)."""
+    match = _META_CHARSET.search(data[:4096])
+    return match.group(1).decode("ascii") if match else None
+
+
+def read_page(html: str) -> Page:
+    tree = lxml.html.document_fromstring(html)
+    declared = _json_ld(tree)
+    meta = _page_meta(tree, declared)
+    body = _article_body(tree, declared)
+    lines = [meta.title or "", *body]
+    return Page(text="\n".join(line for line in lines if line), meta=meta)
+
+
+def _json_ld(tree: Any) -> dict[str, Any]:
+    for script in tree.xpath('//script[@type="application/ld+json"]'):
+        try:
+            data = json.loads(script.text_content())
+        except (ValueError, TypeError):
+            continue
+        for item in _flatten(data):
+            kinds = item.get("@type")
+            kinds = set(kinds) if isinstance(kinds, list) else {kinds}
+            if kinds & _ARTICLE_TYPES:
+                return item
+    return {}
+
+
+def _flatten(data: Any) -> list[dict[str, Any]]:
+    if isinstance(data, list):
+        return [item for entry in data for item in _flatten(entry)]
+    if isinstance(data, dict):
+        return [data, *_flatten(data.get("@graph", []))]
+    return []
+
+
+def _page_meta(tree: Any, declared: dict[str, Any]) -> ArticleMeta:
+    def meta_content(*names: str) -> str | None:
+        for name in names:
+            found = tree.xpath(f'//meta[@property="{name}" or @name="{name}"]/@content')
+            if found and found[0].strip():
+                return str(found[0]).strip()
+        return None
+
+    h1 = tree.xpath("//h1")
+    title = (
+        _text(declared.get("headline"))
+        or meta_content("og:title", "twitter:title")
+        or (h1[0].text_content().strip() if h1 else None)
+        or (tree.findtext(".//title") or "").strip()
+        or None
+    )
+    author = declared.get("author")
+    if isinstance(author, list):
+        author = author[0] if author else None
+    author_name = _text(author.get("name") if isinstance(author, dict) else author) or meta_content("author")
+    publisher = declared.get("publisher")
+    outlet = _text(publisher.get("name") if isinstance(publisher, dict) else publisher) or meta_content("og:site_name")
+    published_text = _text(declared.get("datePublished")) or meta_content(
+        "article:published_time", "og:published_time", "pubdate", "publish-date", "date"
+    )
+    return ArticleMeta(
+        title=title,
+        lede=_text(declared.get("description")) or meta_content("description", "og:description"),
+        author=author_name if author_name and not metadata.agency_code(author_name) else None,
+        agency=metadata.agency_code(author_name) if author_name else None,
+        published_at=_parse_time(published_text),
+        outlet=outlet,
+    )
+
+
+def _article_body(tree: Any, declared: dict[str, Any]) -> list[str]:
+    body = _text(declared.get("articleBody"))
+    if body and len(body) > 200:
+        return [line.strip() for line in regex.split(r"\n+", body) if line.strip()]
+    for tag in _DROP_TAGS:
+        for node in tree.iter(tag):
+            node.drop_tree()
+    container = _densest_container(tree)
+    blocks = [node.text_content().strip() for node in container.iter(*_BLOCK_TAGS)]
+    return [regex.sub(r"\s+", " ", block) for block in blocks if block]
+
+
+def _densest_container(tree: Any) -> Any:
+    """The element whose direct <p> children hold the most text: the article, not the page."""
+    best, best_size = tree, 0
+    for parent in {p.getparent() for p in tree.iter("p")}:
+        if parent is None:
+            continue
+        size = sum(len(p.text_content()) for p in parent.iterchildren("p"))
+        if size > best_size:
+            best, best_size = parent, size
+    return best
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _parse_time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        found = dateutil_parser.parse(text)
+    except (ValueError, OverflowError):
+        return metadata.parse_published(text)
+    return found if found.tzinfo else found.replace(tzinfo=metadata.IST)

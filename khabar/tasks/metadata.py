@@ -1,0 +1,231 @@
+"""Metadata from text: datelines, agencies, authors, dates, language, outlet names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import regex
+from dateutil import parser as dateutil_parser
+
+from khabar.tasks.normalize import DEVANAGARI_DIGITS, match_text
+
+IST = timezone(timedelta(hours=5, minutes=30))
+_F = regex.IGNORECASE | regex.VERSION1
+
+# Month spellings as outlets write them; keys are folded with match_text (no nukta, anusvara).
+_HINDI_MONTHS = {
+    1: "जनवरी",
+    2: "फरवरी",
+    3: "मार्च",
+    4: "अप्रैल|अप्रेल|अप्रील",
+    5: "मई",
+    6: "जून",
+    7: "जुलाई|जुलाइ",
+    8: "अगस्त",
+    9: "सितंबर|सितम्बर",
+    10: "अक्टूबर|अक्तूबर|अक्तुबर|अक्टुबर",
+    11: "नवंबर|नवम्बर",
+    12: "दिसंबर|दिसम्बर",
+}
+_ENGLISH_MONTHS = {
+    1: "jan(?:uary)?",
+    2: "feb(?:ruary)?",
+    3: "mar(?:ch)?",
+    4: "apr(?:il)?",
+    5: "may",
+    6: "june?",
+    7: "july?",
+    8: "aug(?:ust)?",
+    9: "sep(?:t(?:ember)?)?",
+    10: "oct(?:ober)?",
+    11: "nov(?:ember)?",
+    12: "dec(?:ember)?",
+}
+_MONTH_NUMBER = {match_text(name): number for number, names in _HINDI_MONTHS.items() for name in names.split("|")}
+_HINDI_MONTH = "|".join(names for names in _HINDI_MONTHS.values()).replace("फरवरी", "फ़?फरवरी")
+_ENGLISH_MONTH = "|".join(_ENGLISH_MONTHS.values())
+_MONTH = rf"(?:{_HINDI_MONTH}|{_ENGLISH_MONTH})\.?"
+_DIGIT = r"[0-9०-९]"
+
+AGENCIES = {
+    "IANS": r"आईएएनएस|आइएएनएस|ians",
+    "HS": r"हि\.?\s?स\.?|हिन्दुस्थान\s+समाचार|हिंदुस्थान\s+समाचार",
+    "PTI": r"भाषा|पीटीआई|pti",
+    "UNI": r"वार्ता|यूएनआई|uni",
+    "ANI": r"एएनआई|ani",
+    "AGENCY": r"एजेंसी|एजेंसियां|एजेंसियों|agency|agencies",
+}
+_AGENCY_RE = {code: regex.compile(rf"^(?:{words})$", _F) for code, words in AGENCIES.items()}
+_AGENCY_IN_TEXT = regex.compile(r"(?:^|[\s(\-–—/:])(" + "|".join(AGENCIES.values()) + r")(?=$|[\s)।.,/:|])", _F)
+
+_PLACE = r"(?P<place>\p{Lu}?[\p{L}\p{M}][\p{L}\p{M}.\-]*(?:[ /][\p{L}\p{M}][\p{L}\p{M}.\-]*){0,3}?)"
+_DATELINE = regex.compile(
+    rf"^{_PLACE}\s*[,،]?\s*(?:(?P<day>{_DIGIT}{{1,2}})\s+(?P<month>{_MONTH})|(?P<month>{_MONTH})\s+(?P<day>{_DIGIT}{{1,2}}))"
+    rf"(?:,?\s+(?P<year>{_DIGIT}{{4}}))?\s*(?:\((?P<agency>[^()]{{1,30}})\))?(?:\s*(?P<sep>[।:|\-–—.])|(?<=\))\s|$)",
+    _F,
+)
+_DATELINE_NO_DATE = regex.compile(
+    r"^(?P<place>[\p{L}\p{M}]+(?:\s[\p{L}\p{M}]+)?)\s*(?:\((?P<agency>[^()]{1,30})\))?\s*[।|]\s", _F
+)
+_DATE_DMY = regex.compile(
+    rf"(?P<day>{_DIGIT}{{1,2}})(?:st|nd|rd|th)?\s+(?P<month>{_MONTH}),?\s+(?P<year>{_DIGIT}{{4}})", _F
+)
+_DATE_MDY = regex.compile(rf"(?P<month>{_MONTH})\s+(?P<day>{_DIGIT}{{1,2}}),?\s+(?P<year>{_DIGIT}{{4}})", _F)
+_DATE_ISO = regex.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
+_DATE_NUMERIC = regex.compile(
+    rf"\b(?P<day>{_DIGIT}{{1,2}})[/.-](?P<month>{_DIGIT}{{1,2}})[/.-](?P<year>{_DIGIT}{{4}})\b"
+)
+_TIME = regex.compile(
+    r"(?P<hour>\d{1,2})[:.](?P<minute>\d{2})(?::\d{2})?\s*(?P<ampm>am|pm|a\.m\.|p\.m\.)?\s*(?P<tz>ist|gmt|utc)?",
+    _F,
+)
+_RELATIVE = regex.compile(r"(?P<n>\d+)\s*(?P<unit>hours?|hrs?|minutes?|mins?|days?|घंटे|घंटा|मिनट|दिन)\s+(?:ago|पहले)", _F)
+_DEVANAGARI = regex.compile(r"\p{Devanagari}")
+_LATIN = regex.compile(r"\p{Latin}")
+_OUTLET_DOMAIN = regex.compile(r"\b([A-Z][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)*\.(?:com|in|co\.in|net|org|news))\b")
+
+
+@dataclass(frozen=True, slots=True)
+class Dateline:
+    place: str
+    day: int | None
+    month: int | None
+    year: int | None
+    agency: str | None
+    text: str
+
+
+def agency_code(text: str) -> str | None:
+    """Map an agency's name as printed ("आईएएनएस", "हि.स.", "भाषा") to its code."""
+    cleaned = text.strip(" ()-–—।.:/")
+    for code, pattern in _AGENCY_RE.items():
+        if pattern.match(cleaned):
+            return code
+    return None
+
+
+def agency_in(text: str) -> str | None:
+    """The first agency named anywhere in a credit line or disclaimer."""
+    match = _AGENCY_IN_TEXT.search(text)
+    return agency_code(match.group(1)) if match else None
+
+
+def parse_dateline(paragraph: str) -> Dateline | None:
+    match = _DATELINE.match(paragraph)
+    if match:
+        return Dateline(
+            place=match["place"].strip(),
+            day=int(match["day"].translate(DEVANAGARI_DIGITS)),
+            month=month_number(match["month"]),
+            year=int(match["year"].translate(DEVANAGARI_DIGITS)) if match["year"] else None,
+            agency=agency_code(match["agency"]) if match["agency"] else None,
+            text=match.group(0).rstrip("।:|-–—. "),
+        )
+    match = _DATELINE_NO_DATE.match(paragraph)
+    if match and not regex.search(r"\d", match["place"]):
+        return Dateline(
+            place=match["place"].strip(),
+            day=None,
+            month=None,
+            year=None,
+            agency=agency_code(match["agency"]) if match["agency"] else None,
+            text=match.group(0).rstrip("।| "),
+        )
+    return None
+
+
+def month_number(name: str) -> int | None:
+    name = name.rstrip(".").casefold()
+    folded = match_text(name)
+    if folded in _MONTH_NUMBER:
+        return _MONTH_NUMBER[folded]
+    for number, pattern in _ENGLISH_MONTHS.items():
+        if regex.fullmatch(pattern, name):
+            return number
+    return None
+
+
+def dateline_date(dateline: Dateline, published: datetime | None, fallback: datetime) -> date | None:
+    """The dateline's date; its year from the dateline, else from the publication date or the run."""
+    if dateline.day is None or dateline.month is None:
+        return None
+    anchor = (published.astimezone(IST) if published else fallback.astimezone(IST)).date()
+    year = dateline.year or anchor.year
+    try:
+        found = date(year, dateline.month, dateline.day)
+        if not dateline.year and found > anchor + timedelta(days=2):  # a December dateline in January
+            found = date(year - 1, dateline.month, dateline.day)
+        return found
+    except ValueError:
+        return None
+
+
+def parse_published(text: str, reference: datetime | None = None) -> datetime | None:
+    """A publication time from a timestamp line: English, Hindi, ISO 8601, or relative to `reference`."""
+    iso = _DATE_ISO.search(text)
+    if iso:
+        try:
+            found = dateutil_parser.isoparse(iso.group(0))
+            return found if found.tzinfo else found.replace(tzinfo=IST)
+        except ValueError:
+            pass
+    for pattern in (_DATE_DMY, _DATE_MDY, _DATE_NUMERIC):
+        match = pattern.search(text)
+        if match:
+            return _with_time(match, text[match.end() :])
+    relative = _RELATIVE.search(text)
+    if relative and reference:
+        unit = relative["unit"].casefold()
+        hours = 1 / 60 if unit.startswith(("min", "मिनट")) else 24 if unit.startswith(("day", "दिन")) else 1
+        return reference - timedelta(hours=int(relative["n"]) * hours)
+    return None
+
+
+def _with_time(match: regex.Match[str], after: str) -> datetime | None:
+    month_text = match["month"]
+    month = int(month_text.translate(DEVANAGARI_DIGITS)) if month_text.isdigit() else month_number(month_text)
+    if month is None:
+        return None
+    try:
+        day = date(
+            int(match["year"].translate(DEVANAGARI_DIGITS)), month, int(match["day"].translate(DEVANAGARI_DIGITS))
+        )
+    except ValueError:
+        return None
+    hour = minute = 0
+    tz = IST
+    clock = _TIME.match(after.lstrip(" ,|-–at"))
+    if clock:
+        hour, minute = int(clock["hour"]), int(clock["minute"])
+        ampm = (clock["ampm"] or "").casefold().replace(".", "")
+        hour = hour % 12 + 12 if ampm == "pm" else (0 if ampm == "am" and hour == 12 else hour)
+        if clock["tz"] and clock["tz"].casefold() in ("gmt", "utc"):
+            tz = UTC
+        if hour > 23 or minute > 59:
+            hour = minute = 0
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz)
+
+
+def is_date_line(text: str) -> bool:
+    """True when a short line is a date and little else ("April 25, 2024", "12 जुलाई 2025, 10:30 IST")."""
+    for pattern in (_DATE_ISO, _DATE_DMY, _DATE_MDY, _DATE_NUMERIC):
+        match = pattern.search(text)
+        if match:
+            rest = _TIME.sub("", text[: match.start()] + text[match.end() :])
+            return len(regex.sub(r"[\W\d_]+", "", rest)) <= 12
+    return False
+
+
+def language_of(text: str) -> str:
+    devanagari = len(_DEVANAGARI.findall(text[:5000]))
+    latin = len(_LATIN.findall(text[:5000]))
+    if devanagari >= latin and devanagari:
+        return "hi"
+    return "en" if latin else "und"
+
+
+def outlet_in(text: str) -> str | None:
+    """An outlet's web name printed in a disclaimer or copyright line ("BhaskarHindi.com")."""
+    match = _OUTLET_DOMAIN.search(text)
+    return match.group(1) if match else None

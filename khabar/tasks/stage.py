@@ -1,0 +1,121 @@
+"""Outcomes of a batch to Parquet files that the single writer loads in one transaction."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from khabar.records import Outcome
+
+_TS = pa.timestamp("us", tz="UTC")
+DOCUMENTS = pa.schema(
+    [
+        ("doc_id", pa.string()),
+        ("source_uri", pa.string()),
+        ("outlet", pa.string()),
+        ("fetched_at", _TS),
+        ("byte_size", pa.int64()),
+        ("status", pa.string()),
+        ("reject_reason", pa.string()),
+        ("reject_detail", pa.string()),
+        ("format", pa.string()),
+    ]
+)
+ARTICLES = pa.schema(
+    [
+        ("article_id", pa.string()),
+        ("doc_id", pa.string()),
+        ("source_uri", pa.string()),
+        ("outlet", pa.string()),
+        ("title", pa.string()),
+        ("lede", pa.string()),
+        ("body", pa.string()),
+        ("agency", pa.string()),
+        ("author", pa.string()),
+        ("dateline_place", pa.string()),
+        ("dateline_date", pa.date32()),
+        ("published_at", _TS),
+        ("language", pa.string()),
+        ("word_count", pa.int32()),
+        ("body_sha256", pa.string()),
+        ("fetched_at", _TS),
+    ]
+)
+REMOVED_BLOCKS = pa.schema(
+    [
+        ("article_id", pa.string()),
+        ("seq", pa.int32()),
+        ("kind", pa.string()),
+        ("text", pa.string()),
+    ]
+)
+TABLES = {"documents": DOCUMENTS, "articles": ARTICLES, "removed_blocks": REMOVED_BLOCKS}
+
+
+@dataclass(frozen=True)
+class StagedBatch:
+    """Where a batch's rows wait for the load, and what they add up to."""
+
+    directory: str
+    documents: int
+    articles: int
+    rejects: dict[str, int] = field(default_factory=dict)
+
+    def table(self, name: str) -> str:
+        return str(Path(self.directory) / f"{name}.parquet")
+
+
+def stage(outcomes: list[Outcome], staging_root: str) -> StagedBatch:
+    directory = Path(staging_root) / uuid.uuid4().hex
+    directory.mkdir(parents=True)
+    rows: dict[str, list[dict[str, object]]] = {name: [] for name in TABLES}
+    for outcome in outcomes:
+        rows["documents"].append(
+            {
+                "doc_id": outcome.doc_id,
+                "source_uri": outcome.source_uri,
+                "outlet": outcome.outlet,
+                "fetched_at": outcome.fetched_at,
+                "byte_size": outcome.byte_size,
+                "status": outcome.status,
+                "reject_reason": outcome.rejection.reason if outcome.rejection else None,
+                "reject_detail": outcome.rejection.detail if outcome.rejection else None,
+                "format": outcome.format,
+            }
+        )
+        article = outcome.article
+        if article is None:
+            continue
+        rows["articles"].append(
+            {
+                "article_id": article.article_id,
+                "doc_id": outcome.doc_id,
+                "source_uri": outcome.source_uri,
+                "outlet": outcome.outlet,
+                "title": article.title,
+                "lede": article.lede,
+                "body": article.body,
+                "agency": article.agency,
+                "author": article.author,
+                "dateline_place": article.dateline_place,
+                "dateline_date": article.dateline_date,
+                "published_at": article.published_at,
+                "language": article.language,
+                "word_count": article.word_count,
+                "body_sha256": article.body_sha256,
+                "fetched_at": outcome.fetched_at,
+            }
+        )
+        rows["removed_blocks"].extend(
+            {"article_id": article.article_id, "seq": block.seq, "kind": block.kind, "text": block.text}
+            for block in article.removed
+        )
+    for name, schema in TABLES.items():
+        pq.write_table(pa.Table.from_pylist(rows[name], schema=schema), directory / f"{name}.parquet")
+    rejects = Counter(o.rejection.reason for o in outcomes if o.rejection)
+    return StagedBatch(str(directory), len(outcomes), len(rows["articles"]), dict(rejects))

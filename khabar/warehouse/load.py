@@ -1,0 +1,203 @@
+"""The one writer: a run's staged batches, its stories and its `runs` row, in one transaction."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from khabar.tasks.stage import ARTICLES, DOCUMENTS, REMOVED_BLOCKS, StagedBatch
+from khabar.tasks.stories import Membership, assign_exact
+from khabar.warehouse.db import connect
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    run_id: str
+    flow_run_id: str | None
+    flow_name: str
+    started_at: datetime
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    docs_seen: int
+    docs_new: int
+    docs_rejected: int
+    rejects: dict[str, int] = field(default_factory=dict)
+    articles_loaded: int = 0
+    stories_new: int = 0
+    exact_duplicates: int = 0
+    near_duplicates: int = 0
+    stories_total: int = 0
+
+
+def load_run(
+    db_path: str | Path,
+    batches: Sequence[StagedBatch],
+    run: RunRecord,
+    docs_seen: int,
+    log: Callable[[str], None] = lambda _: None,
+) -> LoadReport:
+    """Insert everything staged for `run`, or nothing: a failure or a kill leaves the warehouse as it was."""
+    con = connect(db_path)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        loaded_at = datetime.now(UTC)
+        for number, batch in enumerate(batches, start=1):
+            _insert_batch(con, batch, run.run_id, loaded_at)
+            log(f"loaded batch {number}/{len(batches)}: {batch.documents} documents")
+        _insert_members(con, _assign_stories(con, run.run_id), run.run_id, loaded_at)
+        report = _report(con, run.run_id, docs_seen)
+        _write_run(con, run, report, "completed", None)
+        con.execute("COMMIT")
+        return report
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.close()
+
+
+def record_failed_run(db_path: str | Path, run: RunRecord, error: BaseException) -> None:
+    """Note a run that did not complete, in a transaction of its own."""
+    con = connect(db_path)
+    try:
+        _write_run(con, run, None, "failed", f"{type(error).__name__}: {error}"[:2000])
+    finally:
+        con.close()
+
+
+def _insert_batch(con: duckdb.DuckDBPyConnection, batch: StagedBatch, run_id: str, loaded_at: datetime) -> None:
+    staged = {
+        "staged_documents": pq.read_table(batch.table("documents"), schema=DOCUMENTS),
+        "staged_articles": pq.read_table(batch.table("articles"), schema=ARTICLES),
+        "staged_removed": pq.read_table(batch.table("removed_blocks"), schema=REMOVED_BLOCKS),
+    }
+    for name, table in staged.items():
+        con.register(name, table)
+    try:
+        con.execute(
+            f"INSERT OR IGNORE INTO documents ({_columns(DOCUMENTS)}, run_id) "
+            f"SELECT {_columns(DOCUMENTS)}, ? FROM staged_documents",
+            [run_id],
+        )
+        con.execute(
+            "INSERT OR IGNORE INTO removed_blocks SELECT r.* FROM staged_removed r "
+            "ANTI JOIN articles a USING (article_id)"
+        )
+        con.execute(
+            f"INSERT OR IGNORE INTO articles ({_columns(ARTICLES)}, ingested_at, run_id) "
+            f"SELECT {_columns(ARTICLES)}, ?, ? FROM staged_articles",
+            [loaded_at, run_id],
+        )
+    finally:
+        for name in staged:
+            con.unregister(name)
+
+
+def _assign_stories(con: duckdb.DuckDBPyConnection, run_id: str) -> list[Membership]:
+    new_articles = con.execute(
+        "SELECT article_id, body_sha256 FROM articles WHERE run_id = ? ORDER BY fetched_at, source_uri",
+        [run_id],
+    ).fetchall()
+    known = con.execute(
+        """
+        SELECT a.body_sha256, arg_min(m.story_id, m.joined_at)
+        FROM story_members m JOIN articles a USING (article_id)
+        WHERE a.run_id <> ? AND a.body_sha256 IN (SELECT body_sha256 FROM articles WHERE run_id = ?)
+        GROUP BY a.body_sha256
+        """,
+        [run_id, run_id],
+    ).fetchall()
+    return assign_exact(new_articles, dict(known))
+
+
+def _insert_members(
+    con: duckdb.DuckDBPyConnection, members: list[Membership], run_id: str, loaded_at: datetime
+) -> None:
+    table = pa.table(
+        {
+            "article_id": pa.array([m.article_id for m in members], pa.string()),
+            "story_id": pa.array([m.story_id for m in members], pa.string()),
+            "relation": pa.array([m.relation for m in members], pa.string()),
+            "similarity": pa.array([m.similarity for m in members], pa.float64()),
+        }
+    )
+    con.register("new_members", table)
+    try:
+        con.execute(
+            "INSERT OR IGNORE INTO story_members (article_id, story_id, relation, similarity, joined_at, run_id) "
+            "SELECT article_id, story_id, relation, similarity, ?, ? FROM new_members",
+            [loaded_at, run_id],
+        )
+    finally:
+        con.unregister("new_members")
+
+
+def _report(con: duckdb.DuckDBPyConnection, run_id: str, docs_seen: int) -> LoadReport:
+    docs_new, rejected = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE status = 'rejected') FROM documents WHERE run_id = ?", [run_id]
+    ).fetchall()[0]
+    rejects = dict(
+        con.execute(
+            "SELECT reject_reason, count(*) FROM documents WHERE run_id = ? AND status = 'rejected' "
+            "GROUP BY 1 ORDER BY 2 DESC, 1",
+            [run_id],
+        ).fetchall()
+    )
+    articles = con.execute("SELECT count(*) FROM articles WHERE run_id = ?", [run_id]).fetchall()[0][0]
+    canonical, exact, near = con.execute(
+        "SELECT count(*) FILTER (WHERE relation = 'canonical'), count(*) FILTER (WHERE relation = 'exact'), "
+        "count(*) FILTER (WHERE relation = 'near') FROM story_members WHERE run_id = ?",
+        [run_id],
+    ).fetchall()[0]
+    stories_total = con.execute("SELECT count(DISTINCT story_id) FROM story_members").fetchall()[0][0]
+    return LoadReport(docs_seen, docs_new, rejected, rejects, articles, canonical, exact, near, stories_total)
+
+
+def _write_run(
+    con: duckdb.DuckDBPyConnection, run: RunRecord, report: LoadReport | None, status: str, error: str | None
+) -> None:
+    counts = (
+        [
+            report.docs_seen,
+            report.docs_new,
+            report.docs_rejected,
+            report.articles_loaded,
+            report.near_duplicates,
+            report.stories_new,
+        ]
+        if report
+        else [None] * 6
+    )
+    con.execute(
+        """
+        INSERT OR REPLACE INTO runs (run_id, flow_run_id, flow_name, started_at, finished_at, status, params,
+            docs_seen, docs_new, docs_rejected, articles_loaded, near_duplicates, stories_new, error)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+        [
+            run.run_id,
+            run.flow_run_id,
+            run.flow_name,
+            run.started_at,
+            datetime.now(UTC),
+            status,
+            json.dumps(run.params, default=str),
+            *counts,
+            error,
+        ],
+    )
+
+
+def _columns(schema: pa.Schema) -> str:
+    return ", ".join(schema.names)

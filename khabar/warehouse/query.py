@@ -1,0 +1,25 @@
+"""Reads the pipeline needs before it writes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pyarrow as pa
+
+from khabar.warehouse.db import connect_read_only
+
+
+def known_doc_ids(db_path: str | Path, doc_ids: Sequence[str]) -> set[str]:
+    """The subset of `doc_ids` the warehouse already holds."""
+    if not doc_ids or not Path(db_path).exists():
+        return set()
+    con = connect_read_only(db_path)
+    try:
+        if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'documents'").fetchall()[0][0]:
+            return set()
+        con.register("candidates", pa.table({"doc_id": pa.array(list(doc_ids), pa.string())}))
+        rows = con.execute("SELECT doc_id FROM documents SEMI JOIN candidates USING (doc_id)").fetchall()
+        return {row[0] for row in rows}
+    finally:
+        con.close()

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+SAMPLES = ROOT / "data" / "samples"
+
+# Before Prefect is imported: offline, and quiet about the temporary server's shutdown.
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ["PREFECT_LOGGING_SETTINGS_PATH"] = str(ROOT / "khabar" / "logging.yml")
+
+
+@pytest.fixture(scope="session")
+def prefect_api() -> Iterator[str]:
+    """A real Prefect API for the whole session; flow heartbeats off. Yields its URL."""
+    from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(), temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        yield str(PREFECT_API_URL.value())
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    return str(tmp_path / "warehouse" / "test.duckdb")
+
+
+def khabar_cli(
+    args: list[str],
+    api_url: str | None,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    script_path: str | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run the real `khabar` command in a subprocess, against the session's Prefect API when given."""
+    full_env = {**os.environ, **(env or {})}
+    if api_url:
+        full_env["PREFECT_API_URL"] = api_url
+    entry = [script_path] if script_path else ["-m", "khabar.cli"]
+    return subprocess.run(
+        [sys.executable, *entry, *args], cwd=cwd or ROOT, env=full_env, capture_output=True, text=True, timeout=300
+    )
+
+
+def count_rows(db_path: str) -> dict[str, int]:
+    import duckdb
+
+    con = duckdb.connect(db_path, read_only=True)
+    try:
+        tables = ("documents", "articles", "removed_blocks", "story_members", "runs")
+        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in tables}
+    finally:
+        con.close()

@@ -1,0 +1,87 @@
+"""The ingest flow under a real Prefect API, into a real DuckDB file."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pytest
+
+from khabar.flows.ingest import ingest_dumps
+from tests.conftest import FIXTURES, SAMPLES, count_rows
+
+pytestmark = pytest.mark.usefixtures("prefect_api")
+
+
+def test_samples_load_once_and_rerun_adds_nothing(db: str) -> None:
+    first = ingest_dumps(paths=[str(SAMPLES)], db=db)
+    assert (first.docs_seen, first.docs_new, first.docs_rejected, first.articles_loaded) == (5, 5, 0, 5)
+    assert first.stories_new == 5 and first.stories_total == 5
+    after_first = count_rows(db)
+    assert after_first["documents"] == after_first["articles"] == after_first["story_members"] == 5
+
+    second = ingest_dumps(paths=[str(SAMPLES)], db=db)
+    assert (second.docs_seen, second.docs_new, second.articles_loaded, second.stories_new) == (5, 0, 0, 0)
+    after_second = count_rows(db)
+    assert {k: v for k, v in after_second.items() if k != "runs"} == {
+        k: v for k, v in after_first.items() if k != "runs"
+    }
+    con = duckdb.connect(db, read_only=True)
+    runs = con.execute(
+        "SELECT status, docs_seen, docs_new, articles_loaded, flow_run_id, params FROM runs ORDER BY started_at"
+    ).fetchall()
+    assert [r[:4] for r in runs] == [("completed", 5, 5, 5), ("completed", 5, 0, 0)]
+    assert all(r[4] for r in runs)
+    assert json.loads(runs[0][5])["paths"] == [str(SAMPLES)]
+    stories = con.execute("SELECT story_id, n_articles, title FROM stories").fetchall()
+    assert len(stories) == 5 and all(n == 1 for _, n, _ in stories)
+    members = con.execute("SELECT count(*) FROM story_members WHERE story_id = article_id AND relation = 'canonical'")
+    assert members.fetchall()[0][0] == 5
+
+
+def test_bad_inputs_are_recorded_and_never_stop_the_run(db: str) -> None:
+    ingest_dumps(paths=[str(SAMPLES)], db=db)
+    report = ingest_dumps(paths=[str(FIXTURES / "inputs")], db=db, max_bytes=50_000)
+    expected = json.loads((FIXTURES / "inputs.json").read_text(encoding="utf-8"))
+    con = duckdb.connect(db, read_only=True)
+    rows = dict(
+        con.execute(
+            "SELECT regexp_extract(source_uri, '[^/]+$'), coalesce(reject_reason, status) FROM documents "
+            "WHERE format <> 'jsonl' AND run_id = (SELECT run_id FROM runs ORDER BY started_at DESC LIMIT 1)"
+        ).fetchall()
+    )
+    for name, spec in expected.items():
+        if "lines" not in spec:
+            assert rows[name] == spec.get("reason", "parsed"), name
+    assert report.docs_seen == len(rows) + 4
+    assert report.docs_rejected == sum(1 for s in rows.values() if s != "parsed") + 2
+    assert report.rejects["empty"] == 2 and report.rejects["invalid_json"] == 1
+
+    # Five re-encodings of sample 004 join its story as exact copies; the story keeps its id.
+    [(seed_id,)] = con.execute(
+        "SELECT article_id FROM articles WHERE source_uri LIKE '%004_cbc86d419f496ce4.txt'"
+    ).fetchall()
+    exact = con.execute(
+        "SELECT count(*) FROM story_members WHERE story_id = ? AND relation = 'exact'", [seed_id]
+    ).fetchall()[0][0]
+    assert exact == 5
+    [(n_articles, outlets)] = con.execute(
+        "SELECT n_articles, outlets FROM stories WHERE story_id = ?", [seed_id]
+    ).fetchall()
+    assert n_articles == 6 and outlets == ["BhaskarHindi.com"]
+    # The HTML page and both parsed JSONL records carry sample 001's body.
+    [(hs_id,)] = con.execute(
+        "SELECT article_id FROM articles WHERE source_uri LIKE '%001_f1774d47c25524a3.txt'"
+    ).fetchall()
+    joined = con.execute("SELECT count(*) FROM story_members WHERE story_id = ? AND relation = 'exact'", [hs_id])
+    assert joined.fetchall()[0][0] == 3
+    assert report.exact_duplicates == 8 and report.stories_new == 0
+
+
+def test_removed_blocks_are_loaded_for_audit(db: str) -> None:
+    ingest_dumps(paths=[str(SAMPLES / "003_1e727c62d9b96920.txt")], db=db)
+    con = duckdb.connect(db, read_only=True)
+    kinds = dict(con.execute("SELECT kind, count(*) FROM removed_blocks GROUP BY kind").fetchall())
+    assert kinds["related"] == 21 and kinds["comment_prompt"] == 1
+    texts = [r[0] for r in con.execute("SELECT text FROM removed_blocks ORDER BY seq").fetchall()]
+    assert texts[0] == "International" and texts[-1] == "--%>"
