@@ -22,7 +22,7 @@ from khabar.tasks.lexicon import LIST_HEADER_KINDS, SECTION_WORDS, line_kind
 from khabar.tasks.normalize import match_text, tokens
 
 _SENTENCE_END = regex.compile(r"[।॥?!.…]['\"”’)\]]*$")
-_TITLE_PREFIX = regex.compile(r"^(?P<prefix>[^:：|]{1,30}?)\s*[:：|]\s*(?P<rest>\S.+)$")
+_TITLE_PREFIX = regex.compile(r"^(?P<prefix>(?P<label>[^:：|]{1,30}?)\s*[:：|])\s*(?P<rest>\S.+)$")
 _BYLINE_LABEL = regex.compile(
     r"^(?:by|written\s+by|edited\s+by|posted\s+by|reported\s+by|author|लेखक|लेखिका|रिपोर्ट|रिपोर्टर|संवाददाता)\s*[:：\-–]?\s*",
     regex.IGNORECASE,
@@ -80,7 +80,7 @@ def _line(text: str) -> Line:
     ends = bool(_SENTENCE_END.search(text))
     return Line(
         text=text,
-        key=" ".join(tokens(match_text(text))),
+        key=" ".join(tokens(match_text(text, is_nfc=True))),
         words=count,
         prose=(count >= 8 and ends) or count >= 20,
         headline=1 <= count <= 30 and not text.endswith(("।", "॥")),
@@ -163,10 +163,10 @@ def _is_section_label(line: Line, following: list[Line]) -> bool:
 def _split_title(line: Line, lines: list[Line]) -> tuple[str, str | None]:
     """Cut a category prefix ("कूटनीति: …") off a title when the page shows it is not part of it."""
     match = _TITLE_PREFIX.match(line.text)
-    if not match or len(match["prefix"].split()) > 2:
+    if not match or len(match["label"].split()) > 2:
         return line.text, None
     rest_key = _line(match["rest"]).key
-    if SECTION_WORDS.match(match["prefix"].strip()) or any(other.key == rest_key for other in lines):
+    if SECTION_WORDS.match(match["label"].strip()) or any(other.key == rest_key for other in lines):
         return match["rest"].strip(), match["prefix"].strip()
     return line.text, None
 

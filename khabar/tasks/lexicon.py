@@ -48,7 +48,7 @@ LINE_PATTERNS: list[tuple[str, regex.Pattern[str]]] = [
     ("agency_credit", regex.compile(r"^\(?\s*" + _AGENCY_WORD + r"\s*\)?\s*[।.|]?$", _F)),
     ("agency_credit", regex.compile(r"^(?:हिन्दुस्थान|हिंदुस्थान)\s+समाचार\s*(?:[/|,].{0,80})?$", _F)),
     ("agency_credit", regex.compile(r"^\(?\s*(?:इनपुट|input)\s*[:：\-–]\s*.{1,40}\)?$", _F)),
-    ("agency_credit", regex.compile(r"^[\p{Devanagari}A-Z]{2,8}(?:\s*/\s*[\p{Devanagari}A-Z]{2,8}){1,3}$")),
+    ("agency_credit", regex.compile(r"(?-i:^[\p{Devanagari}A-Z]{2,8}(?:\s*/\s*[\p{Devanagari}A-Z]{2,8}){1,3}$)")),
     (
         "byline",
         regex.compile(r"^(?:by|written\s+by|edited\s+by|posted\s+by|reported\s+by)\s*[:：\-–]?\s*(?:\S+\s*){1,8}$", _F),

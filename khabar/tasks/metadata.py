@@ -81,8 +81,8 @@ _TIME = regex.compile(
     _F,
 )
 _RELATIVE = regex.compile(r"(?P<n>\d+)\s*(?P<unit>hours?|hrs?|minutes?|mins?|days?|घंटे|घंटा|मिनट|दिन)\s+(?:ago|पहले)", _F)
-_DEVANAGARI = regex.compile(r"\p{Devanagari}")
-_LATIN = regex.compile(r"\p{Latin}")
+_NOT_DEVANAGARI = regex.compile(r"\P{Devanagari}+")
+_NOT_LATIN = regex.compile(r"\P{Latin}+")
 _OUTLET_DOMAIN = regex.compile(r"\b([A-Z][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)*\.(?:com|in|co\.in|net|org|news))\b")
 
 
@@ -218,8 +218,9 @@ def is_date_line(text: str) -> bool:
 
 
 def language_of(text: str) -> str:
-    devanagari = len(_DEVANAGARI.findall(text[:5000]))
-    latin = len(_LATIN.findall(text[:5000]))
+    sample = text[:5000]
+    devanagari = len(_NOT_DEVANAGARI.sub("", sample))
+    latin = len(_NOT_LATIN.sub("", sample))
     if devanagari >= latin and devanagari:
         return "hi"
     return "en" if latin else "und"
