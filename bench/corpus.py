@@ -19,10 +19,10 @@ PLACES = tuple(_PLACE_NAMES.split("|"))
 _KNOWN = frozenset(PLACES)
 _MONTHS = {"MAR": 3, "APR": 4, "ARP": 4, "MAY": 5}  # the corpus spells April "ARP" in some names
 _FILE_DATE = re.compile(r"-(MAR|APR|ARP|MAY)-(\d{1,2})\.TXT$")
-_SENTENCE_END = ("।", ".", "?", "!", '"', "'", "”", "’", ")", "॥")
+_SENTENCE_END = ("।", ".", "?", "!", '"', "'", "”", "’", "॥")
 # The source's own dateline: "पटना : ", "सहारनपुर, जेएनएन । ", "मुंबई, चार अप्रैल (भाषा) ".
 _DATELINE = re.compile(
-    r"^(?P<place>[^\s,।:()]+(?: [^\s,।:()]+)?)\s*(?:,\s*[^।:()]{1,30}?)?\s*(?:\([^()]{1,20}\)\s*[।:]?|[।:])\s+"
+    r"^(?P<place>[^\s,।:()]+(?: [^\s,।:()]+)?)\s*(?:,\s*[^।:()]{1,30}?)?\s*(?:\([^()]{1,20}\)\s*[।:]?|[।:])\s*"
 )
 
 
@@ -47,11 +47,16 @@ def load_pool(root: Path = CORPUS) -> list[Story]:
     pool: list[Story] = []
     for path in files:
         for story in _split(path.read_text(encoding="utf-8"), _file_date(path.name)):
-            if story.title not in seen and len(story.paras) >= MIN_PARAS and story.words >= MIN_WORDS:
+            story.paras = story.paras[:MAX_PARAS]  # merged sub-sections can make a live blog of a story
+            if story.title not in seen and _enough(story):
                 seen.add(story.title)
-                story.paras = story.paras[:MAX_PARAS]  # merged sub-sections can make a live blog of a story
                 pool.append(_strip_dateline(story))
     return pool
+
+
+def _enough(story: Story) -> bool:
+    """At least three paragraphs of prose (not list items) and enough words."""
+    return sum(len(p.split()) >= 10 for p in story.paras) >= MIN_PARAS and story.words >= MIN_WORDS
 
 
 def _file_date(name: str) -> date:
@@ -75,7 +80,7 @@ def _split(text: str, day: date) -> list[Story]:
         elif sections:
             sections[-1].paras.append(line)
     stories: list[Story] = []
-    for section in sections:
+    for section in filter(lambda s: s.paras, sections):  # a headline with nothing under it is a list item
         if stories and not _starts_story(section):
             stories[-1].paras += [section.title, *section.paras]
         else:

@@ -32,6 +32,16 @@ class RawDoc:
 
 
 @dataclass(frozen=True, slots=True)
+class Sighting:
+    """One place a document was found. The same bytes can sit in several outlets' folders."""
+
+    doc_id: str
+    source_uri: str
+    outlet: str | None
+    seen_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Rejection:
     reason: str
     detail: str

@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from uuid import UUID
 
 import duckdb
 import pytest
@@ -36,6 +37,16 @@ def test_run_ingests_the_samples_and_prints_a_summary(prefect_api: str, tmp_path
     assert any(line.split() == ["articles", "loaded", "5"] for line in lines)
     assert str(warehouse) in result.stdout
     assert "Traceback" not in result.stderr
+    # With PREFECT_API_URL set, the run is recorded on that server, as the UI shows it.
+    con = duckdb.connect(str(warehouse), read_only=True)
+    [(flow_run_id,)] = con.execute("SELECT flow_run_id FROM runs").fetchall()
+    con.close()
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        flow_run = client.read_flow_run(UUID(flow_run_id))
+        assert flow_run.state is not None and flow_run.state.is_completed()
+        assert client.read_flow(flow_run.flow_id).name == "ingest-dumps"
 
 
 def test_ingest_honours_khabar_db_and_reports_rejects(prefect_api: str, tmp_path: Path) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -85,3 +87,20 @@ def test_removed_blocks_are_loaded_for_audit(db: str) -> None:
     assert kinds["related"] == 21 and kinds["comment_prompt"] == 1
     texts = [r[0] for r in con.execute("SELECT text FROM removed_blocks ORDER BY seq").fetchall()]
     assert texts[0] == "International" and texts[-1] == "--%>"
+
+
+def test_the_same_bytes_in_two_outlets_are_one_document_seen_twice(db: str, tmp_path: Path) -> None:
+    dumps = tmp_path / "dumps"
+    for outlet in ("Outlet A", "Outlet B"):
+        (dumps / outlet).mkdir(parents=True)
+        shutil.copy(SAMPLES / "001_f1774d47c25524a3.txt", dumps / outlet / "story.txt")
+    report = ingest_dumps(paths=[str(dumps)], db=db)
+    assert (report.docs_seen, report.docs_new, report.articles_loaded) == (2, 1, 1)
+    con = duckdb.connect(db, read_only=True)
+    sightings = con.execute("SELECT outlet FROM sightings ORDER BY outlet").fetchall()
+    assert sightings == [("Outlet A",), ("Outlet B",)]
+    [(n_articles, n_outlets, outlets)] = con.execute("SELECT n_articles, n_outlets, outlets FROM stories").fetchall()
+    assert (n_articles, n_outlets, outlets) == (1, 2, ["Outlet A", "Outlet B"])
+    con.close()
+    again = ingest_dumps(paths=[str(dumps)], db=db)
+    assert again.docs_new == 0 and count_rows(db)["documents"] == 1

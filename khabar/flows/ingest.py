@@ -35,13 +35,12 @@ def ingest_dumps(
     staging_dir = tempfile.mkdtemp(prefix=f"khabar-{run.run_id[:8]}-", dir=config.staging_root())
     try:
         refs = discover_inputs(paths)
-        staged, seen = [], 0
+        staged = []
         for start in range(0, len(refs), batch_size):
-            docs, batch_seen = read_new_inputs(refs[start : start + batch_size], db, max_bytes)
-            seen += batch_seen
-            if docs:
-                staged.append(stage_batch(parse_documents(docs, min_body_words), staging_dir))
-        return load_warehouse(db, staged, run, seen)
+            docs, sightings = read_new_inputs(refs[start : start + batch_size], db, max_bytes)
+            outcomes = parse_documents(docs, min_body_words) if docs else []
+            staged.append(stage_batch(outcomes, sightings, staging_dir))
+        return load_warehouse(db, staged, run)
     except Exception as error:
         with contextlib.suppress(Exception):  # the original error matters more than its record
             record_failed_run(db, run, error)

@@ -19,7 +19,7 @@ import regex
 from khabar.records import ArticleMeta, CleanText, RemovedBlock
 from khabar.tasks import metadata
 from khabar.tasks.lexicon import LIST_HEADER_KINDS, SECTION_WORDS, line_kind
-from khabar.tasks.normalize import match_text, tokens
+from khabar.tasks.normalize import match_key
 
 _SENTENCE_END = regex.compile(r"[।॥?!.…]['\"”’)\]]*$")
 _TITLE_PREFIX = regex.compile(r"^(?P<prefix>(?P<label>[^:：|]{1,30}?)\s*[:：|])\s*(?P<rest>\S.+)$")
@@ -29,6 +29,9 @@ _BYLINE_LABEL = regex.compile(
 )
 _BYLINE_END = regex.compile(r"\s*(?:[|,]|\b(?:updated|published|अपडेट)\b).*$", regex.IGNORECASE)
 T = TypeVar("T")
+_SLASH = regex.compile(r"\s*/\s*")
+_DIGIT_OR_SLASH = regex.compile(r"[\d/]")
+LONG_PARAGRAPH = 45  # words: a line this long is prose even without a full stop; headlines are shorter
 HEAD_WINDOW = 20  # lines searched for the dateline
 META_WINDOW = 12  # lines in which a byline or timestamp still belongs to the head
 
@@ -75,14 +78,14 @@ def _wording_kind(line: Line) -> str | None:
 
 
 def _line(text: str) -> Line:
-    words = tokens(text)
-    count = len(words)
+    key = match_key(text)
+    count = key.count(" ") + 1 if key else 0
     ends = bool(_SENTENCE_END.search(text))
     return Line(
         text=text,
-        key=" ".join(tokens(match_text(text, is_nfc=True))),
+        key=key,
         words=count,
-        prose=(count >= 8 and ends) or count >= 20,
+        prose=(count >= 8 and ends) or count >= LONG_PARAGRAPH,
         headline=1 <= count <= 30 and not text.endswith(("।", "॥")),
     )
 
@@ -283,14 +286,14 @@ def _metadata(
 
 def _author(text: str) -> str | None:
     """A person's name from a byline or an agency credit ("हिन्दुस्थान समाचार / name / name")."""
-    parts = [part.strip() for part in regex.split(r"\s*/\s*", text)]
+    parts = [part.strip() for part in _SLASH.split(text)]
     if len(parts) > 1 and metadata.agency_in(parts[0]):
         name = parts[1]
     elif _BYLINE_LABEL.match(text):
         name = _BYLINE_END.sub("", _BYLINE_LABEL.sub("", text)).strip()
     else:
         return None
-    if not name or metadata.agency_code(name) or len(name.split()) > 5 or regex.search(r"[\d/]", name):
+    if not name or metadata.agency_code(name) or len(name.split()) > 5 or _DIGIT_OR_SLASH.search(name):
         return None
     return name
 

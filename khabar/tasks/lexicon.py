@@ -20,18 +20,21 @@ def _labelled(words: str, tail: int) -> regex.Pattern[str]:
 
 _SOCIAL = r"(?:whatsapp|facebook|twitter|telegram|linkedin|instagram|koo|email|e-mail|print|copy\s+link|x)"
 
-# A line that is only this kind of boilerplate. Order matters: the first match wins.
-LINE_PATTERNS: list[tuple[str, regex.Pattern[str]]] = [
-    ("disclaimer", _labelled(r"अस्वीकरण|डिस्क्लेमर|डिसक्लेमर|disclaimer", 2000)),
+# A line that is only this kind of boilerplate: (kind, pattern, the longest line it can match, if bounded).
+# Order matters: the first match wins.
+LINE_PATTERNS: list[tuple[str, regex.Pattern[str], int | None]] = [
+    ("disclaimer", _labelled(r"अस्वीकरण|डिस्क्लेमर|डिसक्लेमर|disclaimer", 2000), None),
     (
         "disclaimer",
         regex.compile(
             r"^(?:यह|ये)\s+(?:खबर|ख़बर|न्यूज़?|समाचार|लेख)\s+(?:सीधे\s+)?(?:\S+\s+){0,2}(?:सिंडिकेट|ऑटो|एजेंसी)\s+फ़?[ीि]ड", _F
         ),
+        None,
     ),
     (
         "disclaimer",
         regex.compile(r"^इस\s+(?:खबर|ख़बर|न्यूज़?|समाचार|लेख)\s+(?:को|में)\s+.{0,60}(?:टीम|स्टाफ)\s+(?:ने|द्वारा)", _F),
+        None,
     ),
     (
         "related",
@@ -43,17 +46,19 @@ LINE_PATTERNS: list[tuple[str, regex.Pattern[str]]] = [
             r"अन्य\s+(?:खबरें|ख़बरें)|और\s+भी\s+(?:खबरें|ख़बरें)|सबसे\s+ज़?ज्यादा\s+पढ़ी\s+गईं?",
             300,
         ),
+        400,
     ),
-    ("agency_credit", regex.compile(r"^[-–—]+\s*" + _AGENCY_WORD + r"(?:\s*[/|,].{0,40})?$", _F)),
-    ("agency_credit", regex.compile(r"^\(?\s*" + _AGENCY_WORD + r"\s*\)?\s*[।.|]?$", _F)),
-    ("agency_credit", regex.compile(r"^(?:हिन्दुस्थान|हिंदुस्थान)\s+समाचार\s*(?:[/|,].{0,80})?$", _F)),
-    ("agency_credit", regex.compile(r"^\(?\s*(?:इनपुट|input)\s*[:：\-–]\s*.{1,40}\)?$", _F)),
-    ("agency_credit", regex.compile(r"(?-i:^[\p{Devanagari}A-Z]{2,8}(?:\s*/\s*[\p{Devanagari}A-Z]{2,8}){1,3}$)")),
+    ("agency_credit", regex.compile(r"^[-–—]+\s*" + _AGENCY_WORD + r"(?:\s*[/|,].{0,40})?$", _F), 140),
+    ("agency_credit", regex.compile(r"^\(?\s*" + _AGENCY_WORD + r"\s*\)?\s*[।.|]?$", _F), 140),
+    ("agency_credit", regex.compile(r"^(?:हिन्दुस्थान|हिंदुस्थान)\s+समाचार\s*(?:[/|,].{0,80})?$", _F), 140),
+    ("agency_credit", regex.compile(r"^\(?\s*(?:इनपुट|input)\s*[:：\-–]\s*.{1,40}\)?$", _F), 140),
+    ("agency_credit", regex.compile(r"(?-i:^[\p{Devanagari}A-Z]{2,8}(?:\s*/\s*[\p{Devanagari}A-Z]{2,8}){1,3}$)"), 60),
     (
         "byline",
         regex.compile(r"^(?:by|written\s+by|edited\s+by|posted\s+by|reported\s+by)\s*[:：\-–]?\s*(?:\S+\s*){1,8}$", _F),
+        200,
     ),
-    ("byline", _labelled(r"author|लेखक|लेखिका|रिपोर्ट|रिपोर्टर|संवाददाता|एडिटेड\s+बाय|रिपोर्टेड\s+बाय", 80)),
+    ("byline", _labelled(r"author|लेखक|लेखिका|रिपोर्ट|रिपोर्टर|संवाददाता|एडिटेड\s+बाय|रिपोर्टेड\s+बाय", 80), 150),
     (
         "timestamp",
         _labelled(
@@ -62,6 +67,7 @@ LINE_PATTERNS: list[tuple[str, regex.Pattern[str]]] = [
             r"अपडेट\s+किया\s+गया|अद्यतन|प्रकाशन\s+(?:तिथि|तारीख)",
             80,
         ),
+        180,
     ),
     (
         "timestamp",
@@ -70,8 +76,9 @@ LINE_PATTERNS: list[tuple[str, regex.Pattern[str]]] = [
             r"^\d+\s*(?:घंटे|घंटा|मिनट|दिन|सप्ताह|हफ्ते|सेकंड)\s+पहले$",
             _F,
         ),
+        120,
     ),
-    ("tags", _labelled(r"tags?|टैग्स?|टॉपिक्स?|topics?|keywords?|कीवर्ड्स?", 300)),
+    ("tags", _labelled(r"tags?|टैग्स?|टॉपिक्स?|topics?|keywords?|कीवर्ड्स?", 300), 360),
     (
         "share",
         _labelled(
@@ -79,12 +86,14 @@ LINE_PATTERNS: list[tuple[str, regex.Pattern[str]]] = [
             r"हमें\s+फ़?फॉलो\s+करें|subscribe|सब्सक्राइब\s+करें",
             120,
         ),
+        180,
     ),
     (
         "share",
         regex.compile(r"^(?:हमें\s+)?(?:google|गूगल)\s+(?:news|न्यूज़?)\s+पर\s+.{0,60}(?:फ़?फॉलो|follow|जुड़ें|सब्सक्राइब)", _F),
+        200,
     ),
-    ("share", regex.compile(rf"^{_SOCIAL}(?:[\s,|/·•]+{_SOCIAL})*$", _F)),
+    ("share", regex.compile(rf"^{_SOCIAL}(?:[\s,|/·•]+{_SOCIAL})*$", _F), 200),
     (
         "comment_prompt",
         regex.compile(
@@ -94,6 +103,7 @@ LINE_PATTERNS: list[tuple[str, regex.Pattern[str]]] = [
             r"[\s.!?:।]*$",
             _F,
         ),
+        150,
     ),
     (
         "navigation",
@@ -104,11 +114,16 @@ LINE_PATTERNS: list[tuple[str, regex.Pattern[str]]] = [
             r"home|होम|(?:आगे|अगली)\s+(?:की\s+)?(?:खबर|ख़बर|स्टोरी)",
             80,
         ),
+        160,
     ),
-    ("navigation", _labelled(r"web\s+title", 400)),
-    ("other", regex.compile(r"^(?:©|\(c\)\s|copyright\b|कॉपीराइट|सर्वाधिकार\s+सुरक्षित|all\s+rights\s+reserved)", _F)),
-    ("other", regex.compile(r"<%|%>|\{\{|\}\}|</?[a-z][^>]*>|&nbsp;|\bfunction\s*\(|^\s*var\s+\w+\s*=", _F)),
-    ("other", regex.compile(r"^[^\p{L}\p{N}]+$")),
+    ("navigation", _labelled(r"web\s+title", 400), 460),
+    (
+        "other",
+        regex.compile(r"^(?:©|\(c\)\s|copyright\b|कॉपीराइट|सर्वाधिकार\s+सुरक्षित|all\s+rights\s+reserved)", _F),
+        None,
+    ),
+    ("other", regex.compile(r"<%|%>|\{\{|\}\}|</?[a-z][^>]*>|&nbsp;|\bfunction\s*\(|^\s*var\s+\w+\s*=", _F), None),
+    ("other", regex.compile(r"^[^\p{L}\p{N}]+$"), None),
 ]
 
 # Section names that appear as a label above a title or as a "label:" prefix on it.
@@ -126,7 +141,8 @@ LIST_HEADER_KINDS = frozenset({"related", "tags"})
 
 def line_kind(line: str) -> str | None:
     """The boilerplate kind a whole line belongs to, by its wording alone."""
-    for kind, pattern in LINE_PATTERNS:
-        if pattern.search(line):
+    length = len(line)
+    for kind, pattern, longest in LINE_PATTERNS:
+        if (longest is None or length <= longest) and pattern.search(line):
             return kind
     return None

@@ -42,6 +42,9 @@ _ENGLISH_MONTHS = {
     11: "nov(?:ember)?",
     12: "dec(?:ember)?",
 }
+_ENGLISH_MONTH_RE = {number: regex.compile(pattern) for number, pattern in _ENGLISH_MONTHS.items()}
+_HAS_DIGIT = regex.compile(r"\d")
+_NOT_LETTER = regex.compile(r"[\W\d_]+")
 _MONTH_NUMBER = {match_text(name): number for number, names in _HINDI_MONTHS.items() for name in names.split("|")}
 _HINDI_MONTH = "|".join(names for names in _HINDI_MONTHS.values()).replace("फरवरी", "फ़?फरवरी")
 _ENGLISH_MONTH = "|".join(_ENGLISH_MONTHS.values())
@@ -123,7 +126,7 @@ def parse_dateline(paragraph: str) -> Dateline | None:
             text=match.group(0).rstrip("।:|-–—. "),
         )
     match = _DATELINE_NO_DATE.match(paragraph)
-    if match and not regex.search(r"\d", match["place"]):
+    if match and not _HAS_DIGIT.search(match["place"]):
         return Dateline(
             place=match["place"].strip(),
             day=None,
@@ -140,8 +143,8 @@ def month_number(name: str) -> int | None:
     folded = match_text(name)
     if folded in _MONTH_NUMBER:
         return _MONTH_NUMBER[folded]
-    for number, pattern in _ENGLISH_MONTHS.items():
-        if regex.fullmatch(pattern, name):
+    for number, pattern in _ENGLISH_MONTH_RE.items():
+        if pattern.fullmatch(name):
             return number
     return None
 
@@ -213,7 +216,7 @@ def is_date_line(text: str) -> bool:
         match = pattern.search(text)
         if match:
             rest = _TIME.sub("", text[: match.start()] + text[match.end() :])
-            return len(regex.sub(r"[\W\d_]+", "", rest)) <= 12
+            return len(_NOT_LETTER.sub("", rest)) <= 12
     return False
 
 

@@ -23,6 +23,7 @@ _SPACE_BEFORE_DANDA = re.compile(r"\s+(?=[।॥])")
 _PIPE_AS_DANDA = re.compile(r"(?<=[\u0900-\u097f])\s*\|(?=\s|$)")
 _ANY_SPACE = re.compile(r"\s+")
 _TOKEN = regex.compile(r"[\p{L}\p{M}\p{N}]+")
+_NON_WORD = regex.compile(r"[^\p{L}\p{M}\p{N}]+")
 
 # Matching folds spelling variants outlets use interchangeably: nukta dropped, chandrabindu → anusvara.
 # In NFC the nukta is a separate mark except in these three letters.
@@ -43,7 +44,7 @@ def storage_text(text: str) -> str:
 def hash_text(text: str, *, is_nfc: bool = False) -> str:
     """The form behind body_sha256: equal for bodies that differ only in encoding trivia."""
     text = _ZERO_WIDTH.sub("", text if is_nfc else nfc(text))
-    text = _DEVANAGARI_DIGIT.sub(lambda digit: DEVANAGARI_DIGITS[ord(digit.group())], text)
+    text = _DEVANAGARI_DIGIT.sub(_ascii_digit, text)
     text = _PIPE_AS_DANDA.sub("।", text)
     text = _SPACE_BEFORE_DANDA.sub("", text)
     return _ANY_SPACE.sub(" ", text).strip()
@@ -51,10 +52,23 @@ def hash_text(text: str, *, is_nfc: bool = False) -> str:
 
 def match_text(text: str, *, is_nfc: bool = False) -> str:
     """Aggressive folding for near-duplicate matching: spelling variants collapse to one form."""
-    text = hash_text(text, is_nfc=is_nfc)
+    return _fold_variants(hash_text(text, is_nfc=is_nfc))
+
+
+def match_key(text: str) -> str:
+    """The words of NFC text, folded as in match_text, separated by single spaces: for comparing lines."""
+    text = _DEVANAGARI_DIGIT.sub(_ascii_digit, _ZERO_WIDTH.sub("", text))
+    return _NON_WORD.sub(" ", _fold_variants(text)).strip()
+
+
+def _fold_variants(text: str) -> str:
     for letter, plain in _NUKTA_LETTERS:
         text = text.replace(letter, plain)
     return text.casefold()
+
+
+def _ascii_digit(digit: re.Match[str]) -> str:
+    return DEVANAGARI_DIGITS[ord(digit.group())]
 
 
 def tokens(text: str) -> list[str]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from khabar.records import Outcome
+from khabar.records import Outcome, Sighting
 
 _TS = pa.timestamp("us", tz="UTC")
 DOCUMENTS = pa.schema(
@@ -54,7 +54,8 @@ REMOVED_BLOCKS = pa.schema(
         ("text", pa.string()),
     ]
 )
-TABLES = {"documents": DOCUMENTS, "articles": ARTICLES, "removed_blocks": REMOVED_BLOCKS}
+SIGHTINGS = pa.schema([("doc_id", pa.string()), ("source_uri", pa.string()), ("outlet", pa.string()), ("seen_at", _TS)])
+TABLES = {"documents": DOCUMENTS, "articles": ARTICLES, "removed_blocks": REMOVED_BLOCKS, "sightings": SIGHTINGS}
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class StagedBatch:
     """Where a batch's rows wait for the load, and what they add up to."""
 
     directory: str
+    seen: int
     documents: int
     articles: int
     rejects: dict[str, int] = field(default_factory=dict)
@@ -70,10 +72,13 @@ class StagedBatch:
         return str(Path(self.directory) / f"{name}.parquet")
 
 
-def stage(outcomes: list[Outcome], staging_root: str) -> StagedBatch:
+def stage(outcomes: list[Outcome], sightings: list[Sighting], staging_root: str) -> StagedBatch:
     directory = Path(staging_root) / uuid.uuid4().hex
     directory.mkdir(parents=True)
     rows: dict[str, list[dict[str, object]]] = {name: [] for name in TABLES}
+    rows["sightings"] = [
+        {"doc_id": s.doc_id, "source_uri": s.source_uri, "outlet": s.outlet, "seen_at": s.seen_at} for s in sightings
+    ]
     for outcome in outcomes:
         rows["documents"].append(
             {
@@ -118,4 +123,4 @@ def stage(outcomes: list[Outcome], staging_root: str) -> StagedBatch:
     for name, schema in TABLES.items():
         pq.write_table(pa.Table.from_pylist(rows[name], schema=schema), directory / f"{name}.parquet")
     rejects = Counter(o.rejection.reason for o in outcomes if o.rejection)
-    return StagedBatch(str(directory), len(outcomes), len(rows["articles"]), dict(rejects))
+    return StagedBatch(str(directory), len(sightings), len(outcomes), len(rows["articles"]), dict(rejects))

@@ -13,7 +13,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from khabar.tasks.stage import ARTICLES, DOCUMENTS, REMOVED_BLOCKS, StagedBatch
+from khabar.tasks.stage import ARTICLES, DOCUMENTS, REMOVED_BLOCKS, SIGHTINGS, StagedBatch
 from khabar.tasks.stories import Membership, assign_exact
 from khabar.warehouse.db import connect
 
@@ -44,7 +44,6 @@ def load_run(
     db_path: str | Path,
     batches: Sequence[StagedBatch],
     run: RunRecord,
-    docs_seen: int,
     log: Callable[[str], None] = lambda _: None,
 ) -> LoadReport:
     """Insert everything staged for `run`, or nothing: a failure or a kill leaves the warehouse as it was."""
@@ -56,7 +55,7 @@ def load_run(
             _insert_batch(con, batch, run.run_id, loaded_at)
             log(f"loaded batch {number}/{len(batches)}: {batch.documents} documents")
         _insert_members(con, _assign_stories(con, run.run_id), run.run_id, loaded_at)
-        report = _report(con, run.run_id, docs_seen)
+        report = _report(con, run.run_id, sum(batch.seen for batch in batches))
         _write_run(con, run, report, "completed", None)
         con.execute("COMMIT")
         return report
@@ -81,6 +80,7 @@ def _insert_batch(con: duckdb.DuckDBPyConnection, batch: StagedBatch, run_id: st
         "staged_documents": pq.read_table(batch.table("documents"), schema=DOCUMENTS),
         "staged_articles": pq.read_table(batch.table("articles"), schema=ARTICLES),
         "staged_removed": pq.read_table(batch.table("removed_blocks"), schema=REMOVED_BLOCKS),
+        "staged_sightings": pq.read_table(batch.table("sightings"), schema=SIGHTINGS),
     }
     for name, table in staged.items():
         con.register(name, table)
@@ -88,6 +88,10 @@ def _insert_batch(con: duckdb.DuckDBPyConnection, batch: StagedBatch, run_id: st
         con.execute(
             f"INSERT OR IGNORE INTO documents ({_columns(DOCUMENTS)}, run_id) "
             f"SELECT {_columns(DOCUMENTS)}, ? FROM staged_documents",
+            [run_id],
+        )
+        con.execute(
+            f"INSERT OR IGNORE INTO sightings ({_columns(SIGHTINGS)}, run_id) SELECT *, ? FROM staged_sightings",
             [run_id],
         )
         con.execute(

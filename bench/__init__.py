@@ -1,0 +1,1 @@
+"""Benchmarks: generated Hindi news dumps and speed/memory figures for `khabar ingest` (see README.md)."""

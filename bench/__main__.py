@@ -1,0 +1,101 @@
+"""Speed and memory of `khabar ingest` on generated dumps.
+
+python -m bench [--sizes 10000,100000] [--workdir bench/out] [--seed 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import shutil
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+
+from bench.generate import GenStats, generate
+from bench.ingest import Run, db_size, fixed_overhead, khabar_command, run_ingest
+
+HERE = Path(__file__).resolve().parent
+STAMP = ".generated.json"  # a dot-file: khabar skips it
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "--sizes", default="10000,100000", help="comma-separated numbers of dumps (default: %(default)s)"
+    )
+    parser.add_argument("--workdir", type=Path, default=HERE / "out", help="cache of generated dumps and scratch dbs")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    workdir: Path = args.workdir.resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+
+    print(f"khabar: {khabar_command()}  workdir: {workdir}", flush=True)
+    fixed = fixed_overhead(workdir)
+    print(f"fixed overhead (1 tiny dump): {fixed.wall:.1f} s, peak RSS {fixed.peak_rss_mib:.0f} MiB", flush=True)
+    _check(fixed, "fixed-overhead run")
+    lines = [f"fixed overhead: {fixed.wall:.1f} s wall, peak RSS {fixed.peak_rss_mib:.0f} MiB (1 tiny dump, empty db)"]
+    for size in sizes:
+        dumps, gen = dumps_for(size, args.seed, workdir)
+        print(f"size={size}: {gen}", flush=True)
+        with tempfile.TemporaryDirectory(dir=workdir, prefix=f"run-{size}-") as tmp:
+            db = Path(tmp) / "warehouse.duckdb"
+            first = run_ingest([dumps], db)
+            _check(first, f"size={size} ingest")
+            print(f"  ingest: {first.wall:.1f} s, {first.counts}", flush=True)
+            size_bytes = db_size(db)
+            again = run_ingest([dumps], db)
+            _check(again, f"size={size} re-run")
+            print(f"  re-run: {again.wall:.1f} s, {again.counts}", flush=True)
+        lines += report(size, gen, first, again, size_bytes, fixed.wall)
+    print("\n" + "\n".join(lines))
+    return 0
+
+
+def dumps_for(size: int, seed: int, workdir: Path) -> tuple[Path, GenStats]:
+    """The generated dumps for (size, seed), made once and reused while the generator's code is unchanged."""
+    folder = workdir / f"dumps-{size}-seed{seed}"
+    stamp = folder / STAMP
+    key = {"n": size, "seed": seed, "generator": _generator_hash()}
+    if stamp.exists():
+        saved = json.loads(stamp.read_text())
+        if saved.get("key") == key:
+            return folder, GenStats(**saved["stats"])
+    shutil.rmtree(folder, ignore_errors=True)
+    stats = generate(size, folder, seed)
+    stamp.write_text(json.dumps({"key": key, "stats": asdict(stats)}))
+    return folder, stats
+
+
+def _generator_hash() -> str:
+    sources = sorted(HERE.glob("*.py"))
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources if p.stem not in ("__main__", "ingest")))
+    return digest.hexdigest()[:16]
+
+
+def report(size: int, gen: GenStats, first: Run, again: Run, db_bytes: int, fixed: float) -> list[str]:
+    c, seen = first.counts, first.seen
+    excl = max(first.wall - fixed, 1e-9)
+    noop = "" if again.counts.get("new", -1) == 0 else f" NOT A NO-OP: new={again.counts.get('new')}"
+    rejected = f"{c.get('rejected', 0):,}" + (f" ({first.rejects})" if first.rejects else "")
+    return [
+        f"size={size} ingest: {first.wall:.1f} s {seen / first.wall:,.0f} docs/s "
+        f"(excl. {fixed:.1f} s fixed: {seen / excl:,.0f} docs/s) peak RSS {first.peak_rss_mib:,.0f} MiB"
+        f" | no-op re-run {again.wall:.1f} s peak RSS {again.peak_rss_mib:,.0f} MiB{noop}"
+        f" | db {db_bytes / 2**20:,.0f} MiB"
+        f" | loaded {c.get('articles loaded', 0):,} articles, {c.get('stories', 0):,} stories,"
+        f" exact {c.get('exact duplicates', 0):,}",
+        f"    seen {seen:,}, new {c.get('new', 0):,}, rejected {rejected}, near {c.get('near-duplicates', 0):,}"
+        f" | generated {gen}",
+    ]
+
+
+def _check(run: Run, what: str) -> None:
+    if run.returncode != 0 or not run.counts:
+        print(f"!! {what} exited {run.returncode}; stderr tail:\n{run.stderr}", flush=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
