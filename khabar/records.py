@@ -94,6 +94,7 @@ class Article:
     word_count: int
     body_sha256: str
     removed: tuple[RemovedBlock, ...] = field(default=())
+    bands: tuple[int, ...] = field(default=())  # LSH band keys of the body's MinHash signature
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,9 +25,20 @@ _ANY_SPACE = re.compile(r"\s+")
 _TOKEN = regex.compile(r"[\p{L}\p{M}\p{N}]+")
 _NON_WORD = regex.compile(r"[^\p{L}\p{M}\p{N}]+")
 
-# Matching folds spelling variants outlets use interchangeably: nukta dropped, chandrabindu → anusvara.
-# In NFC the nukta is a separate mark except in these three letters.
-_NUKTA_LETTERS = (("ऩ", "न"), ("ऱ", "र"), ("ऴ", "ळ"), ("\u093c", ""), ("\u0901", "\u0902"))
+# Matching folds spelling variants outlets use interchangeably: nukta dropped (in NFC it is a separate
+# mark except in three letters), chandrabindu → anusvara, candra O → aa (वॉशिंगटन/वाशिंगटन).
+_VARIANT_FOLDS = (
+    ("ऩ", "न"),
+    ("ऱ", "र"),
+    ("ऴ", "ळ"),
+    ("\u093c", ""),
+    ("\u0901", "\u0902"),
+    ("ॉ", "ा"),
+    ("ऑ", "आ"),
+    ("ॅ", "े"),
+)
+# A nasal consonant with virama before another consonant is written as anusvara too (सम्बन्ध/संबंध).
+_NASAL_CLUSTER = re.compile("[ङञणनम]\u094d(?=[क-ह])")
 
 
 def nfc(text: str) -> str:
@@ -62,9 +73,9 @@ def match_key(text: str) -> str:
 
 
 def _fold_variants(text: str) -> str:
-    for letter, plain in _NUKTA_LETTERS:
+    for letter, plain in _VARIANT_FOLDS:
         text = text.replace(letter, plain)
-    return text.casefold()
+    return _NASAL_CLUSTER.sub("\u0902", text).casefold()
 
 
 def _ascii_digit(digit: re.Match[str]) -> str:

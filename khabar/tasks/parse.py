@@ -11,6 +11,7 @@ from khabar.records import Article, ArticleMeta, Outcome, RawDoc, Rejection
 from khabar.tasks import html, metadata
 from khabar.tasks.clean import clean
 from khabar.tasks.decode import Decoded, decode_bytes
+from khabar.tasks.dedup import DedupSettings, fingerprint
 from khabar.tasks.fingerprint import body_sha256
 from khabar.tasks.normalize import storage_text, word_count
 
@@ -18,6 +19,7 @@ from khabar.tasks.normalize import storage_text, word_count
 @dataclass(frozen=True, slots=True)
 class ParseSettings:
     min_body_words: int = 20
+    dedup: DedupSettings = DedupSettings()
 
 
 def parse_document(raw: RawDoc, settings: ParseSettings = ParseSettings()) -> Outcome:
@@ -104,6 +106,7 @@ def _article(
         word_count=words,
         body_sha256=body_sha256(body),
         removed=cleaned.removed,
+        bands=fingerprint(body, settings.dedup).bands,
     )
     return article, meta.outlet
 

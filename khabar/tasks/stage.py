@@ -54,8 +54,15 @@ REMOVED_BLOCKS = pa.schema(
         ("text", pa.string()),
     ]
 )
+LSH_BANDS = pa.schema([("article_id", pa.string()), ("band", pa.int16()), ("bucket", pa.int64())])
 SIGHTINGS = pa.schema([("doc_id", pa.string()), ("source_uri", pa.string()), ("outlet", pa.string()), ("seen_at", _TS)])
-TABLES = {"documents": DOCUMENTS, "articles": ARTICLES, "removed_blocks": REMOVED_BLOCKS, "sightings": SIGHTINGS}
+TABLES = {
+    "documents": DOCUMENTS,
+    "articles": ARTICLES,
+    "removed_blocks": REMOVED_BLOCKS,
+    "sightings": SIGHTINGS,
+    "lsh_bands": LSH_BANDS,
+}
 
 
 @dataclass(frozen=True)
@@ -115,6 +122,10 @@ def stage(outcomes: list[Outcome], sightings: list[Sighting], staging_root: str)
                 "body_sha256": article.body_sha256,
                 "fetched_at": outcome.fetched_at,
             }
+        )
+        rows["lsh_bands"].extend(
+            {"article_id": article.article_id, "band": band, "bucket": bucket}
+            for band, bucket in enumerate(article.bands)
         )
         rows["removed_blocks"].extend(
             {"article_id": article.article_id, "seq": block.seq, "kind": block.kind, "text": block.text}

@@ -13,9 +13,10 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from khabar.tasks.stage import ARTICLES, DOCUMENTS, REMOVED_BLOCKS, SIGHTINGS, StagedBatch
-from khabar.tasks.stories import Membership, assign_exact
+from khabar.tasks.dedup import DedupSettings
+from khabar.tasks.stage import ARTICLES, DOCUMENTS, LSH_BANDS, REMOVED_BLOCKS, SIGHTINGS, StagedBatch
 from khabar.warehouse.db import connect
+from khabar.warehouse.stories import assign_stories
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ def load_run(
     batches: Sequence[StagedBatch],
     run: RunRecord,
     log: Callable[[str], None] = lambda _: None,
+    dedup: DedupSettings = DedupSettings(),
+    window_days: int | None = None,
 ) -> LoadReport:
     """Insert everything staged for `run`, or nothing: a failure or a kill leaves the warehouse as it was."""
     con = connect(db_path)
@@ -54,7 +57,7 @@ def load_run(
         for number, batch in enumerate(batches, start=1):
             _insert_batch(con, batch, run.run_id, loaded_at)
             log(f"loaded batch {number}/{len(batches)}: {batch.documents} documents")
-        _insert_members(con, _assign_stories(con, run.run_id), run.run_id, loaded_at)
+        assign_stories(con, run.run_id, loaded_at, dedup, window_days)
         report = _report(con, run.run_id, sum(batch.seen for batch in batches))
         _write_run(con, run, report, "completed", None)
         con.execute("COMMIT")
@@ -81,6 +84,7 @@ def _insert_batch(con: duckdb.DuckDBPyConnection, batch: StagedBatch, run_id: st
         "staged_articles": pq.read_table(batch.table("articles"), schema=ARTICLES),
         "staged_removed": pq.read_table(batch.table("removed_blocks"), schema=REMOVED_BLOCKS),
         "staged_sightings": pq.read_table(batch.table("sightings"), schema=SIGHTINGS),
+        "staged_bands": pq.read_table(batch.table("lsh_bands"), schema=LSH_BANDS),
     }
     for name, table in staged.items():
         con.register(name, table)
@@ -94,6 +98,7 @@ def _insert_batch(con: duckdb.DuckDBPyConnection, batch: StagedBatch, run_id: st
             f"INSERT OR IGNORE INTO sightings ({_columns(SIGHTINGS)}, run_id) SELECT *, ? FROM staged_sightings",
             [run_id],
         )
+        con.execute("INSERT INTO lsh_bands SELECT b.* FROM staged_bands b ANTI JOIN articles a USING (article_id)")
         con.execute(
             "INSERT OR IGNORE INTO removed_blocks SELECT r.* FROM staged_removed r "
             "ANTI JOIN articles a USING (article_id)"
@@ -108,45 +113,6 @@ def _insert_batch(con: duckdb.DuckDBPyConnection, batch: StagedBatch, run_id: st
             con.unregister(name)
 
 
-def _assign_stories(con: duckdb.DuckDBPyConnection, run_id: str) -> list[Membership]:
-    new_articles = con.execute(
-        "SELECT article_id, body_sha256 FROM articles WHERE run_id = ? ORDER BY fetched_at, source_uri",
-        [run_id],
-    ).fetchall()
-    known = con.execute(
-        """
-        SELECT a.body_sha256, arg_min(m.story_id, m.joined_at)
-        FROM story_members m JOIN articles a USING (article_id)
-        WHERE a.run_id <> ? AND a.body_sha256 IN (SELECT body_sha256 FROM articles WHERE run_id = ?)
-        GROUP BY a.body_sha256
-        """,
-        [run_id, run_id],
-    ).fetchall()
-    return assign_exact(new_articles, dict(known))
-
-
-def _insert_members(
-    con: duckdb.DuckDBPyConnection, members: list[Membership], run_id: str, loaded_at: datetime
-) -> None:
-    table = pa.table(
-        {
-            "article_id": pa.array([m.article_id for m in members], pa.string()),
-            "story_id": pa.array([m.story_id for m in members], pa.string()),
-            "relation": pa.array([m.relation for m in members], pa.string()),
-            "similarity": pa.array([m.similarity for m in members], pa.float64()),
-        }
-    )
-    con.register("new_members", table)
-    try:
-        con.execute(
-            "INSERT OR IGNORE INTO story_members (article_id, story_id, relation, similarity, joined_at, run_id) "
-            "SELECT article_id, story_id, relation, similarity, ?, ? FROM new_members",
-            [loaded_at, run_id],
-        )
-    finally:
-        con.unregister("new_members")
-
-
 def _report(con: duckdb.DuckDBPyConnection, run_id: str, docs_seen: int) -> LoadReport:
     docs_new, rejected = con.execute(
         "SELECT count(*), count(*) FILTER (WHERE status = 'rejected') FROM documents WHERE run_id = ?", [run_id]
@@ -159,11 +125,16 @@ def _report(con: duckdb.DuckDBPyConnection, run_id: str, docs_seen: int) -> Load
         ).fetchall()
     )
     articles = con.execute("SELECT count(*) FROM articles WHERE run_id = ?", [run_id]).fetchall()[0][0]
-    canonical, exact, near = con.execute(
-        "SELECT count(*) FILTER (WHERE relation = 'canonical'), count(*) FILTER (WHERE relation = 'exact'), "
-        "count(*) FILTER (WHERE relation = 'near') FROM story_members WHERE run_id = ?",
+    exact, near = con.execute(
+        "SELECT count(*) FILTER (WHERE relation = 'exact'), count(*) FILTER (WHERE relation = 'near') "
+        "FROM story_members WHERE run_id = ?",
         [run_id],
     ).fetchall()[0]
+    canonical = con.execute(  # stories this run started that still stand
+        "SELECT count(DISTINCT m.story_id) FROM story_members m JOIN articles a ON a.article_id = m.story_id "
+        "WHERE m.run_id = ? AND a.run_id = ?",
+        [run_id, run_id],
+    ).fetchall()[0][0]
     stories_total = con.execute("SELECT count(DISTINCT story_id) FROM story_members").fetchall()[0][0]
     return LoadReport(docs_seen, docs_new, rejected, rejects, articles, canonical, exact, near, stories_total)
 

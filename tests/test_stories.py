@@ -1,0 +1,99 @@
+"""Stories across runs: near copies join, bridges merge, story ids stay, lineage is recorded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from khabar.flows.ingest import ingest_dumps
+from tests.conftest import SAMPLES, count_rows
+
+pytestmark = pytest.mark.usefixtures("prefect_api")
+
+TITLE = "उत्तर कोरिया और रूस के बीच मजबूत संबंधों की पुष्टि"
+LONG = [p for p in (SAMPLES / "000_e840aa923773798b.txt").read_text().split("\n\n") if len(p.split()) > 12][1:]
+
+
+def dump(folder: Path, name: str, paragraphs: list[str], title: str = TITLE) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(f"{title}\n\n" + "\n\n".join(p.strip() for p in paragraphs) + "\n", encoding="utf-8")
+    return folder
+
+
+def members(db: str) -> dict[str, tuple[str, str, float, float, int, int]]:
+    con = duckdb.connect(db, read_only=True)
+    rows = con.execute(
+        "SELECT regexp_extract(a.source_uri, '[^/]+$'), m.story_id, m.relation, m.similarity, m.shared_ratio, "
+        "m.added_paragraphs, m.removed_paragraphs FROM story_members m JOIN articles a USING (article_id)"
+    ).fetchall()
+    con.close()
+    return {name: tuple(rest) for name, *rest in rows}  # type: ignore[misc]
+
+
+def article_id(db: str, name: str) -> str:
+    con = duckdb.connect(db, read_only=True)
+    [(found,)] = con.execute("SELECT article_id FROM articles WHERE source_uri LIKE ?", [f"%/{name}"]).fetchall()
+    con.close()
+    return found
+
+
+def test_edited_copies_join_yesterdays_story(db: str, tmp_path: Path) -> None:
+    assert len(LONG) >= 9
+    ingest_dumps(paths=[str(dump(tmp_path / "day1", "original.txt", LONG))], db=db)
+    original = article_id(db, "original.txt")
+
+    day2 = tmp_path / "day2"
+    # Chandrabindu for anusvara in every other paragraph, Devanagari digits in the rest.
+    variants = [p.replace("ं", "ँ") if i % 2 else p.replace("2024", "२०२४") for i, p in enumerate(LONG)]
+    dump(day2, "spelling.txt", variants, title="रूस-उत्तर कोरिया संबंध")
+    dump(day2, "trimmed.txt", LONG[:-2])
+    own = "हमारे संवाददाता के अनुसार इस बैठक पर दुनिया भर की नजरें टिकी थीं और विशेषज्ञ इसे अहम मान रहे हैं।"
+    dump(day2, "addition.txt", [*LONG, own])
+    dump(day2, "other_story.txt", [*(SAMPLES / "002_ff795dba96db68e1.txt").read_text().split("\n")[3:]])
+    report = ingest_dumps(paths=[str(day2)], db=db)
+    assert report.near_duplicates == 3 and report.stories_new == 1
+
+    found = members(db)
+    assert found["original.txt"][:2] == (original, "canonical")
+    for name in ("spelling.txt", "trimmed.txt", "addition.txt"):
+        story_id, relation, similarity, *_ = found[name]
+        assert (story_id, relation) == (original, "near"), name
+        assert 0.5 < similarity <= 1.0
+    assert found["trimmed.txt"][2] < 1.0 and found["trimmed.txt"][3:] == (1.0, 0, 2)
+    assert found["spelling.txt"][2] == 1.0  # equal once spelling variants are folded
+    assert found["addition.txt"][4:] == (1, 0) and found["addition.txt"][3] < 1.0
+    assert found["other_story.txt"][0] != original
+
+    before = count_rows(db)
+    again = ingest_dumps(paths=[str(tmp_path / "day1"), str(day2)], db=db)
+    assert again.docs_new == 0 and again.near_duplicates == 0
+    assert {k: v for k, v in count_rows(db).items() if k != "runs"} == {k: v for k, v in before.items() if k != "runs"}
+    assert members(db) == found
+
+
+def test_an_article_that_bridges_two_stories_merges_them(db: str, tmp_path: Path) -> None:
+    first_half, second_half = LONG[:6], LONG[5:]
+    ingest_dumps(paths=[str(dump(tmp_path / "r1", "first.txt", first_half))], db=db)
+    ingest_dumps(paths=[str(dump(tmp_path / "r2", "second.txt", second_half))], db=db)
+    first, second = article_id(db, "first.txt"), article_id(db, "second.txt")
+    assert members(db)["second.txt"][0] == second  # too little in common: a story of its own
+
+    report = ingest_dumps(paths=[str(dump(tmp_path / "r3", "whole.txt", LONG))], db=db)
+    assert report.near_duplicates >= 1
+    found = members(db)
+    assert {found[name][0] for name in ("first.txt", "second.txt", "whole.txt")} == {first}
+    con = duckdb.connect(db, read_only=True)
+    merges = con.execute("SELECT from_story, into_story FROM story_merges").fetchall()
+    stories = con.execute("SELECT story_id, n_articles FROM stories").fetchall()
+    con.close()
+    assert merges == [(second, first)]
+    assert stories == [(first, 3)]
+
+
+def test_seed_pairs_that_share_sentences_stay_apart(db: str) -> None:
+    ingest_dumps(paths=[str(SAMPLES)], db=db)
+    found = members(db)
+    assert len({story for story, *_ in found.values()}) == 5
