@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import tempfile
+from dataclasses import fields, replace
 from pathlib import Path
+
+from khabar.tasks.dedup import DedupSettings
 
 DEFAULT_DB = "warehouse/khabar.duckdb"
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
@@ -28,3 +31,25 @@ def batch_size() -> int:
 def staging_root() -> str:
     """Where batches wait for the load. Workers and the writer must all see it."""
     return os.environ.get("KHABAR_STAGING_DIR") or tempfile.gettempdir()
+
+
+# Verification thresholds can change at any time. ngram, num_perm and bands shape the LSH keys stored
+# with every article, so they are not settings: changing them means re-fingerprinting the archive.
+DEDUP_SETTINGS = ("min_jaccard", "min_containment", "min_number_agreement", "min_numbers")
+
+
+def dedup_settings() -> DedupSettings:
+    """DedupSettings with KHABAR_DEDUP_MIN_JACCARD and its siblings applied."""
+    types = {f.name: f.type for f in fields(DedupSettings)}
+    changes: dict[str, float | int] = {}
+    for name in DEDUP_SETTINGS:
+        value = os.environ.get(f"KHABAR_DEDUP_{name.upper()}")
+        if value:
+            changes[name] = int(value) if types[name] in ("int", int) else float(value)
+    return replace(DedupSettings(), **changes)  # type: ignore[arg-type]
+
+
+def window_days() -> int | None:
+    """KHABAR_DEDUP_WINDOW_DAYS: only articles seen this many days back are candidates (default: all)."""
+    value = os.environ.get("KHABAR_DEDUP_WINDOW_DAYS")
+    return int(value) if value else None

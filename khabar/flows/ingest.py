@@ -32,15 +32,16 @@ def ingest_dumps(
         started_at=datetime.now(UTC),
         params={"paths": paths, "db": db, "max_bytes": max_bytes, "batch_size": batch_size},
     )
+    dedup, window = config.dedup_settings(), config.window_days()
     staging_dir = tempfile.mkdtemp(prefix=f"khabar-{run.run_id[:8]}-", dir=config.staging_root())
     try:
         refs = discover_inputs(paths)
         staged = []
         for start in range(0, len(refs), batch_size):
             docs, sightings = read_new_inputs(refs[start : start + batch_size], db, max_bytes)
-            outcomes = parse_documents(docs, min_body_words) if docs else []
+            outcomes = parse_documents(docs, min_body_words, dedup) if docs else []
             staged.append(stage_batch(outcomes, sightings, staging_dir))
-        return load_warehouse(db, staged, run)
+        return load_warehouse(db, staged, run, dedup, window)
     except Exception as error:
         with contextlib.suppress(Exception):  # the original error matters more than its record
             record_failed_run(db, run, error)

@@ -7,6 +7,7 @@ from prefect.cache_policies import NO_CACHE
 
 from khabar.records import InputRef, Outcome, RawDoc, Sighting
 from khabar.tasks import discover as discovery
+from khabar.tasks.dedup import DedupSettings
 from khabar.tasks.parse import ParseSettings, parse_document
 from khabar.tasks.stage import StagedBatch, stage
 from khabar.warehouse import load, query
@@ -31,9 +32,9 @@ def read_new_inputs(refs: list[InputRef], db: str, max_bytes: int) -> tuple[list
 
 
 @task(name="parse-documents", cache_policy=NO_CACHE, persist_result=False)
-def parse_documents(docs: list[RawDoc], min_body_words: int) -> list[Outcome]:
+def parse_documents(docs: list[RawDoc], min_body_words: int, dedup: DedupSettings) -> list[Outcome]:
     """Decode, clean, take metadata and fingerprint each document of a batch."""
-    settings = ParseSettings(min_body_words=min_body_words)
+    settings = ParseSettings(min_body_words=min_body_words, dedup=dedup)
     return [parse_document(doc, settings) for doc in docs]
 
 
@@ -43,7 +44,9 @@ def stage_batch(outcomes: list[Outcome], sightings: list[Sighting], staging_dir:
 
 
 @task(name="load-warehouse", cache_policy=NO_CACHE, persist_result=False)
-def load_warehouse(db: str, batches: list[StagedBatch], run: load.RunRecord) -> load.LoadReport:
+def load_warehouse(
+    db: str, batches: list[StagedBatch], run: load.RunRecord, dedup: DedupSettings, window_days: int | None
+) -> load.LoadReport:
     """The only task that writes to DuckDB: one transaction for the whole run."""
     logger = get_run_logger()
-    return load.load_run(db, batches, run, log=logger.info)
+    return load.load_run(db, batches, run, log=logger.info, dedup=dedup, window_days=window_days)
