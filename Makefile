@@ -29,6 +29,7 @@ bench: $(STAMP)  ## speed and memory figures (see bench/README.md)
 
 lock:  ## re-pin constraints.txt from a fresh resolve
 	rm -rf /tmp/khabar-lock && $(PYTHON) -m venv /tmp/khabar-lock
+	/tmp/khabar-lock/bin/pip install --quiet --upgrade pip
 	/tmp/khabar-lock/bin/pip install --quiet -e '.[dev]'
 	/tmp/khabar-lock/bin/pip freeze --exclude-editable | grep -v '^khabar' > constraints.txt
 

@@ -22,15 +22,28 @@ from khabar.tasks.lexicon import LIST_HEADER_KINDS, SECTION_WORDS, line_kind
 from khabar.tasks.normalize import match_key
 
 _SENTENCE_END = regex.compile(r"[।॥?!.…]['\"”’)\]]*$")
+_DEVANAGARI = regex.compile(r"\p{Devanagari}")
+_LATIN = regex.compile(r"\p{Latin}")
+_TITLE_SITE = regex.compile(r"^(?P<rest>.{12,}?)\s+[|\-–—]\s+(?P<site>[^|\-–—:]{2,40})$")
+_SITE_WORDS = regex.compile(
+    r"(?i)\.com|\.in\b|news|times|khabar|samachar|न्यूज़?|समाचार|खबर|उजाला|जागरण|भास्कर|हिन्दुस्तान|केसरी"
+)
 _TITLE_PREFIX = regex.compile(r"^(?P<prefix>(?P<label>[^:：|]{1,30}?)\s*[:：|])\s*(?P<rest>\S.+)$")
 _BYLINE_LABEL = regex.compile(
-    r"^(?:by|written\s+by|edited\s+by|posted\s+by|reported\s+by|author|लेखक|लेखिका|रिपोर्ट|रिपोर्टर|संवाददाता)\s*[:：\-–]?\s*",
+    r"^(?:by|written\s+by|authored\s+by|edited\s+by|posted\s+by|reported\s+by|author|लेखक|लेखिका|रिपोर्ट|रिपोर्टर|संवाददाता)\s*[:：\-–]?\s*",
     regex.IGNORECASE,
 )
-_BYLINE_END = regex.compile(r"\s*(?:[|,]|\b(?:updated|published|अपडेट)\b).*$", regex.IGNORECASE)
+_BYLINE_END = regex.compile(
+    r"\s*(?:[|,]|\b(?:updated|published|edited|last|अपडेट)\b|\d{1,2}\s+\p{L}+\s+\d{4}|\p{L}{3}\s+\d{1,2},).*$",
+    regex.IGNORECASE,
+)
+_EDITOR = regex.compile(r"^(?:edited|published)\s+by", regex.IGNORECASE)
+# Desks, teams and agencies sign articles too; they are not authors.
+_NOT_A_NAME = regex.compile(
+    r"[\d/]|(?i:desk|team|bureau|agency|agencies|news|feature|staff|online|web)|डेस्क|टीम|ब्यूरो|एजेंसी|न्यूज़?|संवाददाता"
+)
 T = TypeVar("T")
 _SLASH = regex.compile(r"\s*/\s*")
-_DIGIT_OR_SLASH = regex.compile(r"[\d/]")
 LONG_PARAGRAPH = 45  # words: a line this long is prose even without a full stop; headlines are shorter
 HEAD_WINDOW = 20  # lines searched for the dateline
 META_WINDOW = 12  # lines in which a byline or timestamp still belongs to the head
@@ -39,6 +52,7 @@ META_WINDOW = 12  # lines in which a byline or timestamp still belongs to the he
 @dataclass(frozen=True, slots=True)
 class Line:
     text: str
+    gap_before: bool  # a blank line separates it from the line before
     key: str  # folded words only, for comparing copies
     words: int
     prose: bool
@@ -48,11 +62,11 @@ class Line:
 def clean(text: str, hints: ArticleMeta | None = None, fetched_at: datetime | None = None) -> CleanText:
     """Split storage text into kept paragraphs, removed blocks and metadata."""
     hints = hints or ArticleMeta()
-    lines = [_line(raw) for raw in text.split("\n") if raw.strip()]
+    lines = _lines(text)
     kinds: list[str | None] = [_wording_kind(line) for line in lines]
     copies = _head_copies(lines)
     start = _body_start(lines, kinds, copies)
-    title, title_prefix = _classify_head(lines, kinds, copies, start, hints.title)
+    title, title_prefix, site = _classify_head(lines, kinds, copies, start, hints.title, _mostly_devanagari(text))
     last = _last_prose(lines, kinds, start)
     _classify_body(lines, kinds, start, last, title)
     _classify_tail(lines, kinds, last)
@@ -62,9 +76,12 @@ def clean(text: str, hints: ArticleMeta | None = None, fetched_at: datetime | No
     for line, kind in zip(lines, kinds, strict=True):
         if kind is None:
             paragraphs.append(line.text)
-        elif kind == "title" and title_prefix and title:
-            removed.append(RemovedBlock(len(removed), "category_label", title_prefix))
+        elif kind == "title" and (title_prefix or site) and title:
+            if title_prefix:
+                removed.append(RemovedBlock(len(removed), "category_label", title_prefix))
             removed.append(RemovedBlock(len(removed), "title", title))
+            if site:
+                removed.append(RemovedBlock(len(removed), "site_name", site))
         else:
             removed.append(RemovedBlock(len(removed), kind, line.text))
     return CleanText(tuple(paragraphs), tuple(removed), _metadata(paragraphs, removed, title, hints, fetched_at))
@@ -72,17 +89,34 @@ def clean(text: str, hints: ArticleMeta | None = None, fetched_at: datetime | No
 
 def _wording_kind(line: Line) -> str | None:
     kind = line_kind(line.text)
-    if kind is None and line.words <= 8 and metadata.is_date_line(line.text):
+    if kind is None and not line.prose and line.words <= 25 and _is_stamp(line):
         return "timestamp"
     return kind
 
 
-def _line(text: str) -> Line:
+def _is_stamp(line: Line) -> bool:
+    """A date alone, or a short line with a date and a clock time."""
+    return (line.words <= 8 and metadata.is_date_line(line.text)) or metadata.is_stamp_line(line.text)
+
+
+def _lines(text: str) -> list[Line]:
+    lines, gap = [], False
+    for raw in text.split("\n"):
+        if raw.strip():
+            lines.append(_line(raw, gap))
+            gap = False
+        else:
+            gap = True
+    return lines
+
+
+def _line(text: str, gap_before: bool = False) -> Line:
     key = match_key(text)
     count = key.count(" ") + 1 if key else 0
     ends = bool(_SENTENCE_END.search(text))
     return Line(
         text=text,
+        gap_before=gap_before,
         key=key,
         words=count,
         prose=(count >= 8 and ends) or count >= LONG_PARAGRAPH,
@@ -122,14 +156,22 @@ def _body_start(lines: list[Line], kinds: list[str | None], copies: set[int]) ->
 
 
 def _classify_head(
-    lines: list[Line], kinds: list[str | None], copies: set[int], start: int, hinted_title: str | None
-) -> tuple[str | None, str | None]:
-    """Name every line before the body; return the title and any category prefix cut from it."""
+    lines: list[Line],
+    kinds: list[str | None],
+    copies: set[int],
+    start: int,
+    hinted_title: str | None,
+    devanagari: bool,
+) -> tuple[str | None, str | None, str | None]:
+    """Name every line before the body; return the title and the category prefix and site name cut from it."""
     title: str | None = None
     prefix: str | None = None
+    site: str | None = None
     title_keys: set[str] = set()
     if hinted_title:
         title_keys.add(_line(hinted_title).key)
+        title, prefix, site = _split_title(_line(hinted_title), lines)
+        title_keys.add(_line(title).key)
     has_lede = False
     for i in range(start):
         line = lines[i]
@@ -144,7 +186,10 @@ def _classify_head(
             if _is_section_label(line, lines[i + 1 : start]):
                 kinds[i] = "category_label"
                 continue
-            title, prefix = _split_title(line, lines)
+            if devanagari and not _DEVANAGARI.search(line.text):
+                kinds[i] = "other"  # an English slug above a Hindi headline
+                continue
+            title, prefix, site = _split_title(line, lines)
             kinds[i] = "title"
             title_keys.update({line.key, _line(title).key})
         elif line.prose and not has_lede:
@@ -152,9 +197,7 @@ def _classify_head(
             has_lede = True
         else:
             kinds[i] = "other"
-    if title is None and hinted_title:
-        title = hinted_title
-    return title, prefix
+    return title, prefix, site
 
 
 def _is_section_label(line: Line, following: list[Line]) -> bool:
@@ -163,15 +206,29 @@ def _is_section_label(line: Line, following: list[Line]) -> bool:
     return line.words <= 2 and any(nxt.headline and nxt.words > line.words for nxt in following[:2])
 
 
-def _split_title(line: Line, lines: list[Line]) -> tuple[str, str | None]:
-    """Cut a category prefix ("कूटनीति: …") off a title when the page shows it is not part of it."""
-    match = _TITLE_PREFIX.match(line.text)
-    if not match or len(match["label"].split()) > 2:
-        return line.text, None
-    rest_key = _line(match["rest"]).key
-    if SECTION_WORDS.match(match["label"].strip()) or any(other.key == rest_key for other in lines):
-        return match["rest"].strip(), match["prefix"].strip()
-    return line.text, None
+def _split_title(line: Line, lines: list[Line]) -> tuple[str, str | None, str | None]:
+    """Cut a category prefix ("कूटनीति: …", "UK Heatwave: …") and a site name ("… | Navbharat Times") off a
+    title when the page shows they are not part of it."""
+    title, prefix, site = line.text, None, None
+    suffix = _TITLE_SITE.match(title)
+    if suffix and (not _DEVANAGARI.search(suffix["site"]) or _SITE_WORDS.search(suffix["site"])):
+        title, site = suffix["rest"].strip(), suffix["site"].strip()
+    match = _TITLE_PREFIX.match(title)
+    if match:
+        label, rest = match["label"].strip(), match["rest"].strip()
+        rest_key = _line(rest).key
+        english_label = not _DEVANAGARI.search(label) and _DEVANAGARI.search(rest) and len(label.split()) <= 6
+        hindi_label = len(label.split()) <= 2 and (
+            SECTION_WORDS.match(label) or any(other.key == rest_key for other in lines)
+        )
+        if english_label or hindi_label:
+            title, prefix = rest, match["prefix"].strip()
+    return title, prefix, site
+
+
+def _mostly_devanagari(text: str) -> bool:
+    sample = text[:3000]
+    return len(_DEVANAGARI.findall(sample)) > len(_LATIN.findall(sample))
 
 
 def _last_prose(lines: list[Line], kinds: list[str | None], start: int) -> int:
@@ -187,17 +244,20 @@ def _classify_body(lines: list[Line], kinds: list[str | None], start: int, last:
     seen: set[str] = set()
     lead_key = lines[start].key if start < len(lines) else None
     list_kind: str | None = None
+    items = 0  # a list under a header ends at the first blank line after its first item
     for i in range(start, last + 1):
         line = lines[i]
         if kinds[i] is not None:
             list_kind = kinds[i] if kinds[i] in LIST_HEADER_KINDS and _header_alone(line) else None
+            items = 0
             continue
         if line.key == title_key:
             kinds[i] = "repeated_title"
         elif line.words >= 8 and line.key in seen:
             kinds[i] = "repeated_lead" if line.key == lead_key else "other"
-        elif list_kind and line.headline and not line.prose:
+        elif list_kind and line.headline and not line.prose and not (line.gap_before and items):
             kinds[i] = list_kind
+            items += 1
         else:
             list_kind = None
         seen.add(line.key)
@@ -255,9 +315,8 @@ def _metadata(
     for block in removed:
         by_kind.setdefault(block.kind, []).append(block.text)
     dateline = metadata.parse_dateline(paragraphs[0]) if paragraphs else None
-    published = hints.published_at or _first(
-        metadata.parse_published(text, fetched_at) for text in by_kind.get("timestamp", [])
-    )
+    stamps = by_kind.get("timestamp", []) + by_kind.get("byline", [])
+    published = hints.published_at or metadata.publication_time(stamps, fetched_at)
     agency = (dateline.agency if dateline else None) or _first(
         metadata.agency_in(text) for text in by_kind.get("agency_credit", [])
     )
@@ -266,8 +325,10 @@ def _metadata(
         or hints.agency
         or _first(code for code in (metadata.agency_in(t) for t in by_kind.get("disclaimer", [])) if code != "AGENCY")
     )
-    outlet = hints.outlet or _first(
-        metadata.outlet_in(text) for text in by_kind.get("disclaimer", []) + by_kind.get("other", [])
+    outlet = (
+        hints.outlet
+        or _first(iter(by_kind.get("site_name", [])))
+        or _first(metadata.outlet_in(text) for text in by_kind.get("disclaimer", []) + by_kind.get("other", []))
     )
     meta = ArticleMeta(
         title=title or hints.title,
@@ -275,7 +336,9 @@ def _metadata(
         agency=agency,
         author=hints.author
         or _first(_author(text) for text in by_kind.get("byline", []) + by_kind.get("agency_credit", [])),
-        dateline_place=dateline.place if dateline else None,
+        dateline_place=dateline.place
+        if dateline
+        else _first(metadata.reporter_place(t) for t in stamps + by_kind.get("other", [])),
         published_at=published,
         outlet=outlet,
     )
@@ -289,11 +352,11 @@ def _author(text: str) -> str | None:
     parts = [part.strip() for part in _SLASH.split(text)]
     if len(parts) > 1 and metadata.agency_in(parts[0]):
         name = parts[1]
-    elif _BYLINE_LABEL.match(text):
+    elif _BYLINE_LABEL.match(text) and not _EDITOR.match(text):
         name = _BYLINE_END.sub("", _BYLINE_LABEL.sub("", text)).strip()
     else:
         return None
-    if not name or metadata.agency_code(name) or len(name.split()) > 5 or _DIGIT_OR_SLASH.search(name):
+    if not name or metadata.agency_code(name) or len(name.split()) > 4 or _NOT_A_NAME.search(name):
         return None
     return name
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import lxml.html
 import regex
+import trafilatura
 from dateutil import parser as dateutil_parser
 
 from khabar.records import ArticleMeta
@@ -26,6 +27,7 @@ _ARTICLE_TYPES = {
 }
 _DROP_TAGS = ("script", "style", "noscript", "template", "svg", "form", "iframe", "nav", "footer", "aside", "header")
 _BLOCK_TAGS = ("p", "h2", "h3", "h4", "blockquote", "li")
+_BYLINE_BOX = regex.compile(r"(?i)byline|auth(?:or)?[-_]?(?:detail|info|name|box)|dateline|article[-_]?(?:meta|info)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,12 +47,31 @@ def declared_charset(data: bytes) -> str | None:
 
 
 def read_page(html: str) -> Page:
+    """The page's own metadata, and its main text: trafilatura's extraction, or the JSON-LD articleBody when
+    that is clearly fuller (trafilatura missed the article), or paragraph blocks as a last resort."""
     tree = lxml.html.document_fromstring(html)
     declared = _json_ld(tree)
     meta = _page_meta(tree, declared)
-    body = _article_body(tree, declared)
-    lines = [meta.title or "", *body]
-    return Page(text="\n".join(line for line in lines if line), meta=meta)
+    extracted = trafilatura.extract(html, include_comments=False, include_tables=True, deduplicate=False) or ""
+    lines = [line.strip() for line in extracted.split("\n") if line.strip()]
+    declared_body = _declared_body(declared)
+    if sum(map(len, declared_body)) > 1.25 * sum(map(len, lines)):
+        lines = declared_body
+    lines = lines or _paragraph_blocks(tree)
+    head = [meta.title or "", *_byline_texts(tree)]
+    return Page(text="\n".join(line for line in [*head, *lines] if line), meta=meta)
+
+
+def _byline_texts(tree: Any) -> list[str]:
+    """The page's byline and dateline boxes, which extractors leave out: they carry author, place and time."""
+    found: list[str] = []
+    for node in tree.xpath("//*[@class or @id]"):
+        if len(found) >= 3 or not _BYLINE_BOX.search(f"{node.get('class', '')} {node.get('id', '')}"):
+            continue
+        text = regex.sub(r"\s+", " ", " ".join(node.itertext())).strip()
+        if 0 < len(text) <= 200 and not any(text in other for other in found):
+            found.append(text)
+    return found
 
 
 def _json_ld(tree: Any) -> dict[str, Any]:
@@ -110,10 +131,19 @@ def _page_meta(tree: Any, declared: dict[str, Any]) -> ArticleMeta:
     )
 
 
-def _article_body(tree: Any, declared: dict[str, Any]) -> list[str]:
+def _declared_body(declared: dict[str, Any]) -> list[str]:
+    """JSON-LD articleBody as lines; some sites put HTML in it."""
     body = _text(declared.get("articleBody"))
-    if body and len(body) > 200:
-        return [line.strip() for line in regex.split(r"\n+", body) if line.strip()]
+    if not body:
+        return []
+    if "<" in body:
+        fragment = lxml.html.fragment_fromstring(body, create_parent="div")
+        blocks = [node.text_content().strip() for node in fragment.iter(*_BLOCK_TAGS)]
+        return [block for block in blocks if block] or [fragment.text_content().strip()]
+    return [line.strip() for line in regex.split(r"\n+", body) if line.strip()]
+
+
+def _paragraph_blocks(tree: Any) -> list[str]:
     for tag in _DROP_TAGS:
         for node in tree.iter(tag):
             node.drop_tree()

@@ -46,7 +46,7 @@ _ENGLISH_MONTH_RE = {number: regex.compile(pattern) for number, pattern in _ENGL
 _HAS_DIGIT = regex.compile(r"\d")
 _NOT_LETTER = regex.compile(r"[\W\d_]+")
 _MONTH_NUMBER = {match_text(name): number for number, names in _HINDI_MONTHS.items() for name in names.split("|")}
-_HINDI_MONTH = "|".join(names for names in _HINDI_MONTHS.values()).replace("फरवरी", "फ़?फरवरी")
+_HINDI_MONTH = "|".join(names for names in _HINDI_MONTHS.values()).replace("फ", "फ\u093c?")
 _ENGLISH_MONTH = "|".join(_ENGLISH_MONTHS.values())
 _MONTH = rf"(?:{_HINDI_MONTH}|{_ENGLISH_MONTH})\.?"
 _DIGIT = r"[0-9०-९]"
@@ -69,7 +69,10 @@ _DATELINE = regex.compile(
     _F,
 )
 _DATELINE_NO_DATE = regex.compile(
-    r"^(?P<place>[\p{L}\p{M}]+(?:\s[\p{L}\p{M}]+)?)\s*(?:\((?P<agency>[^()]{1,30})\))?\s*[।|]\s", _F
+    r"^(?:(?:[\p{L}\p{M}]+\s+)?(?:संवाददाता|ब्यूरो),\s*)?"
+    r"(?P<place>[\p{L}\p{M}]+(?:\s[\p{L}\p{M}]+)?)\s*(?:,\s*(?P<agency_word>एजेंसी|आईएएनएस|भाषा|वार्ता))?"
+    r"\s*(?:\((?P<agency>[^()]{1,30})\))?\s*[।|:.]\s",
+    _F,
 )
 _DATE_DMY = regex.compile(
     rf"(?P<day>{_DIGIT}{{1,2}})(?:st|nd|rd|th)?\s+(?P<month>{_MONTH}),?\s+(?P<year>{_DIGIT}{{4}})", _F
@@ -127,13 +130,14 @@ def parse_dateline(paragraph: str) -> Dateline | None:
         )
     match = _DATELINE_NO_DATE.match(paragraph)
     if match and not _HAS_DIGIT.search(match["place"]):
+        agency = match["agency"] or match["agency_word"]
         return Dateline(
             place=match["place"].strip(),
             day=None,
             month=None,
             year=None,
-            agency=agency_code(match["agency"]) if match["agency"] else None,
-            text=match.group(0).rstrip("।| "),
+            agency=agency_code(agency) if agency else None,
+            text=match.group(0).rstrip("।|:. "),
         )
     return None
 
@@ -220,6 +224,49 @@ def is_date_line(text: str) -> bool:
     return False
 
 
+_UPDATE_LABEL = regex.compile(r"\b(?:last\s+)?updated\b|अपडेटेड?|अद्यतन", regex.IGNORECASE)
+_PUBLISH_LABEL = regex.compile(
+    r"\b(?:published|publish\s+date|first\s+published|created\s+on|posted\s+on)\b|प्रकाशित|प्रकाशन", regex.IGNORECASE
+)
+_CLOCK = regex.compile(r"\d{1,2}[:.]\d{2}")
+_REPORTER_PLACE = regex.compile(
+    r"(?:संवाददाता|ब्यूरो|डेस्क),\s*(?P<place>\p{Devanagari}[\p{Devanagari}\p{M}]*(?:\s\p{Devanagari}[\p{Devanagari}\p{M}]*)?)"
+    r"(?=\s+\P{Devanagari}|$)"
+    r"|^(?P<place2>\p{Devanagari}[\p{Devanagari}\p{M}]+(?:\s\p{Devanagari}[\p{Devanagari}\p{M}]+)?)\s*\d+\s*(?:घंटे|मिनट|दिन)\s+पहले"
+)
+
+
+def is_stamp_line(text: str) -> bool:
+    """A short line that carries a date and a clock time: a timestamp, whatever else it says."""
+    return bool(_CLOCK.search(text)) and parse_published(text) is not None
+
+
+def publication_time(stamps: list[str], reference: datetime | None) -> datetime | None:
+    """The publication time among timestamp and byline lines: a labelled publication time first, then an
+    unlabelled one; an update time is not a publication time and is never used."""
+    labelled, unlabelled = [], []
+    for text in stamps:
+        update = _UPDATE_LABEL.search(text)
+        publish = _PUBLISH_LABEL.search(text)
+        if publish and (not update or publish.start() < update.start()):
+            labelled.append(text[publish.start() : update.start() if update else None])
+        elif publish and update:
+            labelled.append(text[publish.start() :])
+        elif not update:
+            unlabelled.append(text)
+    for text in labelled + unlabelled:
+        found = parse_published(text, reference)
+        if found:
+            return found
+    return None
+
+
+def reporter_place(text: str) -> str | None:
+    """The place of an own reporter's byline: "संवाददाता, गुमला", "भोपाल2 घंटे पहले"."""
+    match = _REPORTER_PLACE.search(text)
+    return (match["place"] or match["place2"]) if match else None
+
+
 def language_of(text: str) -> str:
     sample = text[:5000]
     devanagari = len(_NOT_DEVANAGARI.sub("", sample))
@@ -229,7 +276,18 @@ def language_of(text: str) -> str:
     return "en" if latin else "und"
 
 
+_COPYRIGHT_HOLDER = regex.compile(
+    r"(?:©|\(c\)|copyright)\s*(?:©\s*)?(?:\d{4}(?:\s*[-–]\s*\d{4})?\s*,?\s*)?(?P<name>[^.,|©\d][^.,|©]{1,39}?)\s*[.,|]",
+    regex.IGNORECASE,
+)
+
+
 def outlet_in(text: str) -> str | None:
-    """An outlet's web name printed in a disclaimer or copyright line ("BhaskarHindi.com")."""
+    """An outlet's name printed in a disclaimer ("BhaskarHindi.com") or copyright line ("© 2025 Jansatta.")."""
     match = _OUTLET_DOMAIN.search(text)
-    return match.group(1) if match else None
+    if match:
+        return match.group(1)
+    holder = _COPYRIGHT_HOLDER.search(text)
+    if holder and not regex.match(r"(?i)all\s+rights", holder["name"]):
+        return holder["name"].strip()
+    return None
