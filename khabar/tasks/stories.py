@@ -101,12 +101,23 @@ def group(
     return grouping
 
 
-def describe(story_id: str, members: Sequence[Member], settings: DedupSettings = DedupSettings()) -> list[MemberRow]:
+def describe(
+    story_id: str,
+    members: Sequence[Member],
+    settings: DedupSettings = DedupSettings(),
+    known: Mapping[str, Fingerprint] | None = None,
+) -> list[MemberRow]:
     """Relations of a story's members to its canonical: the earliest member carrying an agency's
-    credit, else the earliest member; and each member's lineage: what it shares, adds and leaves out."""
+    credit, else the earliest member; and each member's lineage: what it shares, adds and leaves out.
+    `known` holds fingerprints already made (without bands) so they are not made twice."""
+    known = known or {}
+
+    def whole(member: Member) -> Fingerprint:
+        return known.get(member.article_id) or fingerprint(member.body, settings, bands=False)
+
     ordered = sorted(members, key=lambda m: m.seen)
     canonical = next((m for m in ordered if m.agency), ordered[0])
-    canon_print = fingerprint(canonical.body, settings, bands=False)
+    canon_print = whole(canonical)
     canon_paragraphs = [fingerprint(p, settings, bands=False) for p in canonical.body.split("\n\n")]
     rows = []
     for member in ordered:
@@ -116,7 +127,7 @@ def describe(story_id: str, members: Sequence[Member], settings: DedupSettings =
         if member.body_sha256 == canonical.body_sha256:
             rows.append(MemberRow(member.article_id, story_id, "exact", 1.0, 1.0, 0, 0))
             continue
-        mine = fingerprint(member.body, settings, bands=False)
+        mine = whole(member)
         paragraphs = [fingerprint(p, settings, bands=False) for p in member.body.split("\n\n")]
         rows.append(
             MemberRow(

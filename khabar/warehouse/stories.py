@@ -7,13 +7,14 @@ so a run costs in proportion to its new articles, not to the archive.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import duckdb
 import pyarrow as pa
 
-from khabar.tasks.dedup import DedupSettings, fingerprint
+from khabar.tasks.dedup import DedupSettings, Fingerprint, fingerprint
 from khabar.tasks.stories import Member, MemberRow, NewArticle, describe, group
 
 
@@ -28,7 +29,7 @@ def assign_stories(
     new = [
         NewArticle(article_id, body_hash, (fetched_at, source_uri))
         for article_id, body_hash, fetched_at, source_uri in con.execute(
-            "SELECT article_id, body_sha256, fetched_at, source_uri FROM articles WHERE run_id = ?", [run_id]
+            "SELECT article_id, body_sha256, epoch_us(fetched_at), source_uri FROM articles WHERE run_id = ?", [run_id]
         ).fetchall()
     ]
     exact_story = dict(
@@ -45,19 +46,19 @@ def assign_stories(
     candidates = _candidates(con, run_id, loaded_at, window_days)
     involved = set(candidates) | {other for others in candidates.values() for other in others}
     prints = {aid: fingerprint(body, settings, bands=False) for aid, body in _bodies(con, involved)}
-    stored = con.execute(
-        """
+    with _ids(con, "involved_ids", involved):
+        stored = con.execute(
+            """
         WITH mine AS (
-            SELECT article_id, story_id FROM story_members WHERE article_id IN (SELECT unnest(?::VARCHAR[]))
+            SELECT article_id, story_id FROM story_members SEMI JOIN involved_ids USING (article_id)
         ), firsts AS (
-            SELECT m.story_id, min(a.fetched_at) AS first_seen
+            SELECT m.story_id, min(epoch_us(a.fetched_at)) AS first_seen
             FROM story_members m JOIN articles a USING (article_id)
             WHERE m.story_id IN (SELECT story_id FROM mine) GROUP BY m.story_id
         )
         SELECT mine.article_id, mine.story_id, firsts.first_seen FROM mine JOIN firsts USING (story_id)
-        """,
-        [sorted(involved)],
-    ).fetchall()
+        """
+        ).fetchall()
     grouping = group(
         new,
         exact_story,
@@ -71,7 +72,7 @@ def assign_stories(
         con.execute("UPDATE story_members SET story_id = ? WHERE story_id = ?", [into_story, from_story])
         con.execute("INSERT INTO story_merges VALUES (?, ?, ?, ?, ?)", [from_story, into_story, via, run_id, loaded_at])
     _insert_new(con, grouping.story_of, run_id, loaded_at)
-    _refresh(con, _shared_stories(con, run_id))
+    _refresh(con, _shared_stories(con, run_id), prints, settings)
 
 
 def _candidates(
@@ -94,12 +95,20 @@ def _candidates(
 
 
 def _bodies(con: duckdb.DuckDBPyConnection, article_ids: Iterable[str]) -> list[tuple[str, str]]:
-    ids = pa.table({"article_id": pa.array(sorted(article_ids), pa.string())})
-    con.register("wanted_ids", ids)
-    try:
+    with _ids(con, "wanted_ids", article_ids):
         return con.execute("SELECT article_id, body FROM articles SEMI JOIN wanted_ids USING (article_id)").fetchall()
+
+
+@contextmanager
+def _ids(
+    con: duckdb.DuckDBPyConnection, name: str, values: Iterable[str], column: str = "article_id"
+) -> Iterator[None]:
+    """Register `values` as a one-column table for joins (list parameters are slow to bind)."""
+    con.register(name, pa.table({column: pa.array(sorted(values), pa.string())}))
+    try:
+        yield
     finally:
-        con.unregister("wanted_ids")
+        con.unregister(name)
 
 
 def _insert_new(con: duckdb.DuckDBPyConnection, story_of: dict[str, str], run_id: str, loaded_at: datetime) -> None:
@@ -139,21 +148,25 @@ def _shared_stories(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
     return [row[0] for row in rows]
 
 
-def _refresh(con: duckdb.DuckDBPyConnection, story_ids: list[str]) -> None:
+def _refresh(
+    con: duckdb.DuckDBPyConnection, story_ids: list[str], prints: dict[str, Fingerprint], settings: DedupSettings
+) -> None:
     """Work out canonical, relation, similarity and lineage for every member of these stories."""
     if not story_ids:
         return
     members: dict[str, list[Member]] = defaultdict(list)
-    for story_id, article_id, body, body_hash, fetched_at, source_uri, agency in con.execute(
-        """
-        SELECT m.story_id, a.article_id, a.body, a.body_sha256, a.fetched_at, a.source_uri, a.agency
-        FROM story_members m JOIN articles a USING (article_id)
-        WHERE m.story_id IN (SELECT unnest(?::VARCHAR[]))
-        """,
-        [story_ids],
-    ).fetchall():
+    with _ids(con, "refreshed_stories", story_ids, "story_id"):
+        fetched = con.execute(
+            """
+            SELECT m.story_id, a.article_id, a.body, a.body_sha256, epoch_us(a.fetched_at), a.source_uri, a.agency
+            FROM story_members m JOIN articles a USING (article_id) SEMI JOIN refreshed_stories USING (story_id)
+            """
+        ).fetchall()
+    for story_id, article_id, body, body_hash, fetched_at, source_uri, agency in fetched:
         members[story_id].append(Member(article_id, body, body_hash, (fetched_at, source_uri), agency))
-    rows: list[MemberRow] = [row for story, story_members in members.items() for row in describe(story, story_members)]
+    rows: list[MemberRow] = [
+        row for story, group in members.items() for row in describe(story, group, settings, prints)
+    ]
     table = pa.table(
         {
             "article_id": pa.array([r.article_id for r in rows], pa.string()),

@@ -1,0 +1,161 @@
+"""Near-duplicate story grouping on the labelled set: the datasketch baseline sweep, khabar's clustering, throughput.
+
+    python -m bench.dedup                      # eval set (cached in bench/out/), sweep, khabar, 100k throughput
+    python -m bench.dedup --throughput 0       # skip the 100k throughput runs
+
+Another system plugs in as ``cluster(items: list[Item]) -> dict[str, str]`` (article id -> cluster id) in `systems`;
+for throughput, any ``fn(list[(article_id, body)]) -> dict[str, str]`` goes to `throughput(fn, n)`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+from bench.dedup import evalset
+from bench.dedup.baseline import Row, SystemFn, Throughput, best, datasketch_system, sweep, throughput
+from bench.dedup.evalset import Item, hard_negative_group
+from bench.dedup.metrics import Scores, false_merges, merged_stories, missed_pairs, recall_by_kind, score
+
+OUT = Path(__file__).resolve().parents[1] / "out"
+System = Callable[[list[Item]], dict[str, str]]
+__all__ = ["System", "khabar_cluster", "load_evalset", "report", "systems", "throughput", "throughput_systems"]
+
+
+def load_evalset(seed: int = 11, rebuild: bool = False) -> tuple[list[Item], Path, bool]:
+    """The eval set, cached under a name that changes with the seed and the generator's code."""
+    code = hashlib.sha256(Path(evalset.__file__).read_bytes()).hexdigest()[:10]
+    path = OUT / f"dedup-evalset-seed{seed}-{code}.jsonl"
+    if path.exists() and not rebuild:
+        return evalset.load(path), path, True
+    items = evalset.build(seed)
+    evalset.save(items, path)
+    return items, path, False
+
+
+def _khabar_bodies() -> SystemFn | None:
+    try:
+        from khabar.tasks.dedup import cluster_bodies
+    except ImportError:
+        print("khabar: not available yet")
+        return None
+    return cluster_bodies
+
+
+def khabar_cluster(items: list[Item]) -> dict[str, str]:
+    from khabar.tasks.dedup import cluster_bodies
+
+    return cluster_bodies([(item.article_id, item.body) for item in items])
+
+
+def systems() -> dict[str, System]:
+    """The systems compared with the baseline; khabar's only once `khabar.tasks.dedup.cluster_bodies` exists."""
+    return {"khabar": khabar_cluster} if _khabar_bodies() else {}
+
+
+def throughput_systems(threshold: float) -> dict[str, SystemFn]:
+    """The systems timed on the synthetic articles: datasketch at its best threshold, then khabar if available."""
+    found = {f"datasketch 5-gram t={threshold:.2f}": datasketch_system(threshold, 5)}
+    if khabar := _khabar_bodies():
+        found["khabar"] = khabar
+    return found
+
+
+def _line(s: Scores) -> str:
+    return f"P {s.precision:.3f}  R {s.recall:.3f}  F1 {s.f1:.3f}  ARI {s.ari:.3f}  ({s.clusters} clusters)"
+
+
+def report(name: str, items: list[Item], predicted: dict[str, str]) -> Scores:
+    """Scores, the false merges by story pair (hard negatives first), and recall of each edit kind."""
+    scores = score(items, predicted)
+    print(f"{name}: {_line(scores)}")
+    merged = merged_stories(false_merges(items, predicted))
+    hard = [m for m in merged if hard_negative_group(m[0]) and hard_negative_group(m[0]) == hard_negative_group(m[1])]
+    other = [m for m in merged if m not in hard]
+    print(f"  false merges: {len(merged)} story pairs, {sum(n for *_, n in merged)} article pairs")
+    for title, group in (("hard negatives merged", hard), ("other stories merged", other)):
+        print(f"  {title} ({len(group)}):" + ("" if group else " none"))
+        for a, b, n in group[:25]:
+            print(f"    {a} ~ {b}  ({n} article pairs)")
+        if len(group) > 25:
+            print(f"    ... {len(group) - 25} more")
+    kinds = recall_by_kind(items, predicted)
+    print("  with their original, by edit kind: " + ", ".join(f"{k} {f}/{t}" for k, (f, t) in sorted(kinds.items())))
+    missed = missed_pairs(items, predicted)
+    by_kind = Counter(k for e in missed for kind in {e.kind_a, e.kind_b} for k in kind.split("+") if k != "original")
+    print(
+        f"  missed pairs: {len(missed)} of {scores.true_pairs}"
+        + (": " + ", ".join(f"{k} {n}" for k, n in by_kind.most_common()) if by_kind else "")
+    )
+    return scores
+
+
+def _table(rows: list[Row]) -> None:
+    cell = {(r.k, r.verify, r.threshold): r.scores for r in rows}
+    ks = sorted({r.k for r in rows}, reverse=True)
+    print(("       " + "".join(f"{f'{k}-gram':<25}{f'{k}-gram +verify':<15}" for k in ks)).rstrip())
+    print(("  t    " + "P     R     F1    ARI    F1    ARI      " * len(ks)).rstrip())
+    for t in sorted({r.threshold for r in rows}):
+        line = f" {t:.2f}  "
+        for k in ks:
+            s, v = cell[k, False, t], cell[k, True, t]
+            line += f"{s.precision:.3f} {s.recall:.3f} {s.f1:.3f} {s.ari:.3f}  {v.f1:.3f} {v.ari:.3f}    "
+        print(line.rstrip())
+
+
+def _throughput_line(name: str, result: Throughput) -> str:
+    mib = 1 << 20
+    return (
+        f"{name}: {result.articles} articles in {result.seconds:.1f} s = {result.rate:,.0f} articles/s, "
+        f"peak RSS {result.rss_peak / mib:,.0f} MiB ({(result.rss_peak - result.rss_before) / mib:+,.0f} MiB over the "
+        f"{result.rss_before / mib:,.0f} MiB before), {result.clusters} clusters"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--rebuild", action="store_true", help="build the eval set even if cached")
+    parser.add_argument("--throughput", type=int, default=100_000, metavar="N", help="articles; 0 skips")
+    args = parser.parse_args()
+
+    items, path, cached = load_evalset(args.seed, args.rebuild)
+    print(f"eval set {path.relative_to(OUT.parent.parent)} ({'cached' if cached else 'built'})")
+    print(evalset.summary(items))
+
+    start = time.perf_counter()
+    rows = sweep(items)
+    print(
+        f"\ndatasketch MinHashLSH, num_perm=128, clusters = connected components of the LSH candidate graph "
+        f"({time.perf_counter() - start:.1f} s); +verify keeps an edge only if the MinHash Jaccard estimate >= t"
+    )
+    _table(rows)
+    print()
+    for k in sorted({r.k for r in rows}, reverse=True):
+        for verify in (False, True):
+            row = best(rows, k, verify)
+            print(f"best {k}-gram{' +verify' if verify else ''}: t={row.threshold:.2f}  {_line(row.scores)}")
+    top = best(rows, 5)
+    print()
+    report(f"datasketch 5-gram at its best t={top.threshold:.2f}", items, top.predicted)
+
+    for name, system in systems().items():
+        print()
+        start = time.perf_counter()
+        predicted = system(items)
+        report(f"{name} ({time.perf_counter() - start:.1f} s)", items, predicted)
+
+    if args.throughput:
+        print(
+            f"\nthroughput on {args.throughput:,} synthetic articles (5-8 paragraphs of corpus sentences, 30% copies)"
+        )
+        for name, system_fn in throughput_systems(top.threshold).items():
+            print(_throughput_line(name, throughput(system_fn, args.throughput)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
