@@ -21,7 +21,8 @@ from khabar.tasks import metadata
 from khabar.tasks.lexicon import LIST_HEADER_KINDS, SECTION_WORDS, line_kind
 from khabar.tasks.normalize import match_key
 
-_SENTENCE_END = regex.compile(r"[।॥?!.…]['\"”’)\]]*$")
+_SENTENCE_END = regex.compile(r"[।॥?!.…。！？]['\"”’)\]」]*$")
+_FULL_STOP = regex.compile(r"[।॥.。]['\"”’)\]」]*$")  # ends a statement; a headline may end with ? or !
 _DEVANAGARI = regex.compile(r"\p{Devanagari}")
 _LATIN = regex.compile(r"\p{Latin}")
 _TITLE_SITE = regex.compile(r"^(?P<rest>.{12,}?)\s+[|\-–—]\s+(?P<site>[^|\-–—:]{2,40})$")
@@ -113,14 +114,14 @@ def _lines(text: str) -> list[Line]:
 def _line(text: str, gap_before: bool = False) -> Line:
     key = match_key(text)
     count = key.count(" ") + 1 if key else 0
-    ends = bool(_SENTENCE_END.search(text))
+    ends = bool(_FULL_STOP.search(text))
     return Line(
         text=text,
         gap_before=gap_before,
         key=key,
         words=count,
-        prose=(count >= 8 and ends) or count >= LONG_PARAGRAPH,
-        headline=1 <= count <= 30 and not text.endswith(("।", "॥")),
+        prose=((count >= 8 or len(text) >= 60) and ends) or count >= LONG_PARAGRAPH or len(text) >= 400,
+        headline=1 <= count <= 30 and not _FULL_STOP.search(text),
     )
 
 
@@ -138,9 +139,15 @@ def _head_copies(lines: list[Line]) -> set[int]:
 
 def _body_start(lines: list[Line], kinds: list[str | None], copies: set[int]) -> int:
     """Index of the article's first paragraph."""
+    prose_seen = 0
     for i, line in enumerate(lines[:HEAD_WINDOW]):
-        if kinds[i] is None and i not in copies and line.prose and metadata.parse_dateline(line.text):
+        if kinds[i] is not None or i in copies or not line.prose:
+            continue
+        if metadata.parse_dateline(line.text):
             return i
+        prose_seen += 1
+        if prose_seen > 1:  # two paragraphs before any dateline: the article began without one
+            break
     prose_seen = 0
     after_meta = -1
     for i, line in enumerate(lines[:META_WINDOW]):

@@ -44,6 +44,7 @@ _ENGLISH_MONTHS = {
 }
 _ENGLISH_MONTH_RE = {number: regex.compile(pattern) for number, pattern in _ENGLISH_MONTHS.items()}
 _HAS_DIGIT = regex.compile(r"\d")
+_DEVANAGARI_START = regex.compile(r"\p{Devanagari}")  # undated datelines are a Hindi form
 _NOT_LETTER = regex.compile(r"[\W\d_]+")
 _MONTH_NUMBER = {match_text(name): number for number, names in _HINDI_MONTHS.items() for name in names.split("|")}
 _HINDI_MONTH = "|".join(names for names in _HINDI_MONTHS.values()).replace("फ", "फ\u093c?")
@@ -129,7 +130,7 @@ def parse_dateline(paragraph: str) -> Dateline | None:
             text=match.group(0).rstrip("।:|-–—. "),
         )
     match = _DATELINE_NO_DATE.match(paragraph)
-    if match and not _HAS_DIGIT.search(match["place"]):
+    if match and not _HAS_DIGIT.search(match["place"]) and _DEVANAGARI_START.match(match["place"]):
         agency = match["agency"] or match["agency_word"]
         return Dateline(
             place=match["place"].strip(),
