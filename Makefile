@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha256sum | cut -c1-12)
 
-.PHONY: run test lint bench lock clean
+.PHONY: run test lint bench bench-extraction bench-dedup lock clean
 
 $(STAMP): pyproject.toml constraints.txt
 	rm -f $(VENV)/.installed-*
@@ -24,8 +24,15 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check khabar tests bench
 	$(BIN)/mypy
 
-bench: $(STAMP)  ## speed and memory figures (see bench/README.md)
+bench: $(STAMP)  ## ingest speed and memory on 10k and 100k generated dumps (bench/README.md)
 	$(BIN)/python -m bench
+
+bench-extraction: $(STAMP)  ## extraction quality and speed beside trafilatura and readability (bench/extraction)
+	$(BIN)/python -m bench.extraction
+
+bench-dedup: $(STAMP)  ## story grouping beside datasketch, and an incremental run against 100k stored (bench/dedup)
+	$(BIN)/python -m bench.dedup
+	$(BIN)/python -m bench.dedup.incremental
 
 lock:  ## re-pin constraints.txt from a fresh resolve
 	rm -rf /tmp/khabar-lock && $(PYTHON) -m venv /tmp/khabar-lock

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from dateutil.parser import UnknownTimezoneWarning
 
-from bench.extraction import data, score
+from bench.extraction import data, score, speed
 from bench.extraction.systems import SYSTEMS, for_text
 
 OUT = Path(__file__).resolve().parents[1] / "out"
@@ -20,6 +20,7 @@ DATASETS: dict[str, tuple[str, Callable[[], list[data.Item] | None]]] = {
     "zyte": ("(b) Zyte article-extraction-benchmark, gold = ground-truth.json articleBody", data.zyte),
     "bhaskar": ("(c) Dainik Bhaskar (Hindi), gold = fundus Bhaskar.json summary+sections", data.bhaskar),
     "golden": ("(a) tests/fixtures/golden, keep/drop snippets", data.golden),
+    "speed": ("(d) text dumps through clean and metadata", lambda: None),
 }
 
 
@@ -114,6 +115,10 @@ def main() -> None:
     )
     for key in args.datasets.split(","):
         title, load = DATASETS[key]
+        if key == "speed":
+            print(title)
+            speed.report()
+            continue
         items = load()
         if not items:
             print(f"{title}: skipped, {data.GOLDEN}/golden.json not found\n")

@@ -11,18 +11,19 @@ but not their figures).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 import regex
 
-from khabar.tasks.normalize import match_text
+from khabar.tasks.normalize import match_text, nfc
 
 _TOKEN = regex.compile(r"[\p{L}\p{M}\p{N}]+")
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # odd: multiplying by it permutes 64-bit values
 _PERMUTATION_SEED = 20260723
+_PERM_BLOCK = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +36,7 @@ class DedupSettings:
     min_jaccard: float = 0.5  # shingle Jaccard at which two bodies are the same copy, lightly edited
     min_containment: float = 0.8  # share of the shorter body's shingles found in the longer one
     min_number_agreement: float = 0.5  # share of the shorter body's numbers found in the other
-    min_numbers: int = 3  # bodies with fewer numbers skip the number check
+    min_numbers: int = 1  # bodies with fewer numbers skip the number check
 
     @property
     def rows(self) -> int:
@@ -57,11 +58,21 @@ class Similarity:
 
 
 def fingerprint(body: str, settings: DedupSettings = DedupSettings(), *, bands: bool = True) -> Fingerprint:
-    """Shingles and numbers of a body, and its LSH band keys unless `bands` is False."""
-    words = _TOKEN.findall(match_text(body))
-    shingles = _shingles(words, settings.ngram)
-    numbers = frozenset(word for word in words if word.isdecimal())
-    return Fingerprint(shingles, numbers, _bands(shingles, settings) if bands else ())
+    """Shingles and numbers of a body in storage form (NFC), and its LSH band keys unless `bands` is False."""
+    return fingerprints([body], settings, bands=bands)[0]
+
+
+def fingerprints(
+    bodies: Sequence[str], settings: DedupSettings = DedupSettings(), *, bands: bool = True
+) -> list[Fingerprint]:
+    """Fingerprints of many bodies at once: MinHash runs over the whole batch in a few numpy calls."""
+    words = [_TOKEN.findall(match_text(body, is_nfc=True)) for body in bodies]
+    shingles = [_shingles(w, settings.ngram) for w in words]
+    keys = _band_keys(shingles, settings) if bands else [()] * len(bodies)
+    return [
+        Fingerprint(sh, frozenset(word for word in ws if word.isdecimal()), key)
+        for ws, sh, key in zip(words, shingles, keys, strict=True)
+    ]
 
 
 def similarity(a: Fingerprint, b: Fingerprint) -> Similarity:
@@ -99,8 +110,12 @@ def cluster_bodies(items: Iterable[tuple[str, str]], settings: DedupSettings = D
             node = parent[node]
         return node
 
-    for item_id, body in items:
-        fp = prints[item_id] = fingerprint(body, settings)
+    pending = list(items)
+    made = [fp for start in range(0, len(pending), 2000) for fp in fingerprints(
+        [nfc(body) for _, body in pending[start : start + 2000]], settings
+    )]  # fmt: skip
+    for (item_id, _), fp in zip(pending, made, strict=True):
+        prints[item_id] = fp
         parent[item_id] = item_id
         order[item_id] = len(order)
         candidates = {other for band, key in enumerate(fp.bands) for other in buckets.get((band, key), ())}
@@ -126,16 +141,26 @@ def _shingles(words: list[str], n: int) -> np.ndarray:
     return np.unique(shingles)
 
 
-def _bands(shingles: np.ndarray, settings: DedupSettings) -> tuple[int, ...]:
-    if not len(shingles):
-        return ()
+def _band_keys(shingles: list[np.ndarray], settings: DedupSettings) -> list[tuple[int, ...]]:
+    """LSH band keys of each shingle set's MinHash signature; () for an empty set."""
+    present = [i for i, sh in enumerate(shingles) if len(sh)]
+    keys: list[tuple[int, ...]] = [()] * len(shingles)
+    if not present:
+        return keys
+    flat = np.concatenate([shingles[i] for i in present])
+    starts = np.cumsum([0] + [len(shingles[i]) for i in present[:-1]])
     multipliers, offsets = _permutations(settings.num_perm)
-    signature = (multipliers[:, None] * shingles[None, :] + offsets[:, None]).min(axis=1)
-    rows = signature[: settings.bands * settings.rows].reshape(settings.bands, settings.rows)
-    keys = rows[:, 0].copy()
+    signature = np.empty((settings.num_perm, len(present)), dtype=np.uint64)
+    for row in range(0, settings.num_perm, _PERM_BLOCK):  # a block of permutations at a time bounds memory
+        block = multipliers[row : row + _PERM_BLOCK, None] * flat[None, :] + offsets[row : row + _PERM_BLOCK, None]
+        signature[row : row + _PERM_BLOCK] = np.minimum.reduceat(block, starts, axis=1)
+    rows = signature[: settings.bands * settings.rows].reshape(settings.bands, settings.rows, len(present))
+    band = rows[:, 0, :].copy()
     for column in range(1, settings.rows):
-        keys = keys * _MIX + rows[:, column]
-    return tuple(int(key >> np.uint64(1)) for key in keys)  # 63 bits: fits a signed BIGINT
+        band = band * _MIX + rows[:, column, :]
+    for i, doc_keys in zip(present, (band >> np.uint64(1)).T.tolist(), strict=True):  # 63 bits: a signed BIGINT
+        keys[i] = tuple(doc_keys)
+    return keys
 
 
 @lru_cache(maxsize=8)

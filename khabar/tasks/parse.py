@@ -11,7 +11,7 @@ from khabar.records import Article, ArticleMeta, Outcome, RawDoc, Rejection
 from khabar.tasks import html, metadata
 from khabar.tasks.clean import clean
 from khabar.tasks.decode import Decoded, decode_bytes
-from khabar.tasks.dedup import DedupSettings, fingerprint
+from khabar.tasks.dedup import DedupSettings, fingerprints
 from khabar.tasks.fingerprint import body_sha256
 from khabar.tasks.normalize import storage_text, word_count
 
@@ -44,6 +44,19 @@ def parse_document(raw: RawDoc, settings: ParseSettings = ParseSettings()) -> Ou
     article = result if isinstance(result, Article) else None
     rejection = result if isinstance(result, Rejection) else None
     return Outcome(raw.doc_id, source_uri, outlet, raw.ref.format, raw.fetched_at, raw.byte_size, article, rejection)
+
+
+def parse_batch(raws: list[RawDoc], settings: ParseSettings = ParseSettings()) -> list[Outcome]:
+    """Parse documents, then fingerprint their bodies for near-duplicate search in one batch."""
+    outcomes = [parse_document(raw, settings) for raw in raws]
+    parsed = [o for o in outcomes if o.article]
+    prints = fingerprints([o.article.body for o in parsed if o.article], settings.dedup)
+    with_bands = {
+        o.doc_id: replace(o, article=replace(o.article, bands=fp.bands))
+        for o, fp in zip(parsed, prints, strict=True)
+        if o.article
+    }
+    return [with_bands.get(o.doc_id, o) for o in outcomes]
 
 
 def _article_from_bytes(
@@ -106,7 +119,6 @@ def _article(
         word_count=words,
         body_sha256=body_sha256(body),
         removed=cleaned.removed,
-        bands=fingerprint(body, settings.dedup).bands,
     )
     return article, meta.outlet
 

@@ -8,7 +8,7 @@ from prefect.cache_policies import NO_CACHE
 from khabar.records import InputRef, Outcome, RawDoc, Sighting
 from khabar.tasks import discover as discovery
 from khabar.tasks.dedup import DedupSettings
-from khabar.tasks.parse import ParseSettings, parse_document
+from khabar.tasks.parse import ParseSettings, parse_batch
 from khabar.tasks.stage import StagedBatch, stage
 from khabar.warehouse import load, query
 
@@ -34,8 +34,7 @@ def read_new_inputs(refs: list[InputRef], db: str, max_bytes: int) -> tuple[list
 @task(name="parse-documents", cache_policy=NO_CACHE, persist_result=False)
 def parse_documents(docs: list[RawDoc], min_body_words: int, dedup: DedupSettings) -> list[Outcome]:
     """Decode, clean, take metadata and fingerprint each document of a batch."""
-    settings = ParseSettings(min_body_words=min_body_words, dedup=dedup)
-    return [parse_document(doc, settings) for doc in docs]
+    return parse_batch(docs, ParseSettings(min_body_words=min_body_words, dedup=dedup))
 
 
 @task(name="stage-batch", cache_policy=NO_CACHE, persist_result=False)
