@@ -35,7 +35,7 @@ def staging_root() -> str:
 
 # Verification thresholds can change at any time. ngram, num_perm and bands shape the LSH keys stored
 # with every article, so they are not settings: changing them means re-fingerprinting the archive.
-DEDUP_SETTINGS = ("min_jaccard", "min_containment", "min_number_agreement", "min_numbers")
+DEDUP_SETTINGS = ("min_jaccard", "min_containment", "min_number_agreement", "min_numbers", "min_shared_bands")
 
 
 def dedup_settings() -> DedupSettings:

@@ -11,6 +11,7 @@ but not their figures).
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -37,6 +38,7 @@ class DedupSettings:
     min_containment: float = 0.8  # share of the shorter body's shingles found in the longer one
     min_number_agreement: float = 0.5  # share of the shorter body's numbers found in the other
     min_numbers: int = 1  # bodies with fewer numbers skip the number check
+    min_shared_bands: int = 2  # LSH bands two bodies must share to be compared at all
 
     @property
     def rows(self) -> int:
@@ -118,7 +120,8 @@ def cluster_bodies(items: Iterable[tuple[str, str]], settings: DedupSettings = D
         prints[item_id] = fp
         parent[item_id] = item_id
         order[item_id] = len(order)
-        candidates = {other for band, key in enumerate(fp.bands) for other in buckets.get((band, key), ())}
+        shared = Counter(other for band, key in enumerate(fp.bands) for other in buckets.get((band, key), ()))
+        candidates = [other for other, count in shared.items() if count >= settings.min_shared_bands]
         for other in sorted(candidates, key=order.__getitem__):
             if root(other) != root(item_id) and same_story(fp, prints[other], settings):
                 first, second = sorted((root(other), root(item_id)), key=order.__getitem__)

@@ -7,6 +7,7 @@ Structure (position, repetition, list shape) does the rest of the work in `clean
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 
 import regex
 
@@ -35,9 +36,10 @@ def _alone(words: str) -> regex.Pattern[str]:
 _SOCIAL = r"(?:whatsapp|facebook|twitter|telegram|linkedin|instagram|koo|email|e-mail|print|copy\s+link|x)"
 _HOME = r"(?:home|होम|hindi\s+news|हिंदी\s+न्यूज़|हिन्दी\s+न्यूज़|news|न्यूज़)"
 
-# A line that is only this kind of boilerplate: (kind, pattern, the longest line it can match, if bounded).
+# A line that is only this kind of boilerplate: (kind, pattern, the longest line it can match, if bounded,
+# and optionally a cheap precondition: a word, or characters, one of which the line must contain).
 # Order matters: the first match wins.
-LINE_PATTERNS: list[tuple[str, regex.Pattern[str], int | None]] = [
+LINE_PATTERNS: list[tuple[str, regex.Pattern[str], int | None] | tuple[str, regex.Pattern[str], int | None, str]] = [
     ("disclaimer", _labelled(r"अस्वीकरण|डिस्क्लेमर|डिसक्लेमर|disclaimer", 2000), None),
     (
         "disclaimer",
@@ -135,21 +137,33 @@ LINE_PATTERNS: list[tuple[str, regex.Pattern[str], int | None]] = [
     ),
     ("navigation", _alone(rf"{_HOME}|विस्तार|सार|home\p{{Ll}}+"), 60),
     ("navigation", compile_nfc(rf"^{_HOME}\s*[›»>/|]"), 300),
-    ("navigation", compile_nfc(r"^[^।?!]{1,80}(?:\s*[›»]\s*[^।?!]{1,80}){1,6}$"), 400),
+    ("navigation", compile_nfc(r"^[^।?!›»]{1,80}(?:[›»][^।?!›»]{1,80}){1,6}$"), 400),
     ("navigation", _labelled(r"web\s+title", 400), 460),
     (
         "other",
         compile_nfc(
-            r"(?=.*(?:hindi\s+news|news\s+in\s+hindi|hindi\s+samachar))"
+            r"^(?=.*(?:hindi\s+news|news\s+in\s+hindi|hindi\s+samachar))"
             r"(?=.*(?:\bapp\b|ऐप|डाउनलोड|सबसे\s+पहले|जुड़े\s+रहें|network|live\s+updates|लेटेस्ट|latest|get\s+all))"
         ),
         320,
+        "hindi",
     ),
     ("other", compile_nfc(r"^.{10,120}(?:ऐप|app)\s+डाउनलोड\s+करें[।.!]*$"), 200),
     ("other", compile_nfc(r"^(?:©|\(c\)\s|copyright\b|कॉपीराइट|सर्वाधिकार\s+सुरक्षित|all\s+rights\s+reserved)"), None),
-    ("other", compile_nfc(r"<%|%>|\{\{|\}\}|</?[a-z][^>]*>|&nbsp;|\bfunction\s*\(|^\s*var\s+\w+\s*="), None),
+    ("other", compile_nfc(r"<%|%>|\{\{|\}\}|</?[a-z][^>]*>|&nbsp;|\bfunction\s*\(|^\s*var\s+\w+\s*="), None, "<%{}&(="),
     ("other", compile_nfc(r"^[^\p{L}\p{N}]+$|^\d{1,2}:\d{2}$"), None),
 ]
+
+
+def _precondition(rest: list[str]) -> Callable[[str], bool] | None:
+    """A word must occur (e.g. "hindi"), or any one of a string of characters (e.g. "<%{")."""
+    if not rest:
+        return None
+    hint = rest[0]
+    if hint.isalpha():
+        return lambda folded: hint in folded
+    return lambda folded: any(character in folded for character in hint)
+
 
 # Section names that appear as a label above a title or as a "label:" prefix on it.
 SECTION_WORDS = compile_nfc(
@@ -164,10 +178,14 @@ SECTION_WORDS = compile_nfc(
 LIST_HEADER_KINDS = frozenset({"related", "tags"})
 
 
+_CHECKS = [(kind, pattern, longest, _precondition(rest)) for kind, pattern, longest, *rest in LINE_PATTERNS]
+
+
 def line_kind(line: str) -> str | None:
     """The boilerplate kind a whole line belongs to, by its wording alone."""
     length = len(line)
-    for kind, pattern, longest in LINE_PATTERNS:
-        if (longest is None or length <= longest) and pattern.search(line):
+    folded = line.casefold()
+    for kind, pattern, longest, needs in _CHECKS:
+        if (longest is None or length <= longest) and (needs is None or needs(folded)) and pattern.search(line):
             return kind
     return None

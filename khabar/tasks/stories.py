@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from khabar.tasks.dedup import DedupSettings, Fingerprint, fingerprint, same_story, similarity
+from khabar.tasks.dedup import DedupSettings, Fingerprint, fingerprint, fingerprints, same_story, similarity
 
 PARAGRAPH_SHARED = 0.5  # a paragraph is the canonical's when this share of its shingles is in the canonical
 
@@ -118,7 +118,7 @@ def describe(
     ordered = sorted(members, key=lambda m: m.seen)
     canonical = next((m for m in ordered if m.agency), ordered[0])
     canon_print = whole(canonical)
-    canon_paragraphs = [fingerprint(p, settings, bands=False) for p in canonical.body.split("\n\n")]
+    canon_paragraphs = fingerprints(canonical.body.split("\n\n"), settings, bands=False)
     rows = []
     for member in ordered:
         if member is canonical:
@@ -128,7 +128,7 @@ def describe(
             rows.append(MemberRow(member.article_id, story_id, "exact", 1.0, 1.0, 0, 0))
             continue
         mine = whole(member)
-        paragraphs = [fingerprint(p, settings, bands=False) for p in member.body.split("\n\n")]
+        paragraphs = fingerprints(member.body.split("\n\n"), settings, bands=False)
         rows.append(
             MemberRow(
                 article_id=member.article_id,

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 import duckdb
 import pyarrow as pa
 
-from khabar.tasks.dedup import DedupSettings, Fingerprint, fingerprint
+from khabar.tasks.dedup import DedupSettings, Fingerprint, fingerprints
 from khabar.tasks.stories import Member, MemberRow, NewArticle, describe, group
 
 
@@ -43,9 +43,11 @@ def assign_stories(
             [run_id],
         ).fetchall()
     )
-    candidates = _candidates(con, run_id, loaded_at, window_days)
+    candidates = _candidates(con, run_id, loaded_at, window_days, settings.min_shared_bands)
     involved = set(candidates) | {other for others in candidates.values() for other in others}
-    prints = {aid: fingerprint(body, settings, bands=False) for aid, body in _bodies(con, involved)}
+    bodies = _bodies(con, involved)
+    made = fingerprints([body for _, body in bodies], settings, bands=False)
+    prints = {article_id: fp for (article_id, _), fp in zip(bodies, made, strict=True)}
     with _ids(con, "involved_ids", involved):
         stored = con.execute(
             """
@@ -76,10 +78,11 @@ def assign_stories(
 
 
 def _candidates(
-    con: duckdb.DuckDBPyConnection, run_id: str, loaded_at: datetime, window_days: int | None
+    con: duckdb.DuckDBPyConnection, run_id: str, loaded_at: datetime, window_days: int | None, min_bands: int
 ) -> dict[str, list[str]]:
+    """New article → the articles sharing at least `min_bands` LSH bands with it."""
     query = """
-        SELECT DISTINCT n.article_id, o.article_id
+        SELECT n.article_id, o.article_id
         FROM (SELECT b.* FROM lsh_bands b JOIN articles a USING (article_id) WHERE a.run_id = ?) n
         JOIN lsh_bands o ON o.band = n.band AND o.bucket = n.bucket AND o.article_id <> n.article_id
     """
@@ -87,7 +90,8 @@ def _candidates(
     if window_days:  # only stored articles seen within the window are candidates
         query += " JOIN articles oa ON oa.article_id = o.article_id WHERE oa.run_id = ? OR oa.fetched_at >= ?"
         params += [run_id, loaded_at - timedelta(days=window_days)]
-    pairs = con.execute(query, params).fetchall()
+    query += " GROUP BY ALL HAVING count(*) >= ?"
+    pairs = con.execute(query, [*params, min_bands]).fetchall()
     found: dict[str, list[str]] = defaultdict(list)
     for new_id, other_id in pairs:
         found[new_id].append(other_id)
