@@ -234,7 +234,7 @@ def _split_title(line: Line, lines: list[Line]) -> tuple[str, str | None, str | 
 
 
 def _mostly_devanagari(text: str) -> bool:
-    sample = text[:3000]
+    sample = text[:800]
     return len(_DEVANAGARI.findall(sample)) > len(_LATIN.findall(sample))
 
 

@@ -111,5 +111,5 @@ def _codec(name: str | None) -> str | None:
 
 
 def _junk_share(text: str) -> float:
-    sample = text[:20000]
+    sample = text[:4000]
     return sum(1 for _ in _NOT_TEXT.finditer(sample)) / max(1, len(sample))

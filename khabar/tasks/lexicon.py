@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable
+from functools import lru_cache
 
 import regex
 
@@ -181,6 +182,7 @@ LIST_HEADER_KINDS = frozenset({"related", "tags"})
 _CHECKS = [(kind, pattern, longest, _precondition(rest)) for kind, pattern, longest, *rest in LINE_PATTERNS]
 
 
+@lru_cache(maxsize=1 << 16)  # page furniture repeats across an outlet's pages
 def line_kind(line: str) -> str | None:
     """The boilerplate kind a whole line belongs to, by its wording alone."""
     length = len(line)

@@ -269,7 +269,7 @@ def reporter_place(text: str) -> str | None:
 
 
 def language_of(text: str) -> str:
-    sample = text[:5000]
+    sample = text[:2000]
     devanagari = len(_NOT_DEVANAGARI.sub("", sample))
     latin = len(_NOT_LATIN.sub("", sample))
     if devanagari >= latin and devanagari:
