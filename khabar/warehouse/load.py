@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 
 from khabar.tasks.dedup import DedupSettings
 from khabar.tasks.stage import ARTICLES, DOCUMENTS, LSH_BANDS, REMOVED_BLOCKS, SIGHTINGS, StagedBatch
-from khabar.warehouse.db import connect
+from khabar.warehouse.db import connect, registered
 from khabar.warehouse.stories import assign_stories
 
 
@@ -79,16 +79,14 @@ def record_failed_run(db_path: str | Path, run: RunRecord, error: BaseException)
 
 
 def _insert_batch(con: duckdb.DuckDBPyConnection, batch: StagedBatch, run_id: str, loaded_at: datetime) -> None:
-    staged = {
-        "staged_documents": pq.read_table(batch.table("documents"), schema=DOCUMENTS),
-        "staged_articles": pq.read_table(batch.table("articles"), schema=ARTICLES),
-        "staged_removed": pq.read_table(batch.table("removed_blocks"), schema=REMOVED_BLOCKS),
-        "staged_sightings": pq.read_table(batch.table("sightings"), schema=SIGHTINGS),
-        "staged_bands": pq.read_table(batch.table("lsh_bands"), schema=LSH_BANDS),
-    }
-    for name, table in staged.items():
-        con.register(name, table)
-    try:
+    with registered(
+        con,
+        staged_documents=pq.read_table(batch.table("documents"), schema=DOCUMENTS),
+        staged_articles=pq.read_table(batch.table("articles"), schema=ARTICLES),
+        staged_removed=pq.read_table(batch.table("removed_blocks"), schema=REMOVED_BLOCKS),
+        staged_sightings=pq.read_table(batch.table("sightings"), schema=SIGHTINGS),
+        staged_bands=pq.read_table(batch.table("lsh_bands"), schema=LSH_BANDS),
+    ):
         con.execute(
             f"INSERT OR IGNORE INTO documents ({_columns(DOCUMENTS)}, run_id) "
             f"SELECT {_columns(DOCUMENTS)}, ? FROM staged_documents",
@@ -108,9 +106,6 @@ def _insert_batch(con: duckdb.DuckDBPyConnection, batch: StagedBatch, run_id: st
             f"SELECT {_columns(ARTICLES)}, ?, ? FROM staged_articles",
             [loaded_at, run_id],
         )
-    finally:
-        for name in staged:
-            con.unregister(name)
 
 
 def _report(con: duckdb.DuckDBPyConnection, run_id: str, docs_seen: int) -> LoadReport:

@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import pyarrow as pa
-
-from khabar.warehouse.db import connect_read_only
+from khabar.warehouse.db import connect_read_only, id_table, registered
 
 
 def known_doc_ids(db_path: str | Path, doc_ids: Sequence[str]) -> set[str]:
@@ -18,8 +16,8 @@ def known_doc_ids(db_path: str | Path, doc_ids: Sequence[str]) -> set[str]:
     try:
         if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'documents'").fetchall()[0][0]:
             return set()
-        con.register("candidates", pa.table({"doc_id": pa.array(list(doc_ids), pa.string())}))
-        rows = con.execute("SELECT doc_id FROM documents SEMI JOIN candidates USING (doc_id)").fetchall()
+        with registered(con, candidates=id_table(doc_ids, "doc_id")):
+            rows = con.execute("SELECT doc_id FROM documents SEMI JOIN candidates USING (doc_id)").fetchall()
         return {row[0] for row in rows}
     finally:
         con.close()

@@ -7,8 +7,7 @@ so a run costs in proportion to its new articles, not to the archive.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import duckdb
@@ -16,6 +15,7 @@ import pyarrow as pa
 
 from khabar.tasks.dedup import DedupSettings, Fingerprint, fingerprints
 from khabar.tasks.stories import Member, MemberRow, NewArticle, describe, group
+from khabar.warehouse.db import id_table, registered
 
 
 def assign_stories(
@@ -48,7 +48,7 @@ def assign_stories(
     bodies = _bodies(con, involved)
     made = fingerprints([body for _, body in bodies], settings, bands=False)
     prints = {article_id: fp for (article_id, _), fp in zip(bodies, made, strict=True)}
-    with _ids(con, "involved_ids", involved):
+    with registered(con, involved_ids=id_table(involved)):
         stored = con.execute(
             """
         WITH mine AS (
@@ -99,20 +99,8 @@ def _candidates(
 
 
 def _bodies(con: duckdb.DuckDBPyConnection, article_ids: Iterable[str]) -> list[tuple[str, str]]:
-    with _ids(con, "wanted_ids", article_ids):
+    with registered(con, wanted_ids=id_table(article_ids)):
         return con.execute("SELECT article_id, body FROM articles SEMI JOIN wanted_ids USING (article_id)").fetchall()
-
-
-@contextmanager
-def _ids(
-    con: duckdb.DuckDBPyConnection, name: str, values: Iterable[str], column: str = "article_id"
-) -> Iterator[None]:
-    """Register `values` as a one-column table for joins (list parameters are slow to bind)."""
-    con.register(name, pa.table({column: pa.array(sorted(values), pa.string())}))
-    try:
-        yield
-    finally:
-        con.unregister(name)
 
 
 def _insert_new(con: duckdb.DuckDBPyConnection, story_of: dict[str, str], run_id: str, loaded_at: datetime) -> None:
@@ -124,8 +112,7 @@ def _insert_new(con: duckdb.DuckDBPyConnection, story_of: dict[str, str], run_id
             "relation": pa.array(["canonical" if story_of[i] == i else "near" for i in ids], pa.string()),
         }
     )
-    con.register("new_members", table)
-    try:
+    with registered(con, new_members=table):
         con.execute(
             """
             INSERT OR IGNORE INTO story_members
@@ -135,8 +122,6 @@ def _insert_new(con: duckdb.DuckDBPyConnection, story_of: dict[str, str], run_id
             """,
             [loaded_at, run_id],
         )
-    finally:
-        con.unregister("new_members")
 
 
 def _shared_stories(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
@@ -159,7 +144,7 @@ def _refresh(
     if not story_ids:
         return
     members: dict[str, list[Member]] = defaultdict(list)
-    with _ids(con, "refreshed_stories", story_ids, "story_id"):
+    with registered(con, refreshed_stories=id_table(story_ids, "story_id")):
         fetched = con.execute(
             """
             SELECT m.story_id, a.article_id, a.body, a.body_sha256, epoch_us(a.fetched_at), a.source_uri, a.agency
@@ -181,8 +166,7 @@ def _refresh(
             "removed_paragraphs": pa.array([r.removed_paragraphs for r in rows], pa.int32()),
         }
     )
-    con.register("refreshed", table)
-    try:
+    with registered(con, refreshed=table):
         con.execute(
             """
             UPDATE story_members SET relation = r.relation, similarity = r.similarity, shared_ratio = r.shared_ratio,
@@ -190,5 +174,3 @@ def _refresh(
             FROM refreshed r WHERE story_members.article_id = r.article_id
             """
         )
-    finally:
-        con.unregister("refreshed")
