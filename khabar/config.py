@@ -28,6 +28,11 @@ def batch_size() -> int:
     return int(os.environ.get("KHABAR_BATCH_SIZE", DEFAULT_BATCH_SIZE))
 
 
+def landing_dir(db: str) -> str:
+    """KHABAR_LANDING_DIR, else `landing/` beside the warehouse file: fetched pages, raw."""
+    return os.environ.get("KHABAR_LANDING_DIR") or str(Path(db).parent / "landing")
+
+
 def staging_root() -> str:
     """Where batches wait for the load. Workers and the writer must all see it."""
     return os.environ.get("KHABAR_STAGING_DIR") or tempfile.gettempdir()

@@ -113,3 +113,24 @@ class Outcome:
     @property
     def status(self) -> str:
         return "parsed" if self.article else "rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class FetchRecord:
+    """One URL's fetch in a run: a feed, a sitemap or an article page, landed or not."""
+
+    url: str
+    final_url: str
+    source: str | None
+    kind: str  # feed, sitemap or page
+    outcome: str  # landed, listed (a feed or sitemap read), not_modified, failed
+    fetched_at: datetime
+    reason: str | None = None
+    detail: str | None = None
+    http_status: int | None = None
+    attempts: int = 0
+    seconds: float = 0.0
+    doc_id: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    retryable: bool = False

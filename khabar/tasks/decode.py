@@ -42,12 +42,18 @@ class Decoded:
     repaired: bool = False
 
 
-def sniff_binary(data: bytes) -> str | None:
+def is_wide_charset(name: str | None) -> bool:
+    """UTF-16 or UTF-32: NUL bytes are part of the text."""
+    return (_codec(name) or "").startswith(("utf-16", "utf-32"))
+
+
+def sniff_binary(data: bytes, declared: str | None = None) -> str | None:
     """Name the kind of binary file `data` is, or None when it may be text."""
     for magic, what in _MAGIC.items():
         if data.startswith(magic):
             return what
-    if b"\x00" in data[:4096] and not any(data.startswith(bom) for bom, _ in _BOMS):
+    wide = is_wide_charset(declared) or any(data.startswith(bom) for bom, _ in _BOMS)
+    if b"\x00" in data[:4096] and not wide:
         return "NUL bytes in the content"
     return None
 
@@ -60,7 +66,7 @@ def decode_bytes(data: bytes, declared: str | None = None) -> Decoded | Rejectio
     """
     if not data.strip():
         return Rejection("empty", "no content")
-    binary = sniff_binary(data)
+    binary = sniff_binary(data, declared)
     if binary:
         return Rejection("binary", binary)
     text, encoding = _to_str(data, declared)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from khabar.records import InputRef, RawDoc
+from khabar.tasks.landing import read_sidecar
 
 FORMATS = {".txt": "text", ".html": "html", ".htm": "html", ".jsonl": "jsonl"}
 
@@ -63,11 +64,16 @@ def read_inputs(refs: Iterable[InputRef], max_bytes: int) -> list[RawDoc]:
 def _read_file(ref: InputRef, max_bytes: int) -> RawDoc:
     size = os.path.getsize(ref.path)
     now = datetime.now(UTC)
+    headers = None
+    fetched = read_sidecar(ref.path) if ref.format == "html" else None
+    if fetched:  # a page khabar fetched: its URL, source, fetch time and charset come along
+        ref = InputRef(ref.path, fetched.final_url, "html", fetched.source or ref.outlet_hint)
+        now, headers = fetched.fetched_at, {**fetched.headers, "charset": fetched.charset or ""}
     if size > max_bytes:
         detail = f"{size} bytes, over the limit of {max_bytes}"
         return RawDoc(_hash_file(ref.path), ref, size, now, None, "too_large", detail)
     data = Path(ref.path).read_bytes()
-    return RawDoc(hashlib.sha256(data).hexdigest(), ref, len(data), now, data)
+    return RawDoc(hashlib.sha256(data).hexdigest(), ref, len(data), now, data, http_headers=headers)
 
 
 def _read_jsonl(ref: InputRef, max_bytes: int) -> Iterator[RawDoc]:

@@ -10,7 +10,7 @@ from typing import Any
 from khabar.records import Article, ArticleMeta, Outcome, RawDoc, Rejection
 from khabar.tasks import html, metadata
 from khabar.tasks.clean import clean
-from khabar.tasks.decode import Decoded, decode_bytes
+from khabar.tasks.decode import Decoded, decode_bytes, is_wide_charset
 from khabar.tasks.dedup import DedupSettings, fingerprints
 from khabar.tasks.fingerprint import body_sha256
 from khabar.tasks.normalize import storage_text, word_count
@@ -63,12 +63,15 @@ def _article_from_bytes(
     raw: RawDoc, data: bytes, fmt: str, hints: ArticleMeta, settings: ParseSettings
 ) -> tuple[Article | Rejection, str | None]:
     if fmt == "html":
-        if not html.looks_like_html(data):
-            return Rejection("not_html", "no HTML markup in the content"), hints.outlet
         declared = (raw.http_headers or {}).get("charset") or html.declared_charset(data)
+        wide = is_wide_charset(declared)  # UTF-16/32 markup is not ASCII-compatible: look after decoding
+        if not wide and not html.looks_like_html(data):
+            return Rejection("not_html", "no HTML markup in the content"), hints.outlet
         decoded = decode_bytes(data, declared)
         if not isinstance(decoded, Decoded):
             return decoded, hints.outlet
+        if wide and not html.looks_like_html(decoded.text[:65536].encode()):
+            return Rejection("not_html", "no HTML markup in the content"), hints.outlet
         page = html.read_page(decoded.text)
         return _article(raw, storage_text(page.text), _merge(hints, page.meta), settings)
     decoded = decode_bytes(data)

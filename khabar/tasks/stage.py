@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from khabar.records import Outcome, Sighting
+from khabar.records import FetchRecord, Outcome, Sighting
 
 _TS = pa.timestamp("us", tz="UTC")
 DOCUMENTS = pa.schema(
@@ -56,6 +57,25 @@ REMOVED_BLOCKS = pa.schema(
 )
 LSH_BANDS = pa.schema([("article_id", pa.string()), ("band", pa.int16()), ("bucket", pa.int64())])
 SIGHTINGS = pa.schema([("doc_id", pa.string()), ("source_uri", pa.string()), ("outlet", pa.string()), ("seen_at", _TS)])
+FETCHES = pa.schema(
+    [
+        ("url", pa.string()),
+        ("final_url", pa.string()),
+        ("source", pa.string()),
+        ("kind", pa.string()),
+        ("outcome", pa.string()),
+        ("reason", pa.string()),
+        ("detail", pa.string()),
+        ("http_status", pa.int32()),
+        ("attempts", pa.int32()),
+        ("seconds", pa.float64()),
+        ("doc_id", pa.string()),
+        ("etag", pa.string()),
+        ("last_modified", pa.string()),
+        ("retryable", pa.bool_()),
+        ("fetched_at", _TS),
+    ]
+)
 TABLES = {
     "documents": DOCUMENTS,
     "articles": ARTICLES,
@@ -79,9 +99,14 @@ class StagedBatch:
         return str(Path(self.directory) / f"{name}.parquet")
 
 
-def stage(outcomes: list[Outcome], sightings: list[Sighting], staging_root: str) -> StagedBatch:
+def stage(
+    outcomes: list[Outcome], sightings: list[Sighting], staging_root: str, fetches: Sequence[FetchRecord] = ()
+) -> StagedBatch:
     directory = Path(staging_root) / uuid.uuid4().hex
     directory.mkdir(parents=True)
+    if fetches:
+        log = [{name: getattr(record, name) for name in FETCHES.names} for record in fetches]
+        pq.write_table(pa.Table.from_pylist(log, schema=FETCHES), directory / "fetches.parquet")
     rows: dict[str, list[dict[str, object]]] = {name: [] for name in TABLES}
     rows["sightings"] = [
         {"doc_id": s.doc_id, "source_uri": s.source_uri, "outlet": s.outlet, "seen_at": s.seen_at} for s in sightings

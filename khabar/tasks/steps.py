@@ -5,7 +5,7 @@ from __future__ import annotations
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from khabar.records import InputRef, Outcome, RawDoc, Sighting
+from khabar.records import FetchRecord, InputRef, Outcome, RawDoc, Sighting
 from khabar.tasks import discover as discovery
 from khabar.tasks.dedup import DedupSettings
 from khabar.tasks.parse import ParseSettings, parse_batch
@@ -38,8 +38,10 @@ def parse_documents(docs: list[RawDoc], min_body_words: int, dedup: DedupSetting
 
 
 @task(name="stage-batch", cache_policy=NO_CACHE, persist_result=False)
-def stage_batch(outcomes: list[Outcome], sightings: list[Sighting], staging_dir: str) -> StagedBatch:
-    return stage(outcomes, sightings, staging_dir)
+def stage_batch(
+    outcomes: list[Outcome], sightings: list[Sighting], staging_dir: str, fetches: list[FetchRecord] | None = None
+) -> StagedBatch:
+    return stage(outcomes, sightings, staging_dir, fetches or ())
 
 
 @task(name="load-warehouse", cache_policy=NO_CACHE, persist_result=False)

@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from khabar.tasks.dedup import DedupSettings
-from khabar.tasks.stage import ARTICLES, DOCUMENTS, LSH_BANDS, REMOVED_BLOCKS, SIGHTINGS, StagedBatch
+from khabar.tasks.stage import ARTICLES, DOCUMENTS, FETCHES, LSH_BANDS, REMOVED_BLOCKS, SIGHTINGS, StagedBatch
 from khabar.warehouse.db import connect, registered
 from khabar.warehouse.stories import assign_stories
 
@@ -106,6 +106,9 @@ def _insert_batch(con: duckdb.DuckDBPyConnection, batch: StagedBatch, run_id: st
             f"SELECT {_columns(ARTICLES)}, ?, ? FROM staged_articles",
             [loaded_at, run_id],
         )
+    if Path(batch.table("fetches")).exists():
+        with registered(con, staged_fetches=pq.read_table(batch.table("fetches"), schema=FETCHES)):
+            con.execute(f"INSERT INTO fetches ({_columns(FETCHES)}, run_id) SELECT *, ? FROM staged_fetches", [run_id])
 
 
 def _report(con: duckdb.DuckDBPyConnection, run_id: str, docs_seen: int) -> LoadReport:

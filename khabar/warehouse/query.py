@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import duckdb
+
 from khabar.warehouse.db import connect_read_only, id_table, registered
 
 
@@ -21,3 +23,78 @@ def known_doc_ids(db_path: str | Path, doc_ids: Sequence[str]) -> set[str]:
         return {row[0] for row in rows}
     finally:
         con.close()
+
+
+def _fetch_log(db_path: str | Path) -> duckdb.DuckDBPyConnection | None:
+    """A read-only connection to a warehouse that has the fetch log, else None."""
+    if not Path(db_path).exists():
+        return None
+    con = connect_read_only(db_path)
+    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'fetches'").fetchall()[0][0]:
+        con.close()
+        return None
+    return con
+
+
+def settled_urls(db_path: str | Path, urls: Sequence[str], max_tries: int) -> set[str]:
+    """Page URLs of `urls` not to fetch again: landed, failed for good, or failed `max_tries` times."""
+    con = _fetch_log(db_path)
+    if con is None or not urls:
+        return set()
+    try:
+        with registered(con, candidates=id_table(urls, "url")):
+            rows = con.execute(
+                """
+                SELECT url FROM fetches SEMI JOIN candidates USING (url)
+                WHERE kind = 'page'
+                GROUP BY url
+                HAVING bool_or(outcome = 'landed') OR bool_or(NOT retryable) OR count(*) >= ?
+                """,
+                [max_tries],
+            ).fetchall()
+        return {row[0] for row in rows}
+    finally:
+        con.close()
+
+
+def retry_queue(db_path: str | Path, max_tries: int) -> list[tuple[str, str | None]]:
+    """(url, source) of pages that only ever failed for passing reasons, fewer than `max_tries` times."""
+    con = _fetch_log(db_path)
+    if con is None:
+        return []
+    try:
+        return [
+            (url, source)
+            for url, source in con.execute(
+                """
+                SELECT url, any_value(source) FROM fetches WHERE kind = 'page'
+                GROUP BY url HAVING bool_and(outcome = 'failed' AND retryable) AND count(*) < ?
+                ORDER BY min(fetched_at)
+                """,
+                [max_tries],
+            ).fetchall()
+        ]
+    finally:
+        con.close()
+
+
+def fetch_history(db_path: str | Path) -> tuple[dict[str, tuple[str | None, str | None]], dict[str, list[str]]]:
+    """(url -> (ETag, Last-Modified) of the last full read of each feed and sitemap,
+    source -> the sitemaps read for it before, index children included)."""
+    con = _fetch_log(db_path)
+    if con is None:
+        return {}, {}
+    try:
+        rows = con.execute(
+            """
+            SELECT url, kind, any_value(source), arg_max(etag, fetched_at), arg_max(last_modified, fetched_at)
+            FROM fetches WHERE kind IN ('feed', 'sitemap') AND outcome = 'listed' GROUP BY url, kind ORDER BY url
+            """
+        ).fetchall()
+    finally:
+        con.close()
+    sitemaps: dict[str, list[str]] = {}
+    for url, kind, source, _, _ in rows:
+        if kind == "sitemap" and source:
+            sitemaps.setdefault(source, []).append(url)
+    return {url: (etag, modified) for url, _, _, etag, modified in rows if etag or modified}, sitemaps

@@ -1,0 +1,117 @@
+"""Raw landing: fetched bytes and their response headers on disk before anything parses them.
+
+A page lands in `<landing>/inbox/<host>/<doc_id>.html` with `<doc_id>.html.json` beside it (URL, final
+URL, source, status, headers, fetch time). After the run's load commits, it moves to
+`<landing>/<YYYY-MM-DD>/<host>/`. Pages left in the inbox by a failed run are loaded by the next one,
+and `khabar ingest <landing>/<day>` re-processes a day without fetching it again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from khabar.records import InputRef
+
+INBOX = "inbox"
+SIDECAR = ".json"
+
+
+@dataclass(frozen=True, slots=True)
+class Landed:
+    doc_id: str
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class PageMeta:
+    url: str
+    final_url: str
+    source: str | None
+    status: int
+    headers: dict[str, str]
+    fetched_at: datetime
+
+    @property
+    def charset(self) -> str | None:
+        return charset_of(self.headers.get("content-type", ""))
+
+
+def charset_of(content_type: str) -> str | None:
+    """The charset parameter of a Content-Type header."""
+    for part in content_type.split(";")[1:]:
+        key, _, value = part.partition("=")
+        if key.strip().lower() == "charset" and value.strip():
+            return value.strip().strip("\"'")
+    return None
+
+
+def land(landing_dir: str | Path, meta: PageMeta, body: bytes) -> Landed:
+    """Write the page and then its sidecar, each atomically: a sidecar always has its page."""
+    doc_id = hashlib.sha256(body).hexdigest()
+    host = urlsplit(meta.final_url).netloc.replace(":", "_") or "unknown"
+    folder = Path(landing_dir) / INBOX / host
+    folder.mkdir(parents=True, exist_ok=True)
+    page = folder / f"{doc_id}.html"
+    _write_atomic(page, body)
+    sidecar = {
+        "url": meta.url,
+        "final_url": meta.final_url,
+        "source": meta.source,
+        "status": meta.status,
+        "headers": meta.headers,
+        "fetched_at": meta.fetched_at.isoformat(),
+    }
+    _write_atomic(Path(f"{page}{SIDECAR}"), json.dumps(sidecar, ensure_ascii=False, indent=1).encode())
+    return Landed(doc_id, str(page))
+
+
+def read_sidecar(page_path: str | Path) -> PageMeta | None:
+    """The fetch record beside a landed page, or None for a page that was not fetched by khabar."""
+    try:
+        data = json.loads(Path(f"{page_path}{SIDECAR}").read_text(encoding="utf-8"))
+        return PageMeta(
+            data["url"],
+            data["final_url"],
+            data.get("source"),
+            int(data.get("status", 200)),
+            {str(k): str(v) for k, v in data.get("headers", {}).items()},
+            datetime.fromisoformat(data["fetched_at"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def inbox_refs(landing_dir: str | Path) -> list[InputRef]:
+    """Landed pages not yet filed away: this run's, and any a failed run left behind."""
+    inbox = Path(landing_dir) / INBOX
+    refs = []
+    for page in sorted(inbox.glob("*/*.html")):
+        meta = read_sidecar(page)
+        if meta is not None:
+            refs.append(InputRef(str(page), meta.final_url, "html", meta.source))
+    return refs
+
+
+def file_away(refs: list[InputRef], landing_dir: str | Path) -> None:
+    """Move loaded pages from the inbox to the folder of the day they were fetched."""
+    for ref in refs:
+        meta = read_sidecar(ref.path)
+        if meta is None:
+            continue
+        page = Path(ref.path)
+        folder = Path(landing_dir) / meta.fetched_at.date().isoformat() / page.parent.name
+        folder.mkdir(parents=True, exist_ok=True)
+        os.replace(f"{page}{SIDECAR}", folder / f"{page.name}{SIDECAR}")
+        os.replace(page, folder / page.name)
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
