@@ -8,11 +8,10 @@ from pathlib import Path
 import duckdb
 import pytest
 from pytest_httpserver import HTTPServer
+from werkzeug import Response
 
 from tests.conftest import khabar_cli
 from tests.site import FAULTS, PAGES, RETRY_AFTER, Site, sources_toml
-
-GOOD_FINAL_PATHS = {path for path in PAGES if path != "/news/loneliness.html"} | {"/news/loneliness.html"}
 
 
 @pytest.fixture
@@ -141,3 +140,30 @@ def test_a_bad_sources_file_is_named_with_its_line(tmp_path: Path, db: str) -> N
     result = khabar_cli(["fetch", "--sources", str(bad), "--db", db], None)
     assert result.returncode == 2
     assert "sources.toml, line 4: source 'X'.rate" in result.stderr
+
+
+def test_private_addresses_are_refused_unless_allowed(site: Site) -> None:
+    from khabar.sources import FetchSettings
+    from khabar.tasks.http import Failure, Fetcher
+
+    url, hosts = site.url("/news/gold-price.html"), frozenset({"127.0.0.1"})
+    refused = Fetcher(FetchSettings(allow_private=False)).get(url, hosts, 100.0)
+    assert isinstance(refused, Failure) and refused.reason == "private_address"
+    assert site.hits["/news/gold-price.html"] == 0 and site.hits["/robots.txt"] == 0
+    allowed = Fetcher(FetchSettings(allow_private=True)).get(url, hosts, 100.0)
+    assert not isinstance(allowed, Failure) and allowed.status == 200
+    assert site.hits["/news/gold-price.html"] == 1
+
+
+def test_the_user_agent_names_khabar_and_its_contact(site: Site) -> None:
+    from khabar.sources import FetchSettings
+    from khabar.tasks.http import Fetcher
+
+    seen: list[str] = []
+    site.server.expect_request("/ua").respond_with_handler(
+        lambda request: (seen.append(request.headers["User-Agent"]), Response("<html>ok</html>"))[1]
+    )
+    Fetcher(FetchSettings(allow_private=True, contact="https://example.org/us")).get(
+        site.url("/ua"), frozenset({"127.0.0.1"}), 100.0
+    )
+    assert seen and seen[0].startswith("khabar/") and "+https://example.org/us" in seen[0]
