@@ -44,13 +44,16 @@ def khabar_command() -> str:
 
 def run_ingest(paths: list[Path], db: Path) -> Run:
     """One `khabar ingest PATHS --db DB` on Prefect's temporary local server (started inside the wall time)."""
+    return run_khabar(["ingest", *map(str, paths), "--db", str(db)])
+
+
+def run_khabar(args: list[str]) -> Run:
+    """One `khabar ARGS` on Prefect's temporary local server, with its wall time and peak memory."""
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     env.pop("PREFECT_API_URL", None)  # no server given: the flow starts its own temporary one
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
-        proc = subprocess.Popen(
-            [khabar_command(), "ingest", *map(str, paths), "--db", str(db)], stdout=out, stderr=err, env=env
-        )
+        proc = subprocess.Popen([khabar_command(), *args], stdout=out, stderr=err, env=env)
         peak = _watch(proc)
         wall = time.perf_counter() - started
         out.seek(0)
