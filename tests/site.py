@@ -51,7 +51,7 @@ class Site:
         for path, name in PAGES.items():
             if path not in special:
                 self._route(path, self._page(name))
-        self._route("/news/ranji.html", self._fail_once(503, {}, self._page(PAGES["/news/ranji.html"])))
+        self._route("/news/ranji.html", self._fail_once(500, {}, self._page(PAGES["/news/ranji.html"])))
         self._route(
             "/news/chess.html",
             self._fail_once(429, {"Retry-After": str(RETRY_AFTER)}, self._page(PAGES["/news/chess.html"])),
