@@ -7,12 +7,14 @@ import random
 import socket
 import threading
 import time
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import requests.adapters
 from protego import Protego
 
 from khabar import __version__
@@ -111,7 +113,10 @@ class Fetcher:
         self.session.max_redirects = settings.max_redirects
         self._gate = _HostGate()
         self._robots: dict[str, Protego | str | None] = {}
-        self._robots_lock = threading.Lock()
+        self._robots_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)  # one per origin
+        adapter = requests.adapters.HTTPAdapter(pool_maxsize=max(10, settings.workers))
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
         self._addresses: dict[str, str | None] = {}
         self._random = random.Random()
 
@@ -242,7 +247,7 @@ class Fetcher:
     def _check_robots(self, url: str, rate: float) -> None:
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
-        with self._robots_lock:
+        with self._robots_locks[origin]:  # one robots.txt request per origin; other hosts go on
             if origin not in self._robots:
                 self._robots[origin] = self._fetch_robots(origin, rate)
         rules = self._robots[origin]
