@@ -106,6 +106,21 @@ def _parser() -> argparse.ArgumentParser:
     sql.add_argument("--db", help=db_help)
     sql.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format")
     sql.set_defaults(handler=_sql)
+
+    serve = commands.add_parser(
+        "serve",
+        help="serve the deployments to the Prefect server, so schedules run and the UI can start runs",
+        description="Register the deployments of deployments/prefect.yaml with the Prefect server at "
+        "PREFECT_API_URL and run their flow runs on this machine until stopped (Ctrl-C): scheduled runs, "
+        "and runs started from the UI or `prefect deployment run`. The warehouse and the KHABAR_* settings "
+        "of this shell become the deployments' default parameters.",
+    )
+    serve.add_argument("--db", help=db_help)
+    serve.add_argument(
+        "--definitions", type=Path, help="deployment definitions (default: deployments/prefect.yaml)", metavar="FILE"
+    )
+    serve.add_argument("-v", "--verbose", action="store_true", help="show the runs' log lines")
+    serve.set_defaults(handler=_serve)
     return parser
 
 
@@ -131,16 +146,19 @@ def _ingest_paths(
             print(f"khabar: no such file or folder: {path}", file=sys.stderr)
             return 2
     _prefect_environment(verbose)
-    from khabar.flows.ingest import ingest_dumps
+    from khabar.flows.params import BatchOptions, DedupOptions
+    from khabar.flows.runners import prefect_api
 
     started = time.monotonic()
     try:
-        report = ingest_dumps(
-            paths=paths,
-            db=db,
-            max_bytes=max_bytes or config.max_bytes(),
-            batch_size=batch_size or config.batch_size(),
+        batch = BatchOptions.from_env()
+        batch = batch.model_copy(
+            update={"max_bytes": max_bytes or batch.max_bytes, "batch_size": batch_size or batch.batch_size}
         )
+        with prefect_api():
+            from khabar.flows.ingest import ingest_dumps
+
+            report = ingest_dumps(paths=paths, db=db, batch=batch, dedup=DedupOptions.from_env())
     except InputError as error:
         print(f"khabar: {error}", file=sys.stderr)
         return 2
@@ -161,11 +179,21 @@ def _fetch(args: argparse.Namespace) -> int:
         print(f"khabar: {error}", file=sys.stderr)
         return 2
     _prefect_environment(args.verbose)
-    from khabar.flows.fetch import fetch_and_ingest
+    from khabar.flows.params import BatchOptions, DedupOptions
+    from khabar.flows.runners import prefect_api
 
     started = time.monotonic()
     try:
-        report = fetch_and_ingest(sources=sources, db=db, landing_dir=args.landing or config.landing_dir(db))
+        with prefect_api():
+            from khabar.flows.fetch import fetch_and_ingest
+
+            report = fetch_and_ingest(
+                sources=sources,
+                db=db,
+                landing_dir=args.landing or config.landing_dir(db),
+                batch=BatchOptions.from_env(),
+                dedup=DedupOptions.from_env(),
+            )
     except Exception as error:
         print(f"khabar: the run failed: {type(error).__name__}: {error}", file=sys.stderr)
         return 1
@@ -198,6 +226,34 @@ def _summary(report: Any, db: str, seconds: float, first: list[tuple[str, str]] 
     lines = [f"khabar: run completed in {seconds:.1f} s"]
     lines += [f"  {label:<17} {value}" for label, value in rows]
     return "\n".join(lines)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    _prefect_environment(args.verbose)
+    from prefect import serve
+    from prefect.settings import get_current_settings
+
+    from khabar.flows.deployments import default_definitions, read_definitions, runner_deployments
+    from khabar.flows.params import BatchOptions, DedupOptions
+
+    api = get_current_settings().api.url
+    if not api:
+        print(
+            "khabar serve: no Prefect server configured. Start one (`prefect server start`) and set "
+            "PREFECT_API_URL=http://127.0.0.1:4200/api",
+            file=sys.stderr,
+        )
+        return 2
+    definitions = args.definitions or default_definitions()
+    settings = {
+        "db": str(Path(config.db_path(args.db)).resolve()),
+        "batch": BatchOptions.from_env().model_dump(mode="json"),
+        "dedup": DedupOptions.from_env().model_dump(mode="json"),
+    }
+    deployments = runner_deployments(read_definitions(definitions), settings)
+    print(f"khabar serve: {len(deployments)} deployments of {definitions} on {api}; warehouse {settings['db']}")
+    serve(*deployments)
+    return 0
 
 
 def _sql(args: argparse.Namespace) -> int:
@@ -234,7 +290,7 @@ def _query(db: str, query: str, fmt: str) -> int:
 
     from khabar.warehouse.db import connect_read_only
 
-    con = connect_read_only(db)
+    con = connect_read_only(db, log=lambda message: print(f"khabar sql: {message}", file=sys.stderr))
     try:
         relation = con.sql(query)
         if relation is None:

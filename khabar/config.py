@@ -58,3 +58,31 @@ def window_days() -> int | None:
     """KHABAR_DEDUP_WINDOW_DAYS: only articles seen this many days back are candidates (default: all)."""
     value = os.environ.get("KHABAR_DEDUP_WINDOW_DAYS")
     return int(value) if value else None
+
+
+# Where and how runs execute: read by the process running the flow, never flow parameters.
+TASK_RUNNERS = ("thread", "process", "dask")
+DEFAULT_LOCK_TIMEOUT = 600.0
+
+
+def task_runner() -> str:
+    """KHABAR_TASK_RUNNER: thread (default), process or dask."""
+    name = (os.environ.get("KHABAR_TASK_RUNNER") or "thread").strip().lower()
+    if name not in TASK_RUNNERS:
+        raise ValueError(f"KHABAR_TASK_RUNNER={name!r}: expected one of {', '.join(TASK_RUNNERS)}")
+    return name
+
+
+def workers() -> int:
+    """KHABAR_WORKERS: batch tasks run at once (threads, processes or local Dask workers); default the CPU count."""
+    return int(os.environ.get("KHABAR_WORKERS") or os.cpu_count() or 1)
+
+
+def dask_address() -> str | None:
+    """KHABAR_DASK_ADDRESS: an existing Dask scheduler (tcp://host:8786); unset: a local cluster per run."""
+    return os.environ.get("KHABAR_DASK_ADDRESS") or None
+
+
+def lock_timeout() -> float:
+    """KHABAR_LOCK_TIMEOUT: seconds a run waits for the warehouse while another process holds it."""
+    return float(os.environ.get("KHABAR_LOCK_TIMEOUT") or DEFAULT_LOCK_TIMEOUT)

@@ -10,6 +10,8 @@ import duckdb
 import pytest
 
 from khabar.flows.ingest import ingest_dumps
+from khabar.flows.params import BatchOptions
+from khabar.flows.runners import task_runner
 from tests.conftest import FIXTURES, SAMPLES, count_rows
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
@@ -43,7 +45,7 @@ def test_samples_load_once_and_rerun_adds_nothing(db: str) -> None:
 
 def test_bad_inputs_are_recorded_and_never_stop_the_run(db: str) -> None:
     ingest_dumps(paths=[str(SAMPLES)], db=db)
-    report = ingest_dumps(paths=[str(FIXTURES / "inputs")], db=db, max_bytes=50_000)
+    report = ingest_dumps(paths=[str(FIXTURES / "inputs")], db=db, batch=BatchOptions(max_bytes=50_000))
     expected = json.loads((FIXTURES / "inputs.json").read_text(encoding="utf-8"))
     con = duckdb.connect(db, read_only=True)
     rows = dict(
@@ -104,3 +106,52 @@ def test_the_same_bytes_in_two_outlets_are_one_document_seen_twice(db: str, tmp_
     con.close()
     again = ingest_dumps(paths=[str(dumps)], db=db)
     assert again.docs_new == 0 and count_rows(db)["documents"] == 1
+
+
+def _contents(db: str) -> dict[str, list[tuple[object, ...]]]:
+    queries = {
+        "documents": "SELECT doc_id, status, reject_reason, outlet FROM documents ORDER BY doc_id",
+        "articles": "SELECT article_id, title, body_sha256 FROM articles ORDER BY article_id",
+        "stories": "SELECT article_id, story_id, relation FROM story_members ORDER BY article_id",
+        "sightings": "SELECT doc_id, source_uri FROM sightings ORDER BY ALL",
+    }
+    con = duckdb.connect(db, read_only=True)
+    try:
+        return {name: con.execute(sql).fetchall() for name, sql in queries.items()}
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("runner", ["process", "dask"])
+def test_every_task_runner_loads_the_same_warehouse(
+    runner: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths, batch = [str(SAMPLES), str(FIXTURES / "inputs")], BatchOptions(batch_size=3)
+    ingest_dumps(paths=paths, db=str(tmp_path / "thread.duckdb"), batch=batch)
+    monkeypatch.setenv("KHABAR_TASK_RUNNER", runner)
+    monkeypatch.setenv("KHABAR_WORKERS", "2")
+    flow = ingest_dumps.with_options(task_runner=task_runner())
+    report = flow(paths=paths, db=str(tmp_path / f"{runner}.duckdb"), batch=batch)
+    assert report.docs_seen == 23 and report.articles_loaded == 14
+    assert _contents(str(tmp_path / f"{runner}.duckdb")) == _contents(str(tmp_path / "thread.duckdb"))
+
+
+def test_export_parquet_writes_every_table_readably(db: str, tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+    from prefect.exceptions import ParameterTypeError
+
+    from khabar.flows.export import export_parquet
+
+    ingest_dumps(paths=[str(SAMPLES), str(FIXTURES / "inputs")], db=db)
+    out = tmp_path / "export"
+    total = export_parquet(out_dir=str(out), db=db)
+    con = duckdb.connect(db, read_only=True)
+    for table in ("documents", "articles", "removed_blocks", "story_members", "sightings", "runs", "stories"):
+        exported = pq.read_table(out / f"{table}.parquet")
+        assert exported.num_rows == con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0] > 0, table
+    assert pq.read_table(out / "stories.parquet").column("outlets").type.value_type.equals("string")
+    con.close()
+    assert total == sum(pq.read_metadata(path).num_rows for path in out.glob("*.parquet"))
+    assert not list(out.glob(".*"))  # no partial files left behind
+    with pytest.raises(ParameterTypeError):
+        export_parquet(out_dir=str(out), db=db, tables=["secrets"])

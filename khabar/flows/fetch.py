@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-import contextlib
-import shutil
-import tempfile
-import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
+from typing import Annotated
 
 from prefect import flow
-from prefect.runtime import flow_run
+from pydantic import Field
 
 from khabar import config
+from khabar.flows.ingest import ingest_inputs, recorded_run
+from khabar.flows.params import DEFAULT_BATCH, DEFAULT_DEDUP, BatchOptions, DedupOptions
+from khabar.flows.runners import task_runner
+from khabar.records import FetchRecord
 from khabar.sources import DEFAULT_SOURCES, load_sources
-from khabar.tasks import crawl
 from khabar.tasks.fetch_steps import discover_pages, download_pages
 from khabar.tasks.landing import file_away, inbox_refs
-from khabar.tasks.steps import load_warehouse, parse_documents, read_new_inputs, stage_batch
-from khabar.warehouse.load import LoadReport, RunRecord, record_failed_run
+from khabar.warehouse.load import LoadReport
+
+DOWNLOAD_BATCH = 200  # pages per download task
 
 
 @dataclass(frozen=True)
@@ -34,48 +34,35 @@ class FetchReport:
     landing_dir: str = ""
 
 
-@flow(name="fetch-and-ingest")
+@flow(name="fetch-and-ingest", task_runner=task_runner())
 def fetch_and_ingest(
-    sources: str = DEFAULT_SOURCES,
-    db: str = config.DEFAULT_DB,
+    sources: Annotated[str, Field(min_length=1)] = DEFAULT_SOURCES,
+    db: str | None = None,
     landing_dir: str | None = None,
-    batch_size: int = 200,
-    max_bytes: int = config.DEFAULT_MAX_BYTES,
-    min_body_words: int = 20,
+    batch: BatchOptions = DEFAULT_BATCH,
+    dedup: DedupOptions = DEFAULT_DEDUP,
 ) -> FetchReport:
-    """Fetch new article pages of the outlets in the `sources` file, land them raw and ingest them into `db`."""
+    """Fetch the new article pages of the outlets in a sources file, land them raw, and ingest them.
+
+    Args:
+        sources: The sources file (TOML): outlets, their feeds, sitemaps and URLs, hosts and rates.
+        db: The warehouse file. Empty: $KHABAR_DB, else warehouse/khabar.duckdb.
+        landing_dir: Where pages land raw. Empty: $KHABAR_LANDING_DIR, else landing/ beside the warehouse.
+        batch: Reading and batching of the landed pages.
+        dedup: Story matching thresholds.
+    """
+    db = config.db_path(db)
     landing = landing_dir or config.landing_dir(db)
-    run = RunRecord(
-        run_id=uuid.uuid4().hex,
-        flow_run_id=flow_run.get_id(),
-        flow_name="fetch-and-ingest",
-        started_at=datetime.now(UTC),
-        params={"sources": sources, "db": db, "landing_dir": landing, "batch_size": batch_size},
-    )
-    staging_dir = tempfile.mkdtemp(prefix=f"khabar-{run.run_id[:8]}-", dir=config.staging_root())
-    try:
+    params = {"sources": sources, "db": db, "landing_dir": landing, **batch.model_dump(), "dedup": dedup.model_dump()}
+    with recorded_run(db, params) as run:
         settings = load_sources(sources)
         found = discover_pages(settings, db, landing)
-        records = list(found.records)
-        for start in range(0, len(found.targets), batch_size):
-            records += download_pages(list(found.targets[start : start + batch_size]), settings, landing)
-        failed = crawl.failed_page_docs(records)
-        staged = [
-            stage_batch(parse_documents(failed, min_body_words, config.dedup_settings()), [], staging_dir, records)
-        ]
-        refs = inbox_refs(landing)
-        for start in range(0, len(refs), batch_size):
-            docs, sightings = read_new_inputs(refs[start : start + batch_size], db, max_bytes)
-            outcomes = parse_documents(docs, min_body_words, config.dedup_settings()) if docs else []
-            staged.append(stage_batch(outcomes, sightings, staging_dir))
-        report = load_warehouse(db, staged, run, config.dedup_settings(), config.window_days())
+        records: list[FetchRecord] = list(found.records)
+        for start in range(0, len(found.targets), DOWNLOAD_BATCH):
+            records += download_pages(list(found.targets[start : start + DOWNLOAD_BATCH]), settings, landing)
+        refs = inbox_refs(landing)  # this run's pages, and any a failed run left
+        report = ingest_inputs(refs, run, db, batch, dedup, fetches=records)
         file_away(refs, landing)
-    except Exception as error:
-        with contextlib.suppress(Exception):
-            record_failed_run(db, run, error)
-        raise
-    finally:
-        shutil.rmtree(staging_dir, ignore_errors=True)
     pages = [r for r in records if r.kind == "page"]
     return FetchReport(
         report,

@@ -6,45 +6,99 @@ import contextlib
 import shutil
 import tempfile
 import uuid
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from prefect import flow
+from prefect import flow, get_run_logger
+from prefect.futures import wait
 from prefect.runtime import flow_run
+from pydantic import Field
 
 from khabar import config
-from khabar.tasks.steps import discover_inputs, load_warehouse, parse_documents, read_new_inputs, stage_batch
+from khabar.flows.artifacts import publish_failure, publish_load
+from khabar.flows.params import DEFAULT_BATCH, DEFAULT_DEDUP, BatchOptions, DedupOptions
+from khabar.flows.runners import task_runner
+from khabar.records import FetchRecord, InputRef
+from khabar.tasks.steps import discover_inputs, ingest_batch, load_warehouse, stage_fetch_log
+from khabar.warehouse.db import WarehouseBusy
 from khabar.warehouse.load import LoadReport, RunRecord, record_failed_run
 
 
-@flow(name="ingest-dumps")
+@flow(name="ingest-dumps", task_runner=task_runner())
 def ingest_dumps(
-    paths: list[str],
-    db: str = config.DEFAULT_DB,
-    max_bytes: int = config.DEFAULT_MAX_BYTES,
-    batch_size: int = config.DEFAULT_BATCH_SIZE,
-    min_body_words: int = 20,
+    paths: Annotated[list[str], Field(min_length=1)],
+    db: str | None = None,
+    batch: BatchOptions = DEFAULT_BATCH,
+    dedup: DedupOptions = DEFAULT_DEDUP,
 ) -> LoadReport:
-    """Ingest text dumps, HTML pages and JSONL records under `paths` into the warehouse at `db`."""
+    """Ingest text dumps (.txt), HTML pages (.html, .htm) and JSONL records (.jsonl) into the warehouse.
+
+    Args:
+        paths: Files and folders, read recursively; a sub-folder's name is taken as the outlet.
+        db: The warehouse file. Empty: $KHABAR_DB, else warehouse/khabar.duckdb, relative to the working directory.
+        batch: Reading and batching.
+        dedup: Story matching thresholds.
+    """
+    db = config.db_path(db)
+    params = {"paths": paths, "db": db, **batch.model_dump(), "dedup": dedup.model_dump()}
+    with recorded_run(db, params) as run:
+        return ingest_inputs(discover_inputs(paths), run, db, batch, dedup)
+
+
+@contextlib.contextmanager
+def recorded_run(db: str, params: dict[str, Any]) -> Iterator[RunRecord]:
+    """A run of the current flow. When it fails, a `runs` row and a failure summary say so (the load records
+    completed runs itself)."""
     run = RunRecord(
         run_id=uuid.uuid4().hex,
         flow_run_id=flow_run.get_id(),
-        flow_name="ingest-dumps",
+        flow_name=flow_run.get_flow_name() or "ingest-dumps",
         started_at=datetime.now(UTC),
-        params={"paths": paths, "db": db, "max_bytes": max_bytes, "batch_size": batch_size},
+        params=params,
     )
-    dedup, window = config.dedup_settings(), config.window_days()
-    staging_dir = tempfile.mkdtemp(prefix=f"khabar-{run.run_id[:8]}-", dir=config.staging_root())
     try:
-        refs = discover_inputs(paths)
-        staged = []
-        for start in range(0, len(refs), batch_size):
-            docs, sightings = read_new_inputs(refs[start : start + batch_size], db, max_bytes)
-            outcomes = parse_documents(docs, min_body_words, dedup) if docs else []
-            staged.append(stage_batch(outcomes, sightings, staging_dir))
-        return load_warehouse(db, staged, run, dedup, window)
+        yield run
     except Exception as error:
         with contextlib.suppress(Exception):  # the original error matters more than its record
-            record_failed_run(db, run, error)
+            publish_failure(run, error)
+            if not isinstance(error, WarehouseBusy):  # the warehouse is busy: the row could not be written
+                record_failed_run(db, run, error)
         raise
+
+
+def ingest_inputs(
+    refs: list[InputRef],
+    run: RunRecord,
+    db: str,
+    batch: BatchOptions,
+    dedup: DedupOptions,
+    fetches: Sequence[FetchRecord] = (),
+) -> LoadReport:
+    """Parse `refs` in batch tasks on the task runner, then load them in one transaction and publish the run's
+    artifacts. The body of every flow that ingests: call it inside `recorded_run` of a flow."""
+    settings = dedup.settings()
+    staging_dir = tempfile.mkdtemp(prefix=f"khabar-{run.run_id[:8]}-", dir=config.staging_root())
+    try:
+        futures = [
+            ingest_batch.submit(
+                refs[start : start + batch.batch_size],
+                db,
+                batch.max_bytes,
+                batch.min_body_words,
+                settings,
+                staging_dir,
+                run.started_at,
+            )
+            for start in range(0, len(refs), batch.batch_size)
+        ]
+        if fetches:  # the fetch log, and a rejected document for each page that could not be fetched
+            futures.append(stage_fetch_log.submit(list(fetches), staging_dir, batch.min_body_words, settings))
+        wait(futures)  # every batch settles before the staging dir can go, even when one fails
+        staged = [future.result() for future in futures]
+        get_run_logger().info("%d batches staged; loading", len(staged))
+        report = load_warehouse(db, staged, run, settings, dedup.window_days)
     finally:
         shutil.rmtree(staging_dir, ignore_errors=True)
+    publish_load(run, report, db)
+    return report

@@ -47,23 +47,26 @@ def _ref(path: Path, source_uri: str, outlet: str | None) -> InputRef:
     return InputRef(str(path), source_uri, FORMATS.get(path.suffix.lower(), "text"), outlet)
 
 
-def read_inputs(refs: Iterable[InputRef], max_bytes: int) -> list[RawDoc]:
-    """Raw documents for `refs`: one per file, one per non-blank line of a JSONL file."""
+def read_inputs(refs: Iterable[InputRef], max_bytes: int, read_at: datetime | None = None) -> list[RawDoc]:
+    """Raw documents for `refs`: one per file, one per non-blank line of a JSONL file.
+
+    `read_at` is their fetched_at (default: the moment each is read). A run gives its start, so documents read by
+    parallel batches are ordered by source_uri rather than by which worker happened to read first."""
     docs: list[RawDoc] = []
     for ref in refs:
+        now = read_at or datetime.now(UTC)
         try:
             if ref.format == "jsonl":
-                docs.extend(_read_jsonl(ref, max_bytes))
+                docs.extend(_read_jsonl(ref, max_bytes, now))
             else:
-                docs.append(_read_file(ref, max_bytes))
+                docs.append(_read_file(ref, max_bytes, now))
         except OSError as error:
-            docs.append(_unreadable(ref, error))
+            docs.append(_unreadable(ref, error, now))
     return docs
 
 
-def _read_file(ref: InputRef, max_bytes: int) -> RawDoc:
+def _read_file(ref: InputRef, max_bytes: int, now: datetime) -> RawDoc:
     size = os.path.getsize(ref.path)
-    now = datetime.now(UTC)
     headers = None
     fetched = read_sidecar(ref.path) if ref.format == "html" else None
     if fetched:  # a page khabar fetched: its URL, source, fetch time and charset come along
@@ -76,7 +79,7 @@ def _read_file(ref: InputRef, max_bytes: int) -> RawDoc:
     return RawDoc(hashlib.sha256(data).hexdigest(), ref, len(data), now, data, http_headers=headers)
 
 
-def _read_jsonl(ref: InputRef, max_bytes: int) -> Iterator[RawDoc]:
+def _read_jsonl(ref: InputRef, max_bytes: int, now: datetime) -> Iterator[RawDoc]:
     with open(ref.path, "rb") as handle:
         for line_no, line in enumerate(handle, start=1):
             line = line.rstrip(b"\r\n")
@@ -84,7 +87,6 @@ def _read_jsonl(ref: InputRef, max_bytes: int) -> Iterator[RawDoc]:
                 continue
             line_ref = InputRef(ref.path, f"{ref.source_uri}#L{line_no}", "jsonl", ref.outlet_hint, line_no)
             digest = hashlib.sha256(line).hexdigest()
-            now = datetime.now(UTC)
             if len(line) > max_bytes:
                 detail = f"{len(line)} bytes, over the limit of {max_bytes}"
                 yield RawDoc(digest, line_ref, len(line), now, None, "too_large", detail)
@@ -100,7 +102,7 @@ def _hash_file(path: str) -> str:
     return digest.hexdigest()
 
 
-def _unreadable(ref: InputRef, error: OSError) -> RawDoc:
+def _unreadable(ref: InputRef, error: OSError, now: datetime) -> RawDoc:
     # The bytes cannot be read, so the id hashes the path: the failure is still recorded once.
     doc_id = hashlib.sha256(f"unreadable:{ref.source_uri}".encode()).hexdigest()
-    return RawDoc(doc_id, ref, 0, datetime.now(UTC), None, "unreadable", f"{type(error).__name__}: {error}")
+    return RawDoc(doc_id, ref, 0, now, None, "unreadable", f"{type(error).__name__}: {error}")

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from pathlib import Path
+
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from khabar.records import FetchRecord, InputRef, Outcome, RawDoc, Sighting
+from khabar.records import FetchRecord, InputRef, Sighting
 from khabar.tasks import discover as discovery
+from khabar.tasks.crawl import failed_page_docs
 from khabar.tasks.dedup import DedupSettings
 from khabar.tasks.parse import ParseSettings, parse_batch
 from khabar.tasks.stage import StagedBatch, stage
-from khabar.warehouse import load, query
+from khabar.warehouse import export, load, query
 
 # Batches are large and never worth caching: hashing their inputs for a cache key costs seconds.
 
@@ -22,32 +26,62 @@ def discover_inputs(paths: list[str]) -> list[InputRef]:
     return refs
 
 
-@task(name="read-new-inputs", cache_policy=NO_CACHE, persist_result=False)
-def read_new_inputs(refs: list[InputRef], db: str, max_bytes: int) -> tuple[list[RawDoc], list[Sighting]]:
-    """Read a batch of files: the documents the warehouse has not seen, and where every document was seen."""
-    docs = discovery.read_inputs(refs, max_bytes)
-    known = query.known_doc_ids(db, [doc.doc_id for doc in docs])
-    sightings = [Sighting(doc.doc_id, doc.ref.source_uri, doc.ref.outlet_hint, doc.fetched_at) for doc in docs]
-    return [doc for doc in docs if doc.doc_id not in known], sightings
-
-
-@task(name="parse-documents", cache_policy=NO_CACHE, persist_result=False)
-def parse_documents(docs: list[RawDoc], min_body_words: int, dedup: DedupSettings) -> list[Outcome]:
-    """Decode, clean, take metadata and fingerprint each document of a batch."""
-    return parse_batch(docs, ParseSettings(min_body_words=min_body_words, dedup=dedup))
-
-
-@task(name="stage-batch", cache_policy=NO_CACHE, persist_result=False)
-def stage_batch(
-    outcomes: list[Outcome], sightings: list[Sighting], staging_dir: str, fetches: list[FetchRecord] | None = None
+@task(name="ingest-batch", cache_policy=NO_CACHE, persist_result=False)
+def ingest_batch(
+    refs: list[InputRef],
+    db: str,
+    max_bytes: int,
+    min_body_words: int,
+    dedup: DedupSettings,
+    staging_dir: str,
+    read_at: datetime,
 ) -> StagedBatch:
-    return stage(outcomes, sightings, staging_dir, fetches or ())
+    """Read a batch of inputs, parse those the warehouse has not seen, and stage the rows as Parquet.
+
+    Runs on any worker of the task runner; only the small StagedBatch handle travels back to the flow.
+    `read_at`, the run's start, is every document's fetched_at: batches finish in any order."""
+    logger = get_run_logger()
+    docs = discovery.read_inputs(refs, max_bytes, read_at)
+    known = query.known_doc_ids(db, [doc.doc_id for doc in docs], log=logger.info)
+    sightings = [Sighting(doc.doc_id, doc.ref.source_uri, doc.ref.outlet_hint, doc.fetched_at) for doc in docs]
+    new = [doc for doc in docs if doc.doc_id not in known]
+    outcomes = parse_batch(new, ParseSettings(min_body_words=min_body_words, dedup=dedup)) if new else []
+    staged = stage(outcomes, sightings, staging_dir)
+    logger.info(
+        "%d inputs, %d documents, %d new: %d articles, %d rejected %s",
+        len(refs),
+        len(docs),
+        len(new),
+        staged.articles,
+        staged.documents - staged.articles,
+        staged.rejects or "",
+    )
+    return staged
+
+
+@task(name="stage-fetch-log", cache_policy=NO_CACHE, persist_result=False)
+def stage_fetch_log(
+    records: list[FetchRecord], staging_dir: str, min_body_words: int, dedup: DedupSettings
+) -> StagedBatch:
+    """The run's fetch log, and a rejected document for each page that could not be fetched."""
+    failed = parse_batch(failed_page_docs(records), ParseSettings(min_body_words=min_body_words, dedup=dedup))
+    return stage(failed, [], staging_dir, records)
 
 
 @task(name="load-warehouse", cache_policy=NO_CACHE, persist_result=False)
 def load_warehouse(
     db: str, batches: list[StagedBatch], run: load.RunRecord, dedup: DedupSettings, window_days: int | None
 ) -> load.LoadReport:
-    """The only task that writes to DuckDB: one transaction for the whole run."""
+    """The only task that writes to DuckDB: one transaction for the whole run, one run at a time."""
     logger = get_run_logger()
     return load.load_run(db, batches, run, log=logger.info, dedup=dedup, window_days=window_days)
+
+
+@task(name="export-tables", cache_policy=NO_CACHE, persist_result=False)
+def export_tables(db: str, out_dir: str, tables: list[str]) -> list[export.Exported]:
+    """Each table as one Parquet file in `out_dir`, from one read-only snapshot of the warehouse."""
+    logger = get_run_logger()
+    exported = export.export_tables(db, Path(out_dir), tables, log=logger.info)
+    for item in exported:
+        logger.info("%s: %d rows, %d bytes to %s", item.table, item.rows, item.bytes, item.path)
+    return exported

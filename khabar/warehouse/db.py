@@ -1,26 +1,52 @@
-"""Opening the warehouse file."""
+"""Opening the warehouse file: one writer at a time, and bounded waits while another process holds it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import fcntl
+import os
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import pyarrow as pa
 
+from khabar import config
 from khabar.warehouse.migrate import migrate
+
+Log = Callable[[str], None]
+T = TypeVar("T")
+FIRST_DELAY, MAX_DELAY = 0.05, 2.0  # seconds between attempts: doubling, capped
 
 
 class WarehouseMissing(FileNotFoundError):
     pass
 
 
-def connect(path: str | Path) -> duckdb.DuckDBPyConnection:
-    """A read-write connection with the schema brought up to date."""
+class WarehouseBusy(RuntimeError):
+    """Another process held the warehouse for longer than KHABAR_LOCK_TIMEOUT."""
+
+
+@contextmanager
+def writer(path: str | Path, holder: str, log: Log | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The one writer: khabar's writer lock, then a read-write connection. Each wait is bounded by
+    KHABAR_LOCK_TIMEOUT: a run queued behind another run, then behind readers in other processes."""
+    with write_lock(path, holder, log=log):
+        con = connect(path, log=log)
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+def connect(path: str | Path, wait: float | None = None, log: Log | None = None) -> duckdb.DuckDBPyConnection:
+    """A read-write connection with the schema brought up to date, once no other process holds the file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
+    con = _retrying(lambda: duckdb.connect(str(path)), path, wait, log)
     try:
         migrate(con)
     except Exception:
@@ -29,11 +55,84 @@ def connect(path: str | Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def connect_read_only(path: str | Path) -> duckdb.DuckDBPyConnection:
+def connect_read_only(path: str | Path, wait: float | None = None, log: Log | None = None) -> duckdb.DuckDBPyConnection:
+    """A read-only connection; waits while a writer in another process holds the file."""
     path = Path(path)
     if not path.exists():
         raise WarehouseMissing(f"no warehouse at {path}: run `khabar run` or `khabar ingest PATH` first")
-    return duckdb.connect(str(path), read_only=True)
+    return _retrying(lambda: duckdb.connect(str(path), read_only=True), path, wait, log)
+
+
+@contextmanager
+def write_lock(path: str | Path, holder: str, wait: float | None = None, log: Log | None = None) -> Iterator[None]:
+    """Hold the warehouse's writer lock (an flock on `<db>.lock`): a second writer waits its turn."""
+    lock_path = Path(f"{path}.lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a+") as handle:
+
+        def take() -> None:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+        def busy(error: BaseException) -> str | None:
+            if not isinstance(error, BlockingIOError):
+                return None
+            handle.seek(0)
+            return f"another khabar run is writing ({handle.read().strip() or 'holder unknown'})"
+
+        _wait_for(take, busy, Path(path), wait, log)
+        try:
+            handle.truncate(0)
+            handle.write(f"pid {os.getpid()}, {holder}\n")
+            handle.flush()
+            yield
+        finally:
+            handle.truncate(0)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _retrying(
+    open_: Callable[[], duckdb.DuckDBPyConnection], path: Path, wait: float | None, log: Log | None
+) -> duckdb.DuckDBPyConnection:
+    return _wait_for(open_, _duckdb_lock_holder, path, wait, log)
+
+
+def _wait_for(
+    attempt: Callable[[], T],
+    busy: Callable[[BaseException], str | None],
+    path: Path,
+    wait: float | None,
+    log: Log | None,
+) -> T:
+    """`attempt()` until it stops failing with an error `busy` explains: backoff, bounded by `wait` seconds."""
+    wait = config.lock_timeout() if wait is None else wait
+    deadline, delay = time.monotonic() + wait, FIRST_DELAY
+    while True:
+        try:
+            return attempt()
+        except Exception as error:
+            holder = busy(error)
+            if holder is None:
+                raise
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise WarehouseBusy(
+                    f"the warehouse {path} stayed busy for {wait:g} s (KHABAR_LOCK_TIMEOUT): {holder}. "
+                    "Close readers such as `khabar sql` or the duckdb CLI, or raise KHABAR_LOCK_TIMEOUT; "
+                    "nothing was written, and the next run picks up these inputs."
+                ) from error
+            if delay == FIRST_DELAY and log:
+                log(f"waiting up to {wait:g} s for the warehouse {path}: {holder}")
+            time.sleep(min(delay, left))
+            delay = min(delay * 2, MAX_DELAY)
+
+
+def _duckdb_lock_holder(error: BaseException) -> str | None:
+    """DuckDB's lock error names the process holding the file; other errors are not a busy warehouse."""
+    message = str(error)
+    if not isinstance(error, duckdb.IOException) or "lock" not in message.lower():
+        return None
+    match = re.search(r"held in (.+?) \(PID (\d+)\)", message)
+    return f"process {match.group(2)} ({match.group(1)}) has it open" if match else message.split("\n")[0]
 
 
 @contextmanager

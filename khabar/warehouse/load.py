@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 
 from khabar.tasks.dedup import DedupSettings
 from khabar.tasks.stage import ARTICLES, DOCUMENTS, FETCHES, LSH_BANDS, REMOVED_BLOCKS, SIGHTINGS, StagedBatch
-from khabar.warehouse.db import connect, registered
+from khabar.warehouse.db import registered, writer
 from khabar.warehouse.stories import assign_stories
 
 
@@ -29,6 +29,18 @@ class RunRecord:
 
 
 @dataclass(frozen=True)
+class NewStory:
+    story_id: str
+    title: str | None
+    agency: str | None
+    n_articles: int
+    outlets: tuple[str, ...]
+
+
+NEW_STORIES_LISTED = 500  # a run's report lists at most this many of the stories it started
+
+
+@dataclass(frozen=True)
 class LoadReport:
     docs_seen: int
     docs_new: int
@@ -39,6 +51,7 @@ class LoadReport:
     exact_duplicates: int = 0
     near_duplicates: int = 0
     stories_total: int = 0
+    new_stories: tuple[NewStory, ...] = ()  # the largest first, at most NEW_STORIES_LISTED
 
 
 def load_run(
@@ -50,7 +63,18 @@ def load_run(
     window_days: int | None = None,
 ) -> LoadReport:
     """Insert everything staged for `run`, or nothing: a failure or a kill leaves the warehouse as it was."""
-    con = connect(db_path)
+    with writer(db_path, f"run {run.run_id} of {run.flow_name}", log) as con:
+        return _load(con, batches, run, log, dedup, window_days)
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection,
+    batches: Sequence[StagedBatch],
+    run: RunRecord,
+    log: Callable[[str], None],
+    dedup: DedupSettings,
+    window_days: int | None,
+) -> LoadReport:
     try:
         con.execute("BEGIN TRANSACTION")
         loaded_at = datetime.now(UTC)
@@ -65,17 +89,12 @@ def load_run(
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    finally:
-        con.close()
 
 
 def record_failed_run(db_path: str | Path, run: RunRecord, error: BaseException) -> None:
     """Note a run that did not complete, in a transaction of its own."""
-    con = connect(db_path)
-    try:
+    with writer(db_path, f"failed run {run.run_id}") as con:
         _write_run(con, run, None, "failed", f"{type(error).__name__}: {error}"[:2000])
-    finally:
-        con.close()
 
 
 def _insert_batch(con: duckdb.DuckDBPyConnection, batch: StagedBatch, run_id: str, loaded_at: datetime) -> None:
@@ -134,7 +153,14 @@ def _report(con: duckdb.DuckDBPyConnection, run_id: str, docs_seen: int) -> Load
         [run_id, run_id],
     ).fetchall()[0][0]
     stories_total = con.execute("SELECT count(DISTINCT story_id) FROM story_members").fetchall()[0][0]
-    return LoadReport(docs_seen, docs_new, rejected, rejects, articles, canonical, exact, near, stories_total)
+    new_stories = con.execute(
+        "SELECT s.story_id, s.title, s.agency, s.n_articles, s.outlets FROM stories s "
+        "JOIN articles a ON a.article_id = s.story_id WHERE a.run_id = ? "
+        "ORDER BY s.n_articles DESC, s.first_seen, s.story_id LIMIT ?",
+        [run_id, NEW_STORIES_LISTED],
+    ).fetchall()
+    listed = tuple(NewStory(sid, title, agency, n, tuple(outlets)) for sid, title, agency, n, outlets in new_stories)
+    return LoadReport(docs_seen, docs_new, rejected, rejects, articles, canonical, exact, near, stories_total, listed)
 
 
 def _write_run(
