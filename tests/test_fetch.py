@@ -75,6 +75,34 @@ def test_every_good_page_lands_and_every_fault_has_its_reason(
     assert site.hits["/sitemap-news.xml.gz"] == 1  # the gzipped child of the sitemap index
 
 
+def _artifacts(flow_run_id: str) -> dict[str, str]:
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    async def read() -> dict[str, str]:
+        async with get_client() as client:
+            found = await client.read_artifacts(
+                artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]))
+            )
+            return {a.key: str(a.data) for a in found if a.key}
+
+    return asyncio.run(read())
+
+
+def test_a_fetch_run_publishes_its_artifacts(
+    prefect_api: str, site: Site, sources: str, db: str, tmp_path: Path
+) -> None:
+    _fetch(sources, db, str(tmp_path / "landing"))
+    flow_run_id = _rows(db, "SELECT flow_run_id FROM runs WHERE flow_name = 'fetch-and-ingest'")[0][0]
+    artifacts = _artifacts(flow_run_id)
+    assert f"| articles loaded | {len(PAGES)} |" in artifacts["fetch-and-ingest-summary"]
+    fetches = artifacts["fetch-and-ingest-fetches"]
+    assert f"| page | landed |  | {len(PAGES)} |" in fetches
+    assert "| page | failed | robots | 1 |" in fetches and site.url("/news/slow.html") in fetches
+
+
 def test_pages_land_raw_with_headers_before_parsing(
     prefect_api: str, site: Site, sources: str, db: str, tmp_path: Path
 ) -> None:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
+from khabar.records import FetchRecord
 from khabar.warehouse.export import Exported
 from khabar.warehouse.load import LoadReport, RunRecord
 
 STORIES_IN_SUMMARY = 15
+FAILURES_SHOWN = 50
 
 
 def publish_load(run: RunRecord, report: LoadReport, db: str) -> None:
@@ -47,6 +50,17 @@ def publish_load(run: RunRecord, report: LoadReport, db: str) -> None:
     ]
     listed = f"{len(rows)} of {report.stories_new}" if len(rows) < report.stories_new else str(len(rows))
     create_table_artifact(rows, key=_key(run, "new-stories"), description=f"New stories of this run ({listed})")
+
+
+def publish_fetches(run: RunRecord, records: Sequence[FetchRecord]) -> None:
+    """What the run fetched: feeds and sitemaps read, pages landed, and failures by reason."""
+    outcomes = Counter((r.kind, r.outcome, r.reason or "") for r in records)
+    rows = [(kind, outcome, reason, n) for (kind, outcome, reason), n in sorted(outcomes.items())]
+    failed = [(r.url, r.reason, r.detail) for r in records if r.outcome == "failed"][:FAILURES_SHOWN]
+    lines = [f"# {run.flow_name}: fetches", "", *_table(("kind", "outcome", "reason", "URLs"), rows)]
+    if failed:
+        lines += ["", f"## Failures (first {FAILURES_SHOWN})", "", *_table(("url", "reason", "detail"), failed)]
+    create_markdown_artifact("\n".join(lines), key=_key(run, "fetches"), description="URLs fetched by this run")
 
 
 def publish_failure(run: RunRecord, error: BaseException) -> None:

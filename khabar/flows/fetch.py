@@ -11,6 +11,7 @@ from prefect import flow
 from pydantic import Field
 
 from khabar import config
+from khabar.flows.artifacts import publish_fetches
 from khabar.flows.ingest import ingest_inputs, recorded_run
 from khabar.flows.params import DEFAULT_BATCH, DEFAULT_DEDUP, BatchOptions, DedupOptions
 from khabar.flows.runners import task_runner
@@ -63,6 +64,7 @@ def fetch_and_ingest(
         refs = inbox_refs(landing)  # this run's pages, and any a failed run left
         report = ingest_inputs(refs, run, db, batch, dedup, fetches=records)
         file_away(refs, landing)
+        publish_fetches(run, records)
     pages = [r for r in records if r.kind == "page"]
     return FetchReport(
         report,
