@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
@@ -12,16 +13,22 @@ from pydantic import Field
 
 from khabar import config
 from khabar.flows.artifacts import publish_fetches
-from khabar.flows.ingest import ingest_inputs, recorded_run
+from khabar.flows.ingest import ingest_batches, recorded_run
 from khabar.flows.params import DEFAULT_BATCH, DEFAULT_DEDUP, BatchOptions, DedupOptions
 from khabar.flows.runners import task_runner
-from khabar.records import FetchRecord
+from khabar.records import FetchRecord, InputRef
 from khabar.sources import DEFAULT_SOURCES, load_sources
 from khabar.tasks.fetch_steps import discover_pages, download_pages
-from khabar.tasks.landing import file_away, inbox_refs
+from khabar.tasks.landing import file_away, inbox_refs, landed_ref
 from khabar.warehouse.load import LoadReport
 
 DOWNLOAD_BATCH = 200  # pages per download task
+
+
+def _chunks(refs: list[InputRef], size: int, seen: list[InputRef]) -> Iterator[list[InputRef]]:
+    for start in range(0, len(refs), size):
+        seen.extend(refs[start : start + size])
+        yield refs[start : start + size]
 
 
 @dataclass(frozen=True)
@@ -59,11 +66,19 @@ def fetch_and_ingest(
         settings = load_sources(sources)
         found = discover_pages(settings, db, landing)
         records: list[FetchRecord] = list(found.records)
-        for start in range(0, len(found.targets), DOWNLOAD_BATCH):
-            records += download_pages(list(found.targets[start : start + DOWNLOAD_BATCH]), settings, landing)
-        refs = inbox_refs(landing)  # this run's pages, and any a failed run left
-        report = ingest_inputs(refs, run, db, batch, dedup, fetches=records)
-        file_away(refs, landing)
+        loaded: list[InputRef] = []
+
+        def landed_batches() -> Iterator[list[InputRef]]:
+            """Pages a failed run left in the inbox, then each download batch's pages as it lands."""
+            yield from _chunks(inbox_refs(landing), batch.batch_size, loaded)
+            for start in range(0, len(found.targets), DOWNLOAD_BATCH):
+                fetched = download_pages(list(found.targets[start : start + DOWNLOAD_BATCH]), settings, landing)
+                records.extend(fetched)
+                refs = [landed_ref(landing, r.final_url, r.doc_id, r.source) for r in fetched if r.doc_id]
+                yield from _chunks(refs, batch.batch_size, loaded)
+
+        report = ingest_batches(landed_batches(), run, db, batch, dedup, fetches=records)
+        file_away(loaded, landing)
         publish_fetches(run, records)
     pages = [r for r in records if r.kind == "page"]
     return FetchReport(

@@ -6,7 +6,7 @@ import contextlib
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -68,29 +68,32 @@ def recorded_run(db: str, params: dict[str, Any]) -> Iterator[RunRecord]:
 
 
 def ingest_inputs(
-    refs: list[InputRef],
+    refs: list[InputRef], run: RunRecord, db: str, batch: BatchOptions, dedup: DedupOptions
+) -> LoadReport:
+    """Parse `refs` in batch tasks on the task runner, then load them in one transaction and publish the run's
+    artifacts. The body of every flow that ingests: call it inside `recorded_run` of a flow."""
+    size = batch.batch_size
+    return ingest_batches((refs[start : start + size] for start in range(0, len(refs), size)), run, db, batch, dedup)
+
+
+def ingest_batches(
+    batches: Iterable[list[InputRef]],
     run: RunRecord,
     db: str,
     batch: BatchOptions,
     dedup: DedupOptions,
     fetches: Sequence[FetchRecord] = (),
 ) -> LoadReport:
-    """Parse `refs` in batch tasks on the task runner, then load them in one transaction and publish the run's
-    artifacts. The body of every flow that ingests: call it inside `recorded_run` of a flow."""
+    """Like ingest_inputs, for batches that come one by one: each is submitted as soon as it is there, so
+    parsing a batch overlaps with making the next (downloading it). `fetches`, read once the batches are
+    done, is the run's fetch log."""
     settings = dedup.settings()
     staging_dir = tempfile.mkdtemp(prefix=f"khabar-{run.run_id[:8]}-", dir=config.staging_root())
     try:
         futures = [
-            ingest_batch.submit(
-                refs[start : start + batch.batch_size],
-                db,
-                batch.max_bytes,
-                batch.min_body_words,
-                settings,
-                staging_dir,
-                run.started_at,
-            )
-            for start in range(0, len(refs), batch.batch_size)
+            ingest_batch.submit(refs, db, batch.max_bytes, batch.min_body_words, settings, staging_dir, run.started_at)
+            for refs in batches
+            if refs
         ]
         if fetches:  # the fetch log, and a rejected document for each page that could not be fetched
             futures.append(stage_fetch_log.submit(list(fetches), staging_dir, batch.min_body_words, settings))

@@ -8,6 +8,7 @@ and `khabar ingest <landing>/<day>` re-processes a day without fetching it again
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -54,10 +55,8 @@ def charset_of(content_type: str) -> str | None:
 def land(landing_dir: str | Path, meta: PageMeta, body: bytes) -> Landed:
     """Write the page and then its sidecar, each atomically: a sidecar always has its page."""
     doc_id = hashlib.sha256(body).hexdigest()
-    host = urlsplit(meta.final_url).netloc.replace(":", "_") or "unknown"
-    folder = Path(landing_dir) / INBOX / host
-    folder.mkdir(parents=True, exist_ok=True)
-    page = folder / f"{doc_id}.html"
+    page = inbox_path(landing_dir, meta.final_url, doc_id)
+    page.parent.mkdir(parents=True, exist_ok=True)
     _write_atomic(page, body)
     sidecar = {
         "url": meta.url,
@@ -69,6 +68,16 @@ def land(landing_dir: str | Path, meta: PageMeta, body: bytes) -> Landed:
     }
     _write_atomic(Path(f"{page}{SIDECAR}"), json.dumps(sidecar, ensure_ascii=False, indent=1).encode())
     return Landed(doc_id, str(page))
+
+
+def inbox_path(landing_dir: str | Path, final_url: str, doc_id: str) -> Path:
+    host = urlsplit(final_url).netloc.replace(":", "_") or "unknown"
+    return Path(landing_dir) / INBOX / host / f"{doc_id}.html"
+
+
+def landed_ref(landing_dir: str | Path, final_url: str, doc_id: str, source: str | None) -> InputRef:
+    """The input of a page this run landed."""
+    return InputRef(str(inbox_path(landing_dir, final_url, doc_id)), final_url, "html", source)
 
 
 def read_sidecar(page_path: str | Path) -> PageMeta | None:
@@ -107,8 +116,9 @@ def file_away(refs: list[InputRef], landing_dir: str | Path) -> None:
         page = Path(ref.path)
         folder = Path(landing_dir) / meta.fetched_at.date().isoformat() / page.parent.name
         folder.mkdir(parents=True, exist_ok=True)
-        os.replace(f"{page}{SIDECAR}", folder / f"{page.name}{SIDECAR}")
-        os.replace(page, folder / page.name)
+        with contextlib.suppress(FileNotFoundError):  # the same bytes from two URLs: one file, moved once
+            os.replace(f"{page}{SIDECAR}", folder / f"{page.name}{SIDECAR}")
+            os.replace(page, folder / page.name)
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
