@@ -19,12 +19,14 @@ import regex
 from khabar.records import ArticleMeta, CleanText, RemovedBlock
 from khabar.tasks import metadata
 from khabar.tasks.lexicon import LIST_HEADER_KINDS, SECTION_WORDS, line_kind
-from khabar.tasks.normalize import match_key
+from khabar.tasks.normalize import line_keys, match_key
 
 _SENTENCE_END = regex.compile(r"[।॥?!.…。！？]['\"”’)\]」]*$")
-_FULL_STOP = regex.compile(r"[।॥.。]['\"”’)\]」]*$")  # ends a statement; a headline may end with ? or !
+_CLOSERS = "'\"”’)]」"  # may follow the stop that ends a line
+_FULL_STOPS = frozenset("।॥.。")  # end a statement; a headline may end with ? or !
 _DEVANAGARI = regex.compile(r"\p{Devanagari}")
-_LATIN = regex.compile(r"\p{Latin}")
+_NOT_DEVANAGARI = regex.compile(r"\P{Devanagari}+")
+_NOT_LATIN = regex.compile(r"\P{Latin}+")
 _TITLE_SITE = regex.compile(r"^(?P<rest>.{12,}?)\s+[|\-–—]\s+(?P<site>[^|\-–—:]{2,40})$")
 _SITE_WORDS = regex.compile(
     r"(?i)\.com|\.in\b|news|times|khabar|samachar|न्यूज़?|समाचार|खबर|उजाला|जागरण|भास्कर|हिन्दुस्तान|केसरी"
@@ -102,26 +104,26 @@ def _is_stamp(line: Line) -> bool:
 
 def _lines(text: str) -> list[Line]:
     lines, gap = [], False
-    for raw in text.split("\n"):
+    for raw, key in zip(text.split("\n"), line_keys(text), strict=True):
         if raw.strip():
-            lines.append(_line(raw, gap))
+            lines.append(_line(raw, gap, key))
             gap = False
         else:
             gap = True
     return lines
 
 
-def _line(text: str, gap_before: bool = False) -> Line:
-    key = match_key(text)
+def _line(text: str, gap_before: bool = False, key: str | None = None) -> Line:
+    key = match_key(text) if key is None else key
     count = key.count(" ") + 1 if key else 0
-    ends = bool(_FULL_STOP.search(text))
+    ends = text.removesuffix("\n").rstrip(_CLOSERS)[-1:] in _FULL_STOPS  # as the regex [।॥.。][closers]*$
     return Line(
         text=text,
         gap_before=gap_before,
         key=key,
         words=count,
         prose=((count >= 8 or len(text) >= 60) and ends) or count >= LONG_PARAGRAPH or len(text) >= 400,
-        headline=1 <= count <= 30 and not _FULL_STOP.search(text),
+        headline=1 <= count <= 30 and not ends,
     )
 
 
@@ -235,7 +237,7 @@ def _split_title(line: Line, lines: list[Line]) -> tuple[str, str | None, str | 
 
 def _mostly_devanagari(text: str) -> bool:
     sample = text[:800]
-    return len(_DEVANAGARI.findall(sample)) > len(_LATIN.findall(sample))
+    return len(_NOT_DEVANAGARI.sub("", sample)) > len(_NOT_LATIN.sub("", sample))
 
 
 def _last_prose(lines: list[Line], kinds: list[str | None], start: int) -> int:
