@@ -69,7 +69,7 @@ def clean(text: str, hints: ArticleMeta | None = None, fetched_at: datetime | No
     kinds: list[str | None] = [_wording_kind(line) for line in lines]
     copies = _head_copies(lines)
     start = _body_start(lines, kinds, copies)
-    title, title_prefix, site = _classify_head(lines, kinds, copies, start, hints.title, _mostly_devanagari(text))
+    title, title_prefix, site = _classify_head(lines, kinds, copies, start, hints.title, text)
     last = _last_prose(lines, kinds, start)
     _classify_body(lines, kinds, start, last, title)
     _classify_tail(lines, kinds, last)
@@ -170,7 +170,7 @@ def _classify_head(
     copies: set[int],
     start: int,
     hinted_title: str | None,
-    devanagari: bool,
+    text: str,
 ) -> tuple[str | None, str | None, str | None]:
     """Name every line before the body; return the title and the category prefix and site name cut from it."""
     title: str | None = None
@@ -195,7 +195,7 @@ def _classify_head(
             if _is_section_label(line, lines[i + 1 : start]):
                 kinds[i] = "category_label"
                 continue
-            if devanagari and not _DEVANAGARI.search(line.text):
+            if not _DEVANAGARI.search(line.text) and _mostly_devanagari(text):
                 kinds[i] = "other"  # an English slug above a Hindi headline
                 continue
             title, prefix, site = _split_title(line, lines)

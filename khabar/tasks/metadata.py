@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
+from functools import lru_cache
 
 import regex
 from dateutil import parser as dateutil_parser
@@ -69,9 +70,10 @@ _DATELINE = regex.compile(
     rf"(?:,?\s+(?P<year>{_DIGIT}{{4}}))?\s*(?:\((?P<agency>[^()]{{1,30}})\))?(?:\s*(?P<sep>[।:|\-–—.])|(?<=\))\s|$)",
     _F,
 )
+# Words are possessive (++): what may follow a word is never a letter, so giving letters back cannot help.
 _DATELINE_NO_DATE = regex.compile(
-    r"^(?:(?:[\p{L}\p{M}]+\s+)?(?:संवाददाता|ब्यूरो),\s*)?"
-    r"(?P<place>[\p{L}\p{M}]+(?:\s[\p{L}\p{M}]+)?)\s*(?:,\s*(?P<agency_word>एजेंसी|आईएएनएस|भाषा|वार्ता))?"
+    r"^(?:(?:[\p{L}\p{M}]++\s+)?(?:संवाददाता|ब्यूरो),\s*)?"
+    r"(?P<place>[\p{L}\p{M}]++(?:\s[\p{L}\p{M}]++)?)\s*(?:,\s*(?P<agency_word>एजेंसी|आईएएनएस|भाषा|वार्ता))?"
     r"\s*(?:\((?P<agency>[^()]{1,30})\))?\s*[।|:.]\s",
     _F,
 )
@@ -118,6 +120,7 @@ def agency_in(text: str) -> str | None:
     return agency_code(match.group(1)) if match else None
 
 
+@lru_cache(maxsize=256)  # cleaning asks twice for a document's first paragraph
 def parse_dateline(paragraph: str) -> Dateline | None:
     match = _DATELINE.match(paragraph)
     if match:
@@ -143,6 +146,7 @@ def parse_dateline(paragraph: str) -> Dateline | None:
     return None
 
 
+@lru_cache(maxsize=1024)  # a few dozen spellings
 def month_number(name: str) -> int | None:
     name = name.rstrip(".").casefold()
     folded = match_text(name)
