@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import lru_cache
 from typing import TypeVar
 
 import regex
@@ -99,6 +100,8 @@ def _wording_kind(line: Line) -> str | None:
 
 def _is_stamp(line: Line) -> bool:
     """A date alone, or a short line with a date and a clock time."""
+    if not metadata.has_digit(line.text):  # every date has one
+        return False
     return (line.words <= 8 and metadata.is_date_line(line.text)) or metadata.is_stamp_line(line.text)
 
 
@@ -127,14 +130,19 @@ def _line(text: str, gap_before: bool = False, key: str | None = None) -> Line:
     )
 
 
+@lru_cache(maxsize=64)  # a title's key is wanted a few times while its document is cleaned
+def _key(text: str) -> str:
+    return match_key(text)
+
+
 def _head_copies(lines: list[Line]) -> set[int]:
-    """Head lines that repeat a later, longer-or-equal line whole or cut short (teasers, ledes)."""
+    """Head paragraphs that a later line repeats, whole or with more after them (teasers, ledes)."""
+    keys = "\n".join(line.key for line in lines)  # keys have no line breaks: a match lies within one key
     found: set[int] = set()
+    start = 0  # of the key of the line after line i
     for i, line in enumerate(lines[:HEAD_WINDOW]):
-        if not line.prose:
-            continue
-        cut = line.key if line.prose else line.key.rsplit(" ", 1)[0]  # a teaser may end mid-word
-        if any(cut in later.key for later in lines[i + 1 :]):
+        start += len(line.key) + 1
+        if line.prose and i + 1 < len(lines) and keys.find(line.key, start) != -1:
             found.add(i)
     return found
 
@@ -178,9 +186,9 @@ def _classify_head(
     site: str | None = None
     title_keys: set[str] = set()
     if hinted_title:
-        title_keys.add(_line(hinted_title).key)
+        title_keys.add(_key(hinted_title))
         title, prefix, site = _split_title(_line(hinted_title), lines)
-        title_keys.add(_line(title).key)
+        title_keys.add(_key(title))
     has_lede = False
     for i in range(start):
         line = lines[i]
@@ -200,7 +208,7 @@ def _classify_head(
                 continue
             title, prefix, site = _split_title(line, lines)
             kinds[i] = "title"
-            title_keys.update({line.key, _line(title).key})
+            title_keys.update({line.key, _key(title)})
         elif line.prose and not has_lede:
             kinds[i] = "lede"
             has_lede = True
@@ -225,10 +233,9 @@ def _split_title(line: Line, lines: list[Line]) -> tuple[str, str | None, str | 
     match = _TITLE_PREFIX.match(title)
     if match:
         label, rest = match["label"].strip(), match["rest"].strip()
-        rest_key = _line(rest).key
         english_label = not _DEVANAGARI.search(label) and _DEVANAGARI.search(rest) and len(label.split()) <= 6
         hindi_label = len(label.split()) <= 2 and (
-            SECTION_WORDS.match(label) or any(other.key == rest_key for other in lines)
+            SECTION_WORDS.match(label) or any(other.key == _key(rest) for other in lines)
         )
         if english_label or hindi_label:
             title, prefix = rest, match["prefix"].strip()
@@ -249,7 +256,7 @@ def _last_prose(lines: list[Line], kinds: list[str | None], start: int) -> int:
 
 def _classify_body(lines: list[Line], kinds: list[str | None], start: int, last: int, title: str | None) -> None:
     """Inside the body only marked lines go: lexicon hits, repeated titles, repeated paragraphs."""
-    title_key = _line(title).key if title else None
+    title_key = _key(title) if title else None
     seen: set[str] = set()
     lead_key = lines[start].key if start < len(lines) else None
     list_kind: str | None = None

@@ -120,9 +120,15 @@ def agency_in(text: str) -> str | None:
     return agency_code(match.group(1)) if match else None
 
 
+def has_digit(text: str) -> bool:
+    return _HAS_DIGIT.search(text) is not None
+
+
 @lru_cache(maxsize=256)  # cleaning asks twice for a document's first paragraph
 def parse_dateline(paragraph: str) -> Dateline | None:
-    match = _DATELINE.match(paragraph)
+    # A dated dateline has its day within its first seven words (a place of four words, a comma, a month):
+    # most paragraphs are spared the costly full pattern.
+    match = _DATELINE.match(paragraph) if has_digit(" ".join(paragraph.split(None, 7)[:7])) else None
     if match:
         return Dateline(
             place=match["place"].strip(),
