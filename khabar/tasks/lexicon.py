@@ -195,23 +195,33 @@ _CHECKS = [(kind, pattern, longest, rest[0] if rest else ()) for kind, pattern, 
 
 
 @lru_cache(maxsize=1 << 12)
-def _checks_for(first: str) -> list[tuple[str, regex.Pattern[str], int | None, tuple[str, ...]]]:
+def _checks_for(first: str) -> list[tuple[str, regex.Pattern[str], int | None, tuple[str, ...], bool]]:
     """The checks whose pattern can match a line starting with `first`: most patterns begin with a word, and a
-    partial match on one character rules them out for lines that start otherwise."""
-    return [check for check in _CHECKS if check[1].search(first, partial=True)]
+    partial match on one character rules them out for lines that start otherwise. Last, whether the required
+    words have case."""
+    return [
+        (kind, pattern, longest, needs, any(word != word.upper() for word in needs))
+        for kind, pattern, longest, needs in _CHECKS
+        if pattern.search(first, partial=True)
+    ]
 
 
 @lru_cache(maxsize=1 << 16)  # page furniture repeats across an outlet's pages
 def line_kind(line: str) -> str | None:
     """The boilerplate kind a whole line belongs to, by its wording alone."""
     length = len(line)
-    folded = None
-    for kind, pattern, longest, needs in _checks_for(line[:1]):
+    folded = ""  # the casefolded line, once a check needs it
+    for kind, pattern, longest, needs, cased in _checks_for(line[:1]):
         if longest is not None and length > longest:
             continue
         if needs:
-            folded = line.casefold() if folded is None else folded
-            if not any(word in folded for word in needs):
+            if cased and not folded:
+                folded = line.casefold()
+            text = folded if cased else line
+            for word in needs:
+                if word in text:
+                    break
+            else:
                 continue
         if pattern.search(line):
             return kind

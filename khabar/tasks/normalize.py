@@ -50,7 +50,8 @@ _VARIANT_FOLDS = (
     ("ॅ", "े"),
 )
 # A nasal consonant with virama before another consonant is written as anusvara too (सम्बन्ध/संबंध).
-_NASAL_CLUSTER = re.compile("[ङञणनम]\u094d(?=[क-ह])")
+# Found from the virama (a literal, which the regex engine finds fast), then the nasal before it is checked.
+_NASAL_VIRAMA = re.compile("\u094d(?<=[ङञणनम]\u094d)(?=[क-ह])")
 
 
 def nfc(text: str) -> str:
@@ -107,7 +108,15 @@ def _squeezed(text: str, strip: bool = True) -> str:
 def _fold_variants(text: str) -> str:
     for letter, plain in _VARIANT_FOLDS:
         text = text.replace(letter, plain)
-    return _NASAL_CLUSTER.sub("\u0902", text).casefold()
+    return _nasals_as_anusvara(text).casefold()
+
+
+def _nasals_as_anusvara(text: str) -> str:
+    pieces, end = [], 0
+    for virama in _NASAL_VIRAMA.finditer(text):
+        pieces.append(text[end : virama.start() - 1])
+        end = virama.end()
+    return "\u0902".join([*pieces, text[end:]]) if pieces else text
 
 
 # Substring tests run at memory speed; a regex scan of a Hindi text costs far more. Test before substituting.
