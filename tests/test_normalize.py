@@ -129,3 +129,12 @@ def test_devanagari_text_normalizes_as_before(text: str) -> None:
 @given(st.text(max_size=80))
 def test_any_text_normalizes_as_before(text: str) -> None:
     assert_same_as_before(text)
+
+
+def test_bmp_separator_agrees_with_regex_on_every_bmp_character() -> None:
+    from khabar.tasks.normalize import _SEPARATOR, _bmp_separator
+
+    fast = _bmp_separator()
+    for code in range(0x10000):
+        assert bool(fast.fullmatch(chr(code))) == bool(_SEPARATOR.fullmatch(chr(code))), hex(code)
+    assert word_count("a\U0001d400b 😀 c") == _old_word_count("a\U0001d400b 😀 c") == 2  # beyond the BMP

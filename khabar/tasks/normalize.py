@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
 
 import regex
 
@@ -27,6 +28,23 @@ _TOKEN = regex.compile(r"[\p{L}\p{M}\p{N}]+")
 # Replacing these by a space leaves words separated only by spaces and line breaks, far faster than matching
 # every word: Hindi text has such a run per clause, but a space between every two words.
 _SEPARATOR = regex.compile(r"[^\p{L}\p{M}\p{N} \n][^\p{L}\p{M}\p{N}\n]*")
+
+
+@cache
+def _bmp_separator() -> re.Pattern[str]:
+    """_SEPARATOR for text within the Basic Multilingual Plane, in the standard engine, which scans twice as
+    fast: its word characters are those `regex` finds among all 65,536 (once per process, ~40 ms)."""
+    bmp = "".join(map(chr, range(0x10000)))
+    runs = regex.finditer(r"[\p{L}\p{M}\p{N}]+", bmp)
+    word = "".join(f"\\u{run.start():04x}-\\u{run.end() - 1:04x}" for run in runs)
+    return re.compile(f"[^{word} \\n][^{word}\\n]*")
+
+
+def _separators_as_spaces(text: str) -> str:
+    """Replace runs of _SEPARATOR by a space."""
+    within_bmp = len(text.encode("utf-16-le", "surrogatepass")) == 2 * len(text)  # no surrogate pairs
+    return (_bmp_separator() if within_bmp else _SEPARATOR).sub(" ", text)
+
 
 # NFC check without normalizing: Python's is_normalized normalizes the whole text when it meets a nukta
 # (a combining mark that can compose), and nearly every Hindi text has one. A nukta after a consonant other
@@ -85,12 +103,12 @@ def match_text(text: str, *, is_nfc: bool = False) -> str:
 
 def match_key(text: str) -> str:
     """The words of NFC text, folded as in match_text, separated by single spaces: for comparing lines."""
-    return _squeezed(_SEPARATOR.sub(" ", _fold_key(text)).replace("\n", " "))
+    return _squeezed(_separators_as_spaces(_fold_key(text)).replace("\n", " "))
 
 
 def line_keys(text: str) -> list[str]:
     """match_key of every line of `text` (split on "\n"), folding the whole text at once."""
-    return [line.strip(" ") for line in _squeezed(_SEPARATOR.sub(" ", _fold_key(text)), strip=False).split("\n")]
+    return [line.strip(" ") for line in _squeezed(_separators_as_spaces(_fold_key(text)), strip=False).split("\n")]
 
 
 def _fold_key(text: str) -> str:
@@ -139,5 +157,5 @@ def tokens(text: str) -> list[str]:
 
 def word_count(text: str) -> int:
     """len(tokens(text)), without matching the words one by one."""
-    words = _squeezed(_SEPARATOR.sub(" ", text).replace("\n", " "))
+    words = _squeezed(_separators_as_spaces(text).replace("\n", " "))
     return words.count(" ") + 1 if words else 0
