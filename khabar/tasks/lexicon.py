@@ -37,10 +37,12 @@ _SOCIAL = r"(?:whatsapp|facebook|twitter|telegram|linkedin|instagram|koo|email|e
 _HOME = r"(?:home|होम|hindi\s+news|हिंदी\s+न्यूज़|हिन्दी\s+न्यूज़|news|न्यूज़)"
 
 # A line that is only this kind of boilerplate: (kind, pattern, the longest line it can match, if bounded,
-# and optionally strings one of which the casefolded line must contain for the pattern to match: a cheap
-# test that spares the patterns that could match almost any line start). Order matters: the first match wins.
+# and optionally the words the line must contain for the pattern to match, ignoring case: any one of them, or
+# of a tuple all: a cheap test that spares the patterns that could match almost any line start). Order
+# matters: the first match wins.
 LINE_PATTERNS: list[
-    tuple[str, regex.Pattern[str], int | None] | tuple[str, regex.Pattern[str], int | None, tuple[str, ...]]
+    tuple[str, regex.Pattern[str], int | None]
+    | tuple[str, regex.Pattern[str], int | None, tuple[str | tuple[str, ...], ...]]
 ] = [
     ("disclaimer", _labelled(r"अस्वीकरण|डिस्क्लेमर|डिसक्लेमर|disclaimer", 2000), None),
     (
@@ -172,7 +174,7 @@ LINE_PATTERNS: list[
         "other",
         compile_nfc(r"<%|%>|\{\{|\}\}|</?[a-z][^>]*>|&nbsp;|\bfunction\s*\(|^\s*var\s+\w+\s*="),
         None,
-        ("<", "%", "{", "}", "&", "function", "="),
+        ("<", "%", "{", "}", "&", "=", ("(", "function")),
     ),
     ("other", compile_nfc(r"^[^\p{L}\p{N}]+$|^\d{1,2}:\d{2}$"), None),
 ]
@@ -192,37 +194,43 @@ LIST_HEADER_KINDS = frozenset({"related", "tags"})
 
 
 _CHECKS = [(kind, pattern, longest, rest[0] if rest else ()) for kind, pattern, longest, *rest in LINE_PATTERNS]
+Required = tuple[tuple[tuple[str, bool], ...], ...]  # alternatives, each of words that must all occur, with case
 
 
 @lru_cache(maxsize=1 << 12)
-def _checks_for(first: str) -> list[tuple[str, regex.Pattern[str], int | None, tuple[str, ...], bool]]:
+def _checks_for(first: str) -> list[tuple[str, regex.Pattern[str], int | None, Required]]:
     """The checks whose pattern can match a line starting with `first`: most patterns begin with a word, and a
-    partial match on one character rules them out for lines that start otherwise. Last, whether the required
-    words have case."""
+    partial match on one character rules them out for lines that start otherwise."""
     return [
-        (kind, pattern, longest, needs, any(word != word.upper() for word in needs))
+        (kind, pattern, longest, _required(needs))
         for kind, pattern, longest, needs in _CHECKS
         if pattern.search(first, partial=True)
     ]
+
+
+def _required(needs: tuple[str | tuple[str, ...], ...]) -> Required:
+    alternatives = ((words,) if isinstance(words, str) else words for words in needs)
+    return tuple(tuple((word, word != word.upper()) for word in words) for words in alternatives)
 
 
 @lru_cache(maxsize=1 << 16)  # page furniture repeats across an outlet's pages
 def line_kind(line: str) -> str | None:
     """The boilerplate kind a whole line belongs to, by its wording alone."""
     length = len(line)
-    folded = ""  # the casefolded line, once a check needs it
-    for kind, pattern, longest, needs, cased in _checks_for(line[:1]):
-        if longest is not None and length > longest:
-            continue
-        if needs:
-            if cased and not folded:
-                folded = line.casefold()
-            text = folded if cased else line
-            for word in needs:
-                if word in text:
-                    break
-            else:
-                continue
-        if pattern.search(line):
+    for kind, pattern, longest, needs in _checks_for(line[:1]):
+        if (longest is None or length <= longest) and (not needs or _has_words(line, needs)) and pattern.search(line):
             return kind
     return None
+
+
+def _has_words(line: str, needs: Required) -> bool:
+    folded = ""  # the casefolded line, once a word with case is looked for
+    for words in needs:
+        for word, cased in words:
+            if cased and not folded:
+                folded = line.casefold()
+            if word not in (folded if cased else line):
+                break
+        else:
+            return True
+    return False
