@@ -59,13 +59,26 @@ class Line(NamedTuple):  # not a frozen dataclass: one is made per line, and a t
     words: int
     prose: bool
     headline: bool
+    wording: str | None  # the boilerplate kind its wording alone shows: a lexicon match, or a date and time
+
+
+_Facts = tuple[str, int, bool, bool, str | None]  # what a Line says of its text alone: key to wording
+# Facts by line text. Lines repeat: page furniture on every page of an outlet, agency copy on many outlets.
+_FACTS: dict[str, _Facts] = {}
+FACTS_KEPT = 1 << 16  # lines; past this the memory starts afresh
+
+
+def forget_lines() -> None:
+    """Forget what cleaning learnt of the lines it has seen (to measure its speed on unseen text)."""
+    _FACTS.clear()
+    metadata.parse_dateline.cache_clear()
 
 
 def clean(text: str, hints: ArticleMeta | None = None, fetched_at: datetime | None = None) -> CleanText:
     """Split storage text into kept paragraphs, removed blocks and metadata."""
     hints = hints or ArticleMeta()
     lines = _lines(text)
-    kinds: list[str | None] = [_wording_kind(line) for line in lines]
+    kinds: list[str | None] = [line.wording for line in lines]
     copies = _head_copies(lines)
     start = _body_start(lines, kinds, copies)
     title, title_prefix, site = _classify_head(lines, kinds, copies, start, hints.title, text)
@@ -89,37 +102,39 @@ def clean(text: str, hints: ArticleMeta | None = None, fetched_at: datetime | No
     return CleanText(tuple(paragraphs), tuple(removed), _metadata(paragraphs, removed, title, hints, fetched_at))
 
 
-def _wording_kind(line: Line) -> str | None:
-    kind = line_kind(line.text)
-    if kind is None and not line.prose and line.words <= 25 and _is_stamp(line):
-        return "timestamp"
-    return kind
-
-
-def _is_stamp(line: Line) -> bool:
-    """A date alone, or a short line with a date and a clock time."""
-    if not metadata.has_digit(line.text):  # every date has one
-        return False
-    return (line.words <= 8 and metadata.is_date_line(line.text)) or metadata.is_stamp_line(line.text)
-
-
 def _lines(text: str) -> list[Line]:
+    raws = text.split("\n")
+    known = [_FACTS.get(raw) for raw in raws]
+    new = [raw for raw, facts in zip(raws, known, strict=True) if facts is None and raw and not raw.isspace()]
+    found = dict(zip(new, map(_facts, new, line_keys("\n".join(new))), strict=True)) if new else {}
+    if len(_FACTS) + len(found) > FACTS_KEPT:
+        _FACTS.clear()
+    _FACTS.update(found)
     lines, gap = [], False
-    for raw, key in zip(text.split("\n"), line_keys(text), strict=True):
+    for raw, facts in zip(raws, known, strict=True):
         if raw and not raw.isspace():
-            lines.append(_line(raw, gap, key))
+            lines.append(Line(raw, gap, *(facts or found[raw])))
             gap = False
         else:
             gap = True
     return lines
 
 
-def _line(text: str, gap_before: bool = False, key: str | None = None) -> Line:
-    key = match_key(text) if key is None else key
-    count = key.count(" ") + 1 if key else 0
+def _facts(text: str, key: str) -> _Facts:
+    words = key.count(" ") + 1 if key else 0
     ends = text.removesuffix("\n").rstrip(_CLOSERS)[-1:] in _FULL_STOPS  # as the regex [।॥.。][closers]*$
-    prose = ((count >= 8 or len(text) >= 60) and ends) or count >= LONG_PARAGRAPH or len(text) >= 400
-    return Line(text, gap_before, key, count, prose, 1 <= count <= 30 and not ends)
+    prose = ((words >= 8 or len(text) >= 60) and ends) or words >= LONG_PARAGRAPH or len(text) >= 400
+    wording = line_kind(text)
+    if wording is None and not prose and words <= 25 and _is_stamp(text, words):
+        wording = "timestamp"
+    return key, words, prose, 1 <= words <= 30 and not ends, wording
+
+
+def _is_stamp(text: str, words: int) -> bool:
+    """A date alone, or a short line with a date and a clock time."""
+    if not metadata.has_digit(text):  # every date has one
+        return False
+    return (words <= 8 and metadata.is_date_line(text)) or metadata.is_stamp_line(text)
 
 
 @lru_cache(maxsize=64)  # a title's key is wanted a few times while its document is cleaned
@@ -179,7 +194,7 @@ def _classify_head(
     title_keys: set[str] = set()
     if hinted_title:
         title_keys.add(_key(hinted_title))
-        title, prefix, site = _split_title(_line(hinted_title), lines)
+        title, prefix, site = _split_title(hinted_title, lines)
         title_keys.add(_key(title))
     has_lede = False
     for i in range(start):
@@ -198,7 +213,7 @@ def _classify_head(
             if not _DEVANAGARI.search(line.text) and _mostly_devanagari(text):
                 kinds[i] = "other"  # an English slug above a Hindi headline
                 continue
-            title, prefix, site = _split_title(line, lines)
+            title, prefix, site = _split_title(line.text, lines)
             kinds[i] = "title"
             title_keys.update({line.key, _key(title)})
         elif line.prose and not has_lede:
@@ -215,10 +230,11 @@ def _is_section_label(line: Line, following: list[Line]) -> bool:
     return line.words <= 2 and any(nxt.headline and nxt.words > line.words for nxt in following[:2])
 
 
-def _split_title(line: Line, lines: list[Line]) -> tuple[str, str | None, str | None]:
+def _split_title(title: str, lines: list[Line]) -> tuple[str, str | None, str | None]:
     """Cut a category prefix ("कूटनीति: …", "UK Heatwave: …") and a site name ("… | Navbharat Times") off a
     title when the page shows they are not part of it."""
-    title, prefix, site = line.text, None, None
+    prefix: str | None = None
+    site: str | None = None
     suffix = _TITLE_SITE.match(title)
     if suffix and (not _DEVANAGARI.search(suffix["site"]) or _SITE_WORDS.search(suffix["site"])):
         title, site = suffix["rest"].strip(), suffix["site"].strip()

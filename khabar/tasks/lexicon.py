@@ -213,7 +213,6 @@ def _required(needs: tuple[str | tuple[str, ...], ...]) -> Required:
     return tuple(tuple((word, word != word.upper()) for word in words) for words in alternatives)
 
 
-@lru_cache(maxsize=1 << 16)  # page furniture repeats across an outlet's pages
 def line_kind(line: str) -> str | None:
     """The boilerplate kind a whole line belongs to, by its wording alone."""
     length = len(line)

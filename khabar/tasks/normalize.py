@@ -90,7 +90,7 @@ def hash_text(text: str, *, is_nfc: bool = False) -> str:
     if "|" in text:
         text = _PIPE_AS_DANDA.sub("।", text)
     # Whitespace runs to one space, then no space before a danda (str.split and re's \s agree on whitespace).
-    spaced = text.replace("\n", " ")
+    spaced = text.replace("\n\n", " ").replace("\n", " ")  # paragraphs are joined by a blank line
     # Every whitespace character but the space is unprintable: a printable text needs only its spaces squeezed.
     text = _squeezed(spaced) if spaced.isprintable() else " ".join(text.split())
     return text.replace(" ।", "।").replace(" ॥", "॥")
@@ -157,5 +157,4 @@ def tokens(text: str) -> list[str]:
 
 def word_count(text: str) -> int:
     """len(tokens(text)), without matching the words one by one."""
-    words = _squeezed(_separators_as_spaces(text).replace("\n", " "))
-    return words.count(" ") + 1 if words else 0
+    return len(_separators_as_spaces(text).split())
