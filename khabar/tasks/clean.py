@@ -105,7 +105,7 @@ def clean(text: str, hints: ArticleMeta | None = None, fetched_at: datetime | No
 def _lines(text: str) -> list[Line]:
     raws = text.split("\n")
     known = [_FACTS.get(raw) for raw in raws]
-    new = [raw for raw, facts in zip(raws, known, strict=True) if facts is None and raw and not raw.isspace()]
+    new = {raw: None for raw, facts in zip(raws, known, strict=True) if facts is None and raw and not raw.isspace()}
     found = dict(zip(new, map(_facts, new, line_keys("\n".join(new))), strict=True)) if new else {}
     if len(_FACTS) + len(found) > FACTS_KEPT:
         _FACTS.clear()

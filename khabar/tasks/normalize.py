@@ -139,11 +139,11 @@ def _nasals_as_anusvara(text: str) -> str:
 
 # Substring tests run at memory speed; a regex scan of a Hindi text costs far more. Test before substituting.
 def _without_zero_width(text: str) -> str:
-    return _ZERO_WIDTH.sub("", text) if any(mark in text for mark in _ZERO_WIDTH_CHARS) else text
+    return _ZERO_WIDTH.sub("", text) if any(map(text.__contains__, _ZERO_WIDTH_CHARS)) else text
 
 
 def _plain_digits(text: str) -> str:
-    return _DEVANAGARI_DIGIT.sub(_ascii_digit, text) if any(d in text for d in _DEVANAGARI_DIGIT_CHARS) else text
+    return _DEVANAGARI_DIGIT.sub(_ascii_digit, text) if any(map(text.__contains__, _DEVANAGARI_DIGIT_CHARS)) else text
 
 
 def _ascii_digit(digit: re.Match[str]) -> str:
