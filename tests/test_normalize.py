@@ -119,9 +119,20 @@ DEVANAGARI_TEXT = st.text(
 )
 
 
+# Few characters, so that every pair the NFC shortcut must get right (nukta after न or a virama, before a stress
+# sign, a Latin accent or an overlay) turns up often.
+MARKS_TEXT = st.text(alphabet=st.sampled_from(list("कनरळडिी़्ंँ \u0951a\u0301\u0334।")), max_size=12)
+
+
 @settings(max_examples=3000, deadline=None)
 @given(DEVANAGARI_TEXT)
 def test_devanagari_text_normalizes_as_before(text: str) -> None:
+    assert_same_as_before(text)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(MARKS_TEXT)
+def test_marks_normalize_as_before(text: str) -> None:
     assert_same_as_before(text)
 
 

@@ -47,13 +47,13 @@ def _separators_as_spaces(text: str) -> str:
 
 
 # NFC check without normalizing: Python's is_normalized normalizes the whole text when it meets a nukta
-# (a combining mark that can compose), and nearly every Hindi text has one. A nukta after a consonant other
-# than न, र, ळ (the only ones it composes with) and before a character that cannot reorder with it changes
-# nothing, so such nuktas can be left out of the check. Any other nukta means the full check.
+# (a combining mark that can compose), and nearly every Hindi text has one. A nukta that follows a Devanagari
+# character other than न, र, ळ (the only ones it composes with) and the marks it would be reordered with
+# (nukta, virama, stress signs), and precedes a character that cannot reorder with it, changes nothing: such
+# nuktas can be left out of the check. Any other nukta means the full check.
 _NUKTA = "\u093c"
-_UNSAFE_NUKTA = re.compile(
-    "\u093c(?:(?<![\u0915-\u0927\u0929-\u092f\u0931\u0932\u0934-\u0939]\u093c)|(?=[^\x00-\u02ff\u0900-\u097f\u2000-\u206f]))"
-)
+_NUKTA_MAY_FOLLOW = "\u0900-\u0927\u0929-\u092f\u0931\u0932\u0934-\u093b\u093d-\u094c\u094e-\u0950\u0955-\u097f"
+_UNSAFE_NUKTA = re.compile(f"\u093c(?:(?<![{_NUKTA_MAY_FOLLOW}]\u093c)|(?=[^\x00-\u02ff\u0900-\u097f\u2000-\u206f]))")
 
 # Matching folds spelling variants outlets use interchangeably: nukta dropped (in NFC it is a separate
 # mark except in three letters), chandrabindu → anusvara, candra O → aa (वॉशिंगटन/वाशिंगटन).
