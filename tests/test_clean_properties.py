@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from khabar.tasks.clean import clean
 from khabar.tasks.lexicon import LINE_PATTERNS, line_kind
-from khabar.tasks.normalize import storage_text
+from khabar.tasks.normalize import match_key, storage_text
 from tests.conftest import FIXTURES, SAMPLES
 
 SEED_LINES = sorted({line for path in SAMPLES.glob("*.txt") for line in path.read_text().split("\n")})
@@ -57,7 +57,19 @@ GOLDEN_LINES = sorted({line for path in (FIXTURES / "golden").glob("*.txt") for 
 FRAGMENTS = [
     *"›»/|:-–()<>{}%&=।.!?,©",
     *("ago", "AGO", "पहले", "hindi", "News", "app", "डाउनलोड", "संवाददाता", "By", "TAGS", "Tags:", "function"),
-    *("ﬁrst published", "İnput", "३ घंटे", "12:30", "var x =", "&nbsp;", "यह भी पढ़ें", "शेयर करें", "Web Title"),
+    *(
+        "ﬁrst published",
+        "İnput",
+        "HINDI News App",
+        "FUNCTION(",
+        "३ घंटे",
+        "12:30",
+        "var x =",
+        "&nbsp;",
+        "यह भी पढ़ें",
+        "शेयर करें",
+        "Web Title",
+    ),
 ]
 LEXICON_LINE = st.lists(
     st.one_of(st.sampled_from(FRAGMENTS), st.sampled_from(SEED_LINES + GOLDEN_LINES), NOISE), min_size=1, max_size=6
@@ -66,10 +78,10 @@ LEXICON_LINE = st.lists(
 
 def test_line_kind_agrees_with_every_pattern_on_real_lines() -> None:
     for line in SEED_LINES + GOLDEN_LINES:
-        assert line_kind(line) == line_kind_by_every_pattern(line), line
+        assert line_kind(line) == line_kind(line, match_key(line)) == line_kind_by_every_pattern(line), line
 
 
 @settings(max_examples=3000, deadline=None)
 @given(LEXICON_LINE)
 def test_line_kind_agrees_with_every_pattern(line: str) -> None:
-    assert line_kind(line) == line_kind_by_every_pattern(line)
+    assert line_kind(line) == line_kind(line, match_key(line)) == line_kind_by_every_pattern(line)

@@ -124,7 +124,7 @@ def _facts(text: str, key: str) -> _Facts:
     words = key.count(" ") + 1 if key else 0
     ends = text.removesuffix("\n").rstrip(_CLOSERS)[-1:] in _FULL_STOPS  # as the regex [।॥.。][closers]*$
     prose = ((words >= 8 or len(text) >= 60) and ends) or words >= LONG_PARAGRAPH or len(text) >= 400
-    wording = line_kind(text)
+    wording = line_kind(text, key)
     if wording is None and not prose and words <= 25 and _is_stamp(text, words):
         wording = "timestamp"
     return key, words, prose, 1 <= words <= 30 and not ends, wording

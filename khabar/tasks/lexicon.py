@@ -194,7 +194,8 @@ LIST_HEADER_KINDS = frozenset({"related", "tags"})
 
 
 _CHECKS = [(kind, pattern, longest, rest[0] if rest else ()) for kind, pattern, longest, *rest in LINE_PATTERNS]
-Required = tuple[tuple[tuple[str, bool], ...], ...]  # alternatives, each of words that must all occur, with case
+# Alternatives, each of words that must all occur, each with whether it is a word of letters with case.
+Required = tuple[tuple[tuple[str, bool], ...], ...]
 
 
 @lru_cache(maxsize=1 << 12)
@@ -210,25 +211,31 @@ def _checks_for(first: str) -> list[tuple[str, regex.Pattern[str], int | None, R
 
 def _required(needs: tuple[str | tuple[str, ...], ...]) -> Required:
     alternatives = ((words,) if isinstance(words, str) else words for words in needs)
-    return tuple(tuple((word, word != word.upper()) for word in words) for words in alternatives)
+    return tuple(tuple((word, word.isascii() and word.isalpha()) for word in words) for words in alternatives)
 
 
-def line_kind(line: str) -> str | None:
-    """The boilerplate kind a whole line belongs to, by its wording alone."""
+def line_kind(line: str, key: str | None = None) -> str | None:
+    """The boilerplate kind a whole line belongs to, by its wording alone. `key`, the line's match_key if known,
+    spares casefolding the line: a word of letters in the casefolded line is in the key too."""
     length = len(line)
     for kind, pattern, longest, needs in _checks_for(line[:1]):
-        if (longest is None or length <= longest) and (not needs or _has_words(line, needs)) and pattern.search(line):
+        if (
+            (longest is None or length <= longest)
+            and (not needs or _has_words(line, key, needs))
+            and pattern.search(line)
+        ):
             return kind
     return None
 
 
-def _has_words(line: str, needs: Required) -> bool:
-    folded = ""  # the casefolded line, once a word with case is looked for
+def _has_words(line: str, folded: str | None, needs: Required) -> bool:
     for words in needs:
         for word, cased in words:
-            if cased and not folded:
-                folded = line.casefold()
-            if word not in (folded if cased else line):
+            if cased:
+                folded = line.casefold() if folded is None else folded
+                if word not in folded:
+                    break
+            elif word not in line:
                 break
         else:
             return True
