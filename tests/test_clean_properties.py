@@ -8,8 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from khabar.tasks.clean import clean
-from khabar.tasks.normalize import storage_text
-from tests.conftest import SAMPLES
+from khabar.tasks.lexicon import LINE_PATTERNS, line_kind
+from khabar.tasks.normalize import match_key, storage_text
+from tests.conftest import FIXTURES, SAMPLES
 
 SEED_LINES = sorted({line for path in SAMPLES.glob("*.txt") for line in path.read_text().split("\n")})
 NOISE = st.text(alphabet=st.characters(codec="utf-8", categories=("L", "M", "N", "P", "S", "Zs", "Cc")), max_size=120)
@@ -41,3 +42,46 @@ def test_parsing_arbitrary_bytes_never_raises(data: bytes) -> None:
         outcome = parse_document(raw)
         assert outcome.status in ("parsed", "rejected")
         assert outcome.rejection is None or outcome.rejection.reason != "parse_error", outcome.rejection
+
+
+def line_kind_by_every_pattern(line: str) -> str | None:
+    """line_kind without its shortcuts (first-character candidates, required words, cache)."""
+    for kind, pattern, longest, *_ in LINE_PATTERNS:
+        if (longest is None or len(line) <= longest) and pattern.search(line):
+            return kind
+    return None
+
+
+GOLDEN_LINES = sorted({line for path in (FIXTURES / "golden").glob("*.txt") for line in path.read_text().split("\n")})
+# Words the patterns look for, the characters their shortcuts test, and case and folding oddities.
+FRAGMENTS = [
+    *"›»/|:-–()<>{}%&=।.!?,©",
+    *("ago", "AGO", "पहले", "hindi", "News", "app", "डाउनलोड", "संवाददाता", "By", "TAGS", "Tags:", "function"),
+    *(
+        "ﬁrst published",
+        "İnput",
+        "HINDI News App",
+        "FUNCTION(",
+        "३ घंटे",
+        "12:30",
+        "var x =",
+        "&nbsp;",
+        "यह भी पढ़ें",
+        "शेयर करें",
+        "Web Title",
+    ),
+]
+LEXICON_LINE = st.lists(
+    st.one_of(st.sampled_from(FRAGMENTS), st.sampled_from(SEED_LINES + GOLDEN_LINES), NOISE), min_size=1, max_size=6
+).map(" ".join)
+
+
+def test_line_kind_agrees_with_every_pattern_on_real_lines() -> None:
+    for line in SEED_LINES + GOLDEN_LINES:
+        assert line_kind(line) == line_kind(line, match_key(line)) == line_kind_by_every_pattern(line), line
+
+
+@settings(max_examples=3000, deadline=None)
+@given(LEXICON_LINE)
+def test_line_kind_agrees_with_every_pattern(line: str) -> None:
+    assert line_kind(line) == line_kind(line, match_key(line)) == line_kind_by_every_pattern(line)

@@ -10,21 +10,23 @@ leftover prompt.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TypeVar
+from functools import lru_cache
+from typing import NamedTuple, TypeVar
 
 import regex
 
 from khabar.records import ArticleMeta, CleanText, RemovedBlock
 from khabar.tasks import metadata
 from khabar.tasks.lexicon import LIST_HEADER_KINDS, SECTION_WORDS, line_kind
-from khabar.tasks.normalize import match_key
+from khabar.tasks.normalize import line_keys, match_key
 
 _SENTENCE_END = regex.compile(r"[।॥?!.…。！？]['\"”’)\]」]*$")
-_FULL_STOP = regex.compile(r"[।॥.。]['\"”’)\]」]*$")  # ends a statement; a headline may end with ? or !
+_CLOSERS = "'\"”’)]」"  # may follow the stop that ends a line
+_FULL_STOPS = frozenset("।॥.。")  # end a statement; a headline may end with ? or !
 _DEVANAGARI = regex.compile(r"\p{Devanagari}")
-_LATIN = regex.compile(r"\p{Latin}")
+_NOT_DEVANAGARI = regex.compile(r"\P{Devanagari}+")
+_NOT_LATIN = regex.compile(r"\P{Latin}+")
 _TITLE_SITE = regex.compile(r"^(?P<rest>.{12,}?)\s+[|\-–—]\s+(?P<site>[^|\-–—:]{2,40})$")
 _SITE_WORDS = regex.compile(
     r"(?i)\.com|\.in\b|news|times|khabar|samachar|न्यूज़?|समाचार|खबर|उजाला|जागरण|भास्कर|हिन्दुस्तान|केसरी"
@@ -50,24 +52,36 @@ HEAD_WINDOW = 20  # lines searched for the dateline
 META_WINDOW = 12  # lines in which a byline or timestamp still belongs to the head
 
 
-@dataclass(frozen=True, slots=True)
-class Line:
+class Line(NamedTuple):  # not a frozen dataclass: one is made per line, and a tuple is made twice as fast
     text: str
     gap_before: bool  # a blank line separates it from the line before
     key: str  # folded words only, for comparing copies
     words: int
     prose: bool
     headline: bool
+    wording: str | None  # the boilerplate kind its wording alone shows: a lexicon match, or a date and time
+
+
+_Facts = tuple[str, int, bool, bool, str | None]  # what a Line says of its text alone: key to wording
+# Facts by line text. Lines repeat: page furniture on every page of an outlet, agency copy on many outlets.
+_FACTS: dict[str, _Facts] = {}
+FACTS_KEPT = 1 << 16  # lines; past this the memory starts afresh
+
+
+def forget_lines() -> None:
+    """Forget what cleaning learnt of the lines it has seen (to measure its speed on unseen text)."""
+    _FACTS.clear()
+    metadata.parse_dateline.cache_clear()
 
 
 def clean(text: str, hints: ArticleMeta | None = None, fetched_at: datetime | None = None) -> CleanText:
     """Split storage text into kept paragraphs, removed blocks and metadata."""
     hints = hints or ArticleMeta()
     lines = _lines(text)
-    kinds: list[str | None] = [_wording_kind(line) for line in lines]
+    kinds: list[str | None] = [line.wording for line in lines]
     copies = _head_copies(lines)
     start = _body_start(lines, kinds, copies)
-    title, title_prefix, site = _classify_head(lines, kinds, copies, start, hints.title, _mostly_devanagari(text))
+    title, title_prefix, site = _classify_head(lines, kinds, copies, start, hints.title, text)
     last = _last_prose(lines, kinds, start)
     _classify_body(lines, kinds, start, last, title)
     _classify_tail(lines, kinds, last)
@@ -88,51 +102,54 @@ def clean(text: str, hints: ArticleMeta | None = None, fetched_at: datetime | No
     return CleanText(tuple(paragraphs), tuple(removed), _metadata(paragraphs, removed, title, hints, fetched_at))
 
 
-def _wording_kind(line: Line) -> str | None:
-    kind = line_kind(line.text)
-    if kind is None and not line.prose and line.words <= 25 and _is_stamp(line):
-        return "timestamp"
-    return kind
-
-
-def _is_stamp(line: Line) -> bool:
-    """A date alone, or a short line with a date and a clock time."""
-    return (line.words <= 8 and metadata.is_date_line(line.text)) or metadata.is_stamp_line(line.text)
-
-
 def _lines(text: str) -> list[Line]:
+    raws = text.split("\n")
+    known = [_FACTS.get(raw) for raw in raws]
+    new = {raw: None for raw, facts in zip(raws, known, strict=True) if facts is None and raw and not raw.isspace()}
+    found = dict(zip(new, map(_facts, new, line_keys("\n".join(new))), strict=True)) if new else {}
+    if len(_FACTS) + len(found) > FACTS_KEPT:
+        _FACTS.clear()
+    _FACTS.update(found)
     lines, gap = [], False
-    for raw in text.split("\n"):
-        if raw.strip():
-            lines.append(_line(raw, gap))
+    for raw, facts in zip(raws, known, strict=True):
+        if raw and not raw.isspace():
+            lines.append(Line(raw, gap, *(facts or found[raw])))
             gap = False
         else:
             gap = True
     return lines
 
 
-def _line(text: str, gap_before: bool = False) -> Line:
-    key = match_key(text)
-    count = key.count(" ") + 1 if key else 0
-    ends = bool(_FULL_STOP.search(text))
-    return Line(
-        text=text,
-        gap_before=gap_before,
-        key=key,
-        words=count,
-        prose=((count >= 8 or len(text) >= 60) and ends) or count >= LONG_PARAGRAPH or len(text) >= 400,
-        headline=1 <= count <= 30 and not _FULL_STOP.search(text),
-    )
+def _facts(text: str, key: str) -> _Facts:
+    words = key.count(" ") + 1 if key else 0
+    ends = text.removesuffix("\n").rstrip(_CLOSERS)[-1:] in _FULL_STOPS  # as the regex [।॥.。][closers]*$
+    prose = ((words >= 8 or len(text) >= 60) and ends) or words >= LONG_PARAGRAPH or len(text) >= 400
+    wording = line_kind(text, key)
+    if wording is None and not prose and words <= 25 and _is_stamp(text, words):
+        wording = "timestamp"
+    return key, words, prose, 1 <= words <= 30 and not ends, wording
+
+
+def _is_stamp(text: str, words: int) -> bool:
+    """A date alone, or a short line with a date and a clock time."""
+    if not metadata.has_digit(text):  # every date has one
+        return False
+    return (words <= 8 and metadata.is_date_line(text)) or metadata.is_stamp_line(text)
+
+
+@lru_cache(maxsize=64)  # a title's key is wanted a few times while its document is cleaned
+def _key(text: str) -> str:
+    return match_key(text)
 
 
 def _head_copies(lines: list[Line]) -> set[int]:
-    """Head lines that repeat a later, longer-or-equal line whole or cut short (teasers, ledes)."""
+    """Head paragraphs that a later line repeats, whole or with more after them (teasers, ledes)."""
+    keys = "\n".join(line.key for line in lines)  # keys have no line breaks: a match lies within one key
     found: set[int] = set()
+    start = 0  # of the key of the line after line i
     for i, line in enumerate(lines[:HEAD_WINDOW]):
-        if not line.prose:
-            continue
-        cut = line.key if line.prose else line.key.rsplit(" ", 1)[0]  # a teaser may end mid-word
-        if any(cut in later.key for later in lines[i + 1 :]):
+        start += len(line.key) + 1
+        if line.prose and i + 1 < len(lines) and keys.find(line.key, start) != -1:
             found.add(i)
     return found
 
@@ -168,7 +185,7 @@ def _classify_head(
     copies: set[int],
     start: int,
     hinted_title: str | None,
-    devanagari: bool,
+    text: str,
 ) -> tuple[str | None, str | None, str | None]:
     """Name every line before the body; return the title and the category prefix and site name cut from it."""
     title: str | None = None
@@ -176,9 +193,9 @@ def _classify_head(
     site: str | None = None
     title_keys: set[str] = set()
     if hinted_title:
-        title_keys.add(_line(hinted_title).key)
-        title, prefix, site = _split_title(_line(hinted_title), lines)
-        title_keys.add(_line(title).key)
+        title_keys.add(_key(hinted_title))
+        title, prefix, site = _split_title(hinted_title, lines)
+        title_keys.add(_key(title))
     has_lede = False
     for i in range(start):
         line = lines[i]
@@ -193,12 +210,12 @@ def _classify_head(
             if _is_section_label(line, lines[i + 1 : start]):
                 kinds[i] = "category_label"
                 continue
-            if devanagari and not _DEVANAGARI.search(line.text):
+            if not _DEVANAGARI.search(line.text) and _mostly_devanagari(text):
                 kinds[i] = "other"  # an English slug above a Hindi headline
                 continue
-            title, prefix, site = _split_title(line, lines)
+            title, prefix, site = _split_title(line.text, lines)
             kinds[i] = "title"
-            title_keys.update({line.key, _line(title).key})
+            title_keys.update({line.key, _key(title)})
         elif line.prose and not has_lede:
             kinds[i] = "lede"
             has_lede = True
@@ -213,20 +230,20 @@ def _is_section_label(line: Line, following: list[Line]) -> bool:
     return line.words <= 2 and any(nxt.headline and nxt.words > line.words for nxt in following[:2])
 
 
-def _split_title(line: Line, lines: list[Line]) -> tuple[str, str | None, str | None]:
+def _split_title(title: str, lines: list[Line]) -> tuple[str, str | None, str | None]:
     """Cut a category prefix ("कूटनीति: …", "UK Heatwave: …") and a site name ("… | Navbharat Times") off a
     title when the page shows they are not part of it."""
-    title, prefix, site = line.text, None, None
+    prefix: str | None = None
+    site: str | None = None
     suffix = _TITLE_SITE.match(title)
     if suffix and (not _DEVANAGARI.search(suffix["site"]) or _SITE_WORDS.search(suffix["site"])):
         title, site = suffix["rest"].strip(), suffix["site"].strip()
     match = _TITLE_PREFIX.match(title)
     if match:
         label, rest = match["label"].strip(), match["rest"].strip()
-        rest_key = _line(rest).key
         english_label = not _DEVANAGARI.search(label) and _DEVANAGARI.search(rest) and len(label.split()) <= 6
         hindi_label = len(label.split()) <= 2 and (
-            SECTION_WORDS.match(label) or any(other.key == rest_key for other in lines)
+            SECTION_WORDS.match(label) or any(other.key == _key(rest) for other in lines)
         )
         if english_label or hindi_label:
             title, prefix = rest, match["prefix"].strip()
@@ -235,7 +252,7 @@ def _split_title(line: Line, lines: list[Line]) -> tuple[str, str | None, str | 
 
 def _mostly_devanagari(text: str) -> bool:
     sample = text[:800]
-    return len(_DEVANAGARI.findall(sample)) > len(_LATIN.findall(sample))
+    return len(_NOT_DEVANAGARI.sub("", sample)) > len(_NOT_LATIN.sub("", sample))
 
 
 def _last_prose(lines: list[Line], kinds: list[str | None], start: int) -> int:
@@ -247,7 +264,7 @@ def _last_prose(lines: list[Line], kinds: list[str | None], start: int) -> int:
 
 def _classify_body(lines: list[Line], kinds: list[str | None], start: int, last: int, title: str | None) -> None:
     """Inside the body only marked lines go: lexicon hits, repeated titles, repeated paragraphs."""
-    title_key = _line(title).key if title else None
+    title_key = _key(title) if title else None
     seen: set[str] = set()
     lead_key = lines[start].key if start < len(lines) else None
     list_kind: str | None = None
@@ -337,7 +354,7 @@ def _metadata(
         or _first(iter(by_kind.get("site_name", [])))
         or _first(metadata.outlet_in(text) for text in by_kind.get("disclaimer", []) + by_kind.get("other", []))
     )
-    meta = ArticleMeta(
+    return ArticleMeta(
         title=title or hints.title,
         lede=_first(iter(by_kind.get("lede", []))) or hints.lede,
         agency=agency,
@@ -346,12 +363,10 @@ def _metadata(
         dateline_place=dateline.place
         if dateline
         else _first(metadata.reporter_place(t) for t in stamps + by_kind.get("other", [])),
+        dateline_date=metadata.dateline_date(dateline, published, fetched_at) if dateline and fetched_at else None,
         published_at=published,
         outlet=outlet,
     )
-    if dateline and fetched_at:
-        meta = replace(meta, dateline_date=metadata.dateline_date(dateline, published, fetched_at))
-    return meta
 
 
 def _author(text: str) -> str | None:

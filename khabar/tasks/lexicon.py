@@ -7,7 +7,6 @@ Structure (position, repetition, list shape) does the rest of the work in `clean
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable
 from functools import lru_cache
 
 import regex
@@ -38,9 +37,13 @@ _SOCIAL = r"(?:whatsapp|facebook|twitter|telegram|linkedin|instagram|koo|email|e
 _HOME = r"(?:home|होम|hindi\s+news|हिंदी\s+न्यूज़|हिन्दी\s+न्यूज़|news|न्यूज़)"
 
 # A line that is only this kind of boilerplate: (kind, pattern, the longest line it can match, if bounded,
-# and optionally a cheap precondition: a word, or characters, one of which the line must contain).
-# Order matters: the first match wins.
-LINE_PATTERNS: list[tuple[str, regex.Pattern[str], int | None] | tuple[str, regex.Pattern[str], int | None, str]] = [
+# and optionally the words the line must contain for the pattern to match, ignoring case: any one of them, or
+# of a tuple all: a cheap test that spares the patterns that could match almost any line start). Order
+# matters: the first match wins.
+LINE_PATTERNS: list[
+    tuple[str, regex.Pattern[str], int | None]
+    | tuple[str, regex.Pattern[str], int | None, tuple[str | tuple[str, ...], ...]]
+] = [
     ("disclaimer", _labelled(r"अस्वीकरण|डिस्क्लेमर|डिसक्लेमर|disclaimer", 2000), None),
     (
         "disclaimer",
@@ -72,8 +75,18 @@ LINE_PATTERNS: list[tuple[str, regex.Pattern[str], int | None] | tuple[str, rege
     ("agency_credit", compile_nfc(r"^\(?\s*" + _AGENCY_WORD + r"\s*\)?\s*[।.|]?$"), 140),
     ("agency_credit", compile_nfc(r"^(?:हिन्दुस्थान|हिंदुस्थान)\s+समाचार\s*(?:[/|,].{0,80})?$"), 140),
     ("agency_credit", compile_nfc(r"^\(?\s*(?:इनपुट|input)\s*[:：\-–]\s*.{1,40}\)?$"), 140),
-    ("agency_credit", compile_nfc(r"(?-i:^[\p{Devanagari}A-Z]{2,8}(?:\s*/\s*[\p{Devanagari}A-Z]{2,8}){0,3}\s*/$)"), 60),
-    ("agency_credit", compile_nfc(r"(?-i:^[\p{Devanagari}A-Z]{2,8}(?:\s*/\s*[\p{Devanagari}A-Z]{2,8}){1,3}$)"), 60),
+    (
+        "agency_credit",
+        compile_nfc(r"(?-i:^[\p{Devanagari}A-Z]{2,8}(?:\s*/\s*[\p{Devanagari}A-Z]{2,8}){0,3}\s*/$)"),
+        60,
+        ("/",),
+    ),
+    (
+        "agency_credit",
+        compile_nfc(r"(?-i:^[\p{Devanagari}A-Z]{2,8}(?:\s*/\s*[\p{Devanagari}A-Z]{2,8}){1,3}$)"),
+        60,
+        ("/",),
+    ),
     (
         "byline",
         compile_nfc(
@@ -81,7 +94,12 @@ LINE_PATTERNS: list[tuple[str, regex.Pattern[str], int | None] | tuple[str, rege
         ),
         200,
     ),
-    ("byline", compile_nfc(r"^(?:[\p{L}\p{M}]+\s+)?(?:संवाददाता|ब्यूरो),\s*[\p{L}\p{M}\s]{2,30}$"), 60),
+    (
+        "byline",
+        compile_nfc(r"^(?:[\p{L}\p{M}]+\s+)?(?:संवाददाता|ब्यूरो),\s*[\p{L}\p{M}\s]{2,30}$"),
+        60,
+        ("संवाददाता", "ब्यूरो"),
+    ),
     ("byline", _labelled(r"author|लेखक|लेखिका|रिपोर्ट|रिपोर्टर|संवाददाता|एडिटेड\s+बाय|रिपोर्टेड\s+बाय", 80), 150),
     (
         "timestamp",
@@ -100,6 +118,7 @@ LINE_PATTERNS: list[tuple[str, regex.Pattern[str], int | None] | tuple[str, rege
             r"^.{0,30}?\d+\s*(?:घंटे|घंटा|मिनट|दिन|सप्ताह|हफ्ते|सेकंड)\s+पहले$"
         ),
         120,
+        ("ago", "पहले"),
     ),
     ("tags", _labelled(r"tags?|टैग(?:्स)?|टॅग(?:्स)?|टॉपिक(?:्स)?|topics?|keywords?|कीवर्ड(?:्स)?", 300), 360),
     ("tags", compile_nfc(r"(?-i:^TAGS(?=\p{Lu}))"), 400),
@@ -138,7 +157,7 @@ LINE_PATTERNS: list[tuple[str, regex.Pattern[str], int | None] | tuple[str, rege
     ),
     ("navigation", _alone(rf"{_HOME}|विस्तार|सार|home\p{{Ll}}+"), 60),
     ("navigation", compile_nfc(rf"^{_HOME}\s*[›»>/|]"), 300),
-    ("navigation", compile_nfc(r"^[^।?!›»]{1,80}(?:[›»][^।?!›»]{1,80}){1,6}$"), 400),
+    ("navigation", compile_nfc(r"^[^।?!›»]{1,80}(?:[›»][^।?!›»]{1,80}){1,6}$"), 400, ("›", "»")),
     ("navigation", _labelled(r"web\s+title", 400), 460),
     (
         "other",
@@ -147,23 +166,18 @@ LINE_PATTERNS: list[tuple[str, regex.Pattern[str], int | None] | tuple[str, rege
             r"(?=.*(?:\bapp\b|ऐप|डाउनलोड|सबसे\s+पहले|जुड़े\s+रहें|network|live\s+updates|लेटेस्ट|latest|get\s+all))"
         ),
         320,
-        "hindi",
+        ("hindi",),
     ),
-    ("other", compile_nfc(r"^.{10,120}(?:ऐप|app)\s+डाउनलोड\s+करें[।.!]*$"), 200),
+    ("other", compile_nfc(r"^.{10,120}(?:ऐप|app)\s+डाउनलोड\s+करें[।.!]*$"), 200, ("डाउनलोड",)),
     ("other", compile_nfc(r"^(?:©|\(c\)\s|copyright\b|कॉपीराइट|सर्वाधिकार\s+सुरक्षित|all\s+rights\s+reserved)"), None),
-    ("other", compile_nfc(r"<%|%>|\{\{|\}\}|</?[a-z][^>]*>|&nbsp;|\bfunction\s*\(|^\s*var\s+\w+\s*="), None, "<%{}&(="),
+    (
+        "other",
+        compile_nfc(r"<%|%>|\{\{|\}\}|</?[a-z][^>]*>|&nbsp;|\bfunction\s*\(|^\s*var\s+\w+\s*="),
+        None,
+        ("<", "%", "{", "}", "&", "=", ("(", "function")),
+    ),
     ("other", compile_nfc(r"^[^\p{L}\p{N}]+$|^\d{1,2}:\d{2}$"), None),
 ]
-
-
-def _precondition(rest: list[str]) -> Callable[[str], bool] | None:
-    """A word must occur (e.g. "hindi"), or any one of a string of characters (e.g. "<%{")."""
-    if not rest:
-        return None
-    hint = rest[0]
-    if hint.isalpha():
-        return lambda folded: hint in folded
-    return lambda folded: any(character in folded for character in hint)
 
 
 # Section names that appear as a label above a title or as a "label:" prefix on it.
@@ -179,15 +193,50 @@ SECTION_WORDS = compile_nfc(
 LIST_HEADER_KINDS = frozenset({"related", "tags"})
 
 
-_CHECKS = [(kind, pattern, longest, _precondition(rest)) for kind, pattern, longest, *rest in LINE_PATTERNS]
+_CHECKS = [(kind, pattern, longest, rest[0] if rest else ()) for kind, pattern, longest, *rest in LINE_PATTERNS]
+# Alternatives, each of words that must all occur, each with whether it is a word of letters with case.
+Required = tuple[tuple[tuple[str, bool], ...], ...]
 
 
-@lru_cache(maxsize=1 << 16)  # page furniture repeats across an outlet's pages
-def line_kind(line: str) -> str | None:
-    """The boilerplate kind a whole line belongs to, by its wording alone."""
+@lru_cache(maxsize=1 << 12)
+def _checks_for(first: str) -> list[tuple[str, regex.Pattern[str], int | None, Required]]:
+    """The checks whose pattern can match a line starting with `first`: most patterns begin with a word, and a
+    partial match on one character rules them out for lines that start otherwise."""
+    return [
+        (kind, pattern, longest, _required(needs))
+        for kind, pattern, longest, needs in _CHECKS
+        if pattern.search(first, partial=True)
+    ]
+
+
+def _required(needs: tuple[str | tuple[str, ...], ...]) -> Required:
+    alternatives = ((words,) if isinstance(words, str) else words for words in needs)
+    return tuple(tuple((word, word.isascii() and word.isalpha()) for word in words) for words in alternatives)
+
+
+def line_kind(line: str, key: str | None = None) -> str | None:
+    """The boilerplate kind a whole line belongs to, by its wording alone. `key`, the line's match_key if known,
+    spares casefolding the line: a word of letters in the casefolded line is in the key too."""
     length = len(line)
-    folded = line.casefold()
-    for kind, pattern, longest, needs in _CHECKS:
-        if (longest is None or length <= longest) and (needs is None or needs(folded)) and pattern.search(line):
+    for kind, pattern, longest, needs in _checks_for(line[:1]):
+        if (
+            (longest is None or length <= longest)
+            and (not needs or _has_words(line, key, needs))
+            and pattern.search(line)
+        ):
             return kind
     return None
+
+
+def _has_words(line: str, folded: str | None, needs: Required) -> bool:
+    for words in needs:
+        for word, cased in words:
+            if cased:
+                folded = line.casefold() if folded is None else folded
+                if word not in folded:
+                    break
+            elif word not in line:
+                break
+        else:
+            return True
+    return False
