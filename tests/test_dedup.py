@@ -14,7 +14,7 @@ from tests.conftest import FIXTURES, SAMPLES
 
 BODIES = [p.read_text(encoding="utf-8") for p in sorted([*SAMPLES.glob("*.txt"), *(FIXTURES / "golden").glob("*.txt")])]
 # Characters the folding rewrites, joins or drops: nukta forms, chandrabindu, zero-width, digits, pipes, spaces.
-TRICKY = [*"कखनमङञणऴ्ँंािॉऑॅ०१२३45 \t\n\u00a0\u2000|।॥.,\u200b\u200c\u200d\u00adßΣς²", "क़", "न्क", "ऩ्ह"]
+TRICKY = [*"कखनमङञणऴ्ँंािॉऑॅ०१२३45 \t\n\u00a0\u2000|।॥.,\u200b\u200c\u200d\u00adßΣς²\x00", "क़", "न्क", "ऩ्ह"]
 
 
 def tricky_texts(count: int, seed: int = 3) -> list[str]:

@@ -65,6 +65,13 @@ def fingerprints(
     return [Fingerprint(*parts) for parts in zip(shingles, numbers, keys, strict=True)]
 
 
+def compact(fp: Fingerprint) -> Fingerprint:
+    """The fingerprint the warehouse keeps for verifying candidates: the top 32 bits of each shingle hash,
+    sorted and unique. Similarities differ from the 64-bit ones only where two hashes collide in 32 bits:
+    for bodies of 400 shingles, about one pair in 20,000 gains or loses one shared shingle."""
+    return Fingerprint(np.unique(fp.shingles >> np.uint64(32)), fp.numbers, fp.bands)
+
+
 def similarity(a: Fingerprint, b: Fingerprint) -> Similarity:
     common = len(np.intersect1d(a.shingles, b.shingles, assume_unique=True))
     union = len(a.shingles) + len(b.shingles) - common

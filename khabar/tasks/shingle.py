@@ -82,7 +82,8 @@ class _ChunkTable:
         self.first = np.concatenate((self.first, len(self.hashes) + np.cumsum(counts) - counts))
         self.count = np.concatenate((self.count, counts))
         self.numbered = np.concatenate((self.numbered, np.array(numbered, dtype=bool)))
-        fresh = np.fromiter(map(_word_hash, chain.from_iterable(words)), dtype=np.uint64, count=int(counts.sum()))
+        hashed = {word: _word_hash(word) for word in set(chain.from_iterable(words))}
+        fresh = np.fromiter(map(hashed.__getitem__, chain.from_iterable(words)), np.uint64, int(counts.sum()))
         self.hashes = np.concatenate((self.hashes, fresh))
 
 
