@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from khabar.flows.ingest import ingest_dumps
+from khabar.tasks.dedup import fingerprints
+from khabar.tasks.stories import Member, canonical_of, describe, paragraph_bodies
 from tests.conftest import SAMPLES, count_rows
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
@@ -31,6 +34,30 @@ def members(db: str) -> dict[str, tuple[str, str, float, float, int, int]]:
     ).fetchall()
     con.close()
     return {name: tuple(rest) for name, *rest in rows}  # type: ignore[misc]
+
+
+def lineage_recomputed(db: str) -> tuple[dict[str, tuple[object, ...]], dict[str, tuple[object, ...]]]:
+    """Every member's stored relation and lineage, and the same worked out afresh from all bodies."""
+    con = duckdb.connect(db, read_only=True)
+    rows = con.execute(
+        "SELECT m.story_id, a.article_id, a.body, a.body_sha256, epoch_us(a.fetched_at), a.source_uri, a.agency, "
+        "m.relation, m.similarity, m.shared_ratio, m.added_paragraphs, m.removed_paragraphs "
+        "FROM story_members m JOIN articles a USING (article_id)"
+    ).fetchall()
+    con.close()
+    stories: dict[str, list[Member]] = defaultdict(list)
+    for story_id, aid, _, body_hash, fetched_at, uri, agency, *_ in rows:
+        stories[story_id].append(Member(aid, body_hash, (fetched_at, uri), agency, "", False))
+    bodies = {aid: body for _, aid, body, *_ in rows}
+    whole = dict(zip(bodies, fingerprints(list(bodies.values()), bands=False), strict=True))
+    paragraphs = {aid: fingerprints(paragraph_bodies(body), bands=False) for aid, body in bodies.items()}
+    fresh = {
+        row.article_id: (row.relation, row.similarity, row.shared_ratio, row.added_paragraphs, row.removed_paragraphs)
+        for story_id, group in stories.items()
+        for row in describe(story_id, canonical_of(group), group, whole, paragraphs)
+    }
+    return {aid: tuple(rest) for _, aid, *_, relation, sim, shared, added, removed in rows
+            for rest in [(relation, sim, shared, added, removed)]}, fresh  # fmt: skip
 
 
 def article_id(db: str, name: str) -> str:
@@ -91,6 +118,40 @@ def test_an_article_that_bridges_two_stories_merges_them(db: str, tmp_path: Path
     con.close()
     assert merges == [(second, first)]
     assert stories == [(first, 3)]
+    stored, fresh = lineage_recomputed(db)
+    assert stored == fresh
+
+
+def test_a_credited_copy_becomes_canonical_and_every_member_is_described_again(db: str, tmp_path: Path) -> None:
+    ingest_dumps(paths=[str(dump(tmp_path / "r1", "plain.txt", LONG))], db=db)
+    ingest_dumps(paths=[str(dump(tmp_path / "r2", "trimmed.txt", LONG[:-2]))], db=db)
+    before, _ = lineage_recomputed(db)
+    credited = [LONG[0].replace("वाशिंगटन, 12 जुलाई:", "वाशिंगटन, 12 जुलाई (आईएएनएस)।"), *LONG[1:-1]]
+    assert credited[0] != LONG[0]
+    ingest_dumps(paths=[str(dump(tmp_path / "r3", "credited.txt", credited))], db=db)
+    found = members(db)
+    assert {found[name][0] for name in ("plain.txt", "trimmed.txt", "credited.txt")} == {article_id(db, "plain.txt")}
+    assert found["credited.txt"][1] == "canonical" and found["plain.txt"][1] == "near"
+    stored, fresh = lineage_recomputed(db)
+    assert stored == fresh
+    assert stored[article_id(db, "trimmed.txt")] != before[article_id(db, "trimmed.txt")]
+
+
+def test_articles_stored_without_shingles_are_verified_from_their_bodies(db: str, tmp_path: Path) -> None:
+    ingest_dumps(paths=[str(dump(tmp_path / "r1", "original.txt", LONG))], db=db)
+    con = duckdb.connect(db)
+    kept = con.execute("SELECT shingles, numbers FROM article_shingles").fetchall()
+    con.execute("DELETE FROM article_shingles")  # as in a warehouse made before migration 005
+    con.close()
+    ingest_dumps(paths=[str(dump(tmp_path / "r2", "trimmed.txt", LONG[:-2]))], db=db)
+    assert members(db)["trimmed.txt"][:2] == (article_id(db, "original.txt"), "near")
+    con = duckdb.connect(db, read_only=True)
+    backfilled = con.execute(
+        "SELECT s.shingles, s.numbers FROM article_shingles s JOIN articles a USING (article_id) WHERE a.source_uri LIKE ?",
+        ["%/original.txt"],
+    ).fetchall()
+    con.close()
+    assert backfilled == kept
 
 
 def test_seed_pairs_that_share_sentences_stay_apart(db: str) -> None:

@@ -1,30 +1,21 @@
 """Near-duplicate stories: shingles, MinHash signatures, LSH bands, and the check that confirms a match.
 
 Bodies are folded for matching (`match_text`), split into words with `regex`, and cut into word
-n-gram shingles hashed to 64 bits with a stable hash, so fingerprints agree across runs and machines.
-LSH bands of the MinHash signature propose candidates; a candidate is the same story only when its
-shingles really overlap: by Jaccard (light edits), or by containment (a trimmed copy, or one with an
-outlet's intro), and when the numbers both texts state agree (daily case counts share their template
-but not their figures).
+n-gram shingles hashed to 64 bits with a stable hash (`khabar.tasks.shingle`), so fingerprints agree
+across runs and machines. LSH bands of the MinHash signature propose candidates; a candidate is the
+same story only when its shingles really overlap: by Jaccard (light edits), or by containment (a
+trimmed copy, or one with an outlet's intro), and when the numbers both texts state agree (daily case
+counts share their template but not their figures).
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
-import regex
 
-from khabar.tasks.normalize import match_text, nfc
-
-_TOKEN = regex.compile(r"[\p{L}\p{M}\p{N}]+")
-_MIX = np.uint64(0x9E3779B97F4A7C15)  # odd: multiplying by it permutes 64-bit values
-_PERMUTATION_SEED = 20260723
-_PERM_BLOCK = 8
+from khabar.tasks.shingle import band_keys, shingle_runs, words
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,21 +51,25 @@ class Similarity:
 
 
 def fingerprint(body: str, settings: DedupSettings = DedupSettings(), *, bands: bool = True) -> Fingerprint:
-    """Shingles and numbers of a body in storage form (NFC), and its LSH band keys unless `bands` is False."""
+    """Shingles and numbers of a body, and its LSH band keys unless `bands` is False."""
     return fingerprints([body], settings, bands=bands)[0]
 
 
 def fingerprints(
     bodies: Sequence[str], settings: DedupSettings = DedupSettings(), *, bands: bool = True
 ) -> list[Fingerprint]:
-    """Fingerprints of many bodies at once: MinHash runs over the whole batch in a few numpy calls."""
-    words = [_TOKEN.findall(match_text(body, is_nfc=True)) for body in bodies]
-    shingles = [_shingles(w, settings.ngram) for w in words]
-    keys = _band_keys(shingles, settings) if bands else [()] * len(bodies)
-    return [
-        Fingerprint(sh, frozenset(word for word in ws if word.isdecimal()), key)
-        for ws, sh, key in zip(words, shingles, keys, strict=True)
-    ]
+    """Fingerprints of many bodies at once: words, shingles and MinHash run over the whole batch in numpy."""
+    hashes, lengths, numbers = words(bodies)
+    shingles = [np.unique(run) for run in shingle_runs(hashes, lengths, settings.ngram)]
+    keys = band_keys(shingles, settings.num_perm, settings.bands) if bands else [()] * len(bodies)
+    return [Fingerprint(*parts) for parts in zip(shingles, numbers, keys, strict=True)]
+
+
+def compact(fp: Fingerprint) -> Fingerprint:
+    """The fingerprint the warehouse keeps for verifying candidates: the top 32 bits of each shingle hash,
+    sorted and unique. Similarities differ from the 64-bit ones only where two hashes collide in 32 bits:
+    for bodies of 400 shingles, about one pair in 20,000 gains or loses one shared shingle."""
+    return Fingerprint(np.unique(fp.shingles >> np.uint64(32)), fp.numbers, fp.bands)
 
 
 def similarity(a: Fingerprint, b: Fingerprint) -> Similarity:
@@ -100,81 +95,64 @@ def same_story(a: Fingerprint, b: Fingerprint, settings: DedupSettings = DedupSe
 
 
 def cluster_bodies(items: Iterable[tuple[str, str]], settings: DedupSettings = DedupSettings()) -> dict[str, str]:
-    """Group (id, body) pairs in memory, in the order given: id → the first id of its group."""
-    prints: dict[str, Fingerprint] = {}
-    buckets: dict[tuple[int, int], list[str]] = {}
-    parent: dict[str, str] = {}
-    order: dict[str, int] = {}
+    """Group (id, body) pairs in memory: id → the first id of its group.
 
-    def root(node: str) -> str:
-        while parent[node] != node:
-            parent[node] = parent[parent[node]]
-            node = parent[node]
-        return node
-
+    Groups are the connected components of candidate pairs (bodies sharing `min_shared_bands` LSH bands)
+    that `same_story` confirms; a pair already joined through others is not compared again. Only bodies
+    in a candidate pair have their shingles sorted for the comparison.
+    """
     pending = list(items)
-    made = [fp for start in range(0, len(pending), 2000) for fp in fingerprints(
-        [nfc(body) for _, body in pending[start : start + 2000]], settings
-    )]  # fmt: skip
-    for (item_id, _), fp in zip(pending, made, strict=True):
-        prints[item_id] = fp
-        parent[item_id] = item_id
-        order[item_id] = len(order)
-        shared = Counter(other for band, key in enumerate(fp.bands) for other in buckets.get((band, key), ()))
-        candidates = [other for other, count in shared.items() if count >= settings.min_shared_bands]
-        for other in sorted(candidates, key=order.__getitem__):
-            if root(other) != root(item_id) and same_story(fp, prints[other], settings):
-                first, second = sorted((root(other), root(item_id)), key=order.__getitem__)
-                parent[second] = first
-        for band, key in enumerate(fp.bands):
-            buckets.setdefault((band, key), []).append(item_id)
-    return {item_id: root(item_id) for item_id in parent}
+    runs: list[np.ndarray] = []
+    numbers: list[frozenset[str]] = []
+    keys: list[tuple[int, ...]] = []
+    for start in range(0, len(pending), 2000):
+        hashes, lengths, found = words([body for _, body in pending[start : start + 2000]])
+        batch = shingle_runs(hashes, lengths, settings.ngram)
+        runs += batch
+        numbers += found
+        keys += band_keys(batch, settings.num_perm, settings.bands)
+    prints: dict[int, Fingerprint] = {}
+
+    def made(i: int) -> Fingerprint:
+        if i not in prints:
+            prints[i] = Fingerprint(np.unique(runs[i]), numbers[i], keys[i])
+        return prints[i]
+
+    parent = list(range(len(pending)))
+    for first, second in candidate_pairs(keys, settings.min_shared_bands):
+        a, b = _root(parent, first), _root(parent, second)
+        if a != b and same_story(made(first), made(second), settings):
+            parent[max(a, b)] = min(a, b)
+    return {item_id: pending[_root(parent, i)][0] for i, (item_id, _) in enumerate(pending)}
 
 
-def _shingles(words: list[str], n: int) -> np.ndarray:
-    if not words:
-        return np.empty(0, dtype=np.uint64)
-    hashes = np.fromiter((_word_hash(word) for word in words), dtype=np.uint64, count=len(words))
-    if len(hashes) < n:
-        n = len(hashes)
-    count = len(hashes) - n + 1
-    shingles = hashes[:count].copy()
-    for offset in range(1, n):
-        shingles = shingles * _MIX + hashes[offset : offset + count]
-    return np.unique(shingles)
+def candidate_pairs(bands: Sequence[tuple[int, ...]], min_shared: int) -> list[tuple[int, int]]:
+    """Index pairs (i < j) of band-key tuples equal in at least `min_shared` bands, ordered by j then i."""
+    present = np.array([i for i, keys in enumerate(bands) if keys], dtype=np.int64)
+    if len(present) < 2:
+        return []
+    keys = np.array([bands[i] for i in present], dtype=np.int64)
+    codes = []
+    for band in range(keys.shape[1]):
+        order = np.argsort(keys[:, band], kind="stable")
+        column, ranked = keys[order, band], present[order]
+        alive = np.arange(len(column) - 1)
+        for step in range(1, len(column)):  # pairs `step` apart in a run of equal keys
+            alive = alive[alive + step < len(column)]
+            alive = alive[column[alive + step] == column[alive]]
+            if not len(alive):
+                break
+            low, high = ranked[alive], ranked[alive + step]
+            codes.append(np.maximum(low, high) * len(bands) + np.minimum(low, high))
+    if not codes:
+        return []
+    pairs, shared = np.unique(np.concatenate(codes), return_counts=True)
+    later, earlier = np.divmod(pairs[shared >= min_shared], len(bands))
+    return list(zip(earlier.tolist(), later.tolist(), strict=True))
 
 
-def _band_keys(shingles: list[np.ndarray], settings: DedupSettings) -> list[tuple[int, ...]]:
-    """LSH band keys of each shingle set's MinHash signature; () for an empty set."""
-    present = [i for i, sh in enumerate(shingles) if len(sh)]
-    keys: list[tuple[int, ...]] = [()] * len(shingles)
-    if not present:
-        return keys
-    flat = np.concatenate([shingles[i] for i in present])
-    starts = np.cumsum([0] + [len(shingles[i]) for i in present[:-1]])
-    multipliers, offsets = _permutations(settings.num_perm)
-    signature = np.empty((settings.num_perm, len(present)), dtype=np.uint64)
-    for row in range(0, settings.num_perm, _PERM_BLOCK):  # a block of permutations at a time bounds memory
-        block = multipliers[row : row + _PERM_BLOCK, None] * flat[None, :] + offsets[row : row + _PERM_BLOCK, None]
-        signature[row : row + _PERM_BLOCK] = np.minimum.reduceat(block, starts, axis=1)
-    rows = signature[: settings.bands * settings.rows].reshape(settings.bands, settings.rows, len(present))
-    band = rows[:, 0, :].copy()
-    for column in range(1, settings.rows):
-        band = band * _MIX + rows[:, column, :]
-    for i, doc_keys in zip(present, (band >> np.uint64(1)).T.tolist(), strict=True):  # 63 bits: a signed BIGINT
-        keys[i] = tuple(doc_keys)
-    return keys
-
-
-@lru_cache(maxsize=8)
-def _permutations(count: int) -> tuple[np.ndarray, np.ndarray]:
-    """`count` bijections x → a·x + b of 64-bit integers (a odd), the same on every run."""
-    rng = np.random.default_rng(_PERMUTATION_SEED)
-    multipliers = rng.integers(0, 2**63, size=count, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
-    offsets = rng.integers(0, 2**63, size=count, dtype=np.uint64)
-    return multipliers, offsets
-
-
-@lru_cache(maxsize=1 << 20)
-def _word_hash(word: str) -> int:
-    return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
+def _root(parent: list[int], node: int) -> int:
+    while parent[node] != node:
+        parent[node] = parent[parent[node]]
+        node = parent[node]
+    return node

@@ -5,13 +5,14 @@ Pure functions over what the writer reads from the warehouse: nothing here touch
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from khabar.tasks.dedup import DedupSettings, Fingerprint, fingerprint, fingerprints, same_story, similarity
+from khabar.tasks.dedup import DedupSettings, Fingerprint, fingerprints, same_story, similarity
 
 PARAGRAPH_SHARED = 0.5  # a paragraph is the canonical's when this share of its shingles is in the canonical
 
@@ -33,10 +34,11 @@ class Grouping:
 @dataclass(frozen=True, slots=True)
 class Member:
     article_id: str
-    body: str
     body_sha256: str
     seen: tuple[Any, ...]
     agency: str | None
+    relation: str  # as stored before this run's refresh
+    joined_now: bool  # joined the story in this run
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,34 +103,76 @@ def group(
     return grouping
 
 
+def canonical_of(members: Sequence[Member]) -> Member:
+    """The member closest to the agency's original: the earliest carrying an agency's credit, else the earliest."""
+    ordered = sorted(members, key=lambda m: m.seen)
+    return next((m for m in ordered if m.agency), ordered[0])
+
+
+def to_describe(members: Sequence[Member], merged: bool) -> tuple[Member, list[Member]]:
+    """A story's canonical, and the members whose relation must be worked out: all of them when the story
+    absorbed another or its canonical changed, else only those that joined in this run (the others' rows
+    were worked out against the same canonical before)."""
+    canonical = canonical_of(members)
+    if merged or canonical.relation != "canonical" or canonical.joined_now:
+        return canonical, list(members)
+    return canonical, [m for m in members if m.joined_now]
+
+
+def paragraph_bodies(body: str) -> list[str]:
+    return body.split("\n\n")
+
+
+def bodies_needed(plans: Iterable[tuple[Member, Sequence[Member]]]) -> set[str]:
+    """Articles whose text `describe` needs for these (canonical, members) plans: near members, and the
+    canonicals they are compared with; canonical and exact rows need none."""
+    needed = set()
+    for canonical, members in plans:
+        near = {m.article_id for m in members if m.body_sha256 != canonical.body_sha256}
+        needed |= near | ({canonical.article_id} if near else set())
+    return needed
+
+
+def lineage_prints(
+    texts: Mapping[str, str], known: Mapping[str, Fingerprint], settings: DedupSettings = DedupSettings()
+) -> tuple[dict[str, Fingerprint], dict[str, list[Fingerprint]]]:
+    """Fingerprints (no bands) of these bodies, taken from `known` when there, and of their paragraphs,
+    all made in one batch."""
+    pieces = [(article_id, -1, body) for article_id, body in texts.items() if article_id not in known] + [
+        (article_id, number, paragraph)
+        for article_id, body in texts.items()
+        for number, paragraph in enumerate(paragraph_bodies(body))
+    ]
+    bodies = {article_id: known[article_id] for article_id in texts.keys() & known.keys()}
+    paragraphs: dict[str, list[Fingerprint]] = defaultdict(list)
+    for (article_id, number, _), fp in zip(
+        pieces, fingerprints([p for *_, p in pieces], settings, bands=False), strict=True
+    ):
+        if number < 0:
+            bodies[article_id] = fp
+        else:
+            paragraphs[article_id].append(fp)
+    return bodies, paragraphs
+
+
 def describe(
     story_id: str,
+    canonical: Member,
     members: Sequence[Member],
-    settings: DedupSettings = DedupSettings(),
-    known: Mapping[str, Fingerprint] | None = None,
+    whole: Mapping[str, Fingerprint],
+    paragraphs: Mapping[str, Sequence[Fingerprint]],
 ) -> list[MemberRow]:
-    """Relations of a story's members to its canonical: the earliest member carrying an agency's
-    credit, else the earliest member; and each member's lineage: what it shares, adds and leaves out.
-    `known` holds fingerprints already made (without bands) so they are not made twice."""
-    known = known or {}
-
-    def whole(member: Member) -> Fingerprint:
-        return known.get(member.article_id) or fingerprint(member.body, settings, bands=False)
-
-    ordered = sorted(members, key=lambda m: m.seen)
-    canonical = next((m for m in ordered if m.agency), ordered[0])
-    canon_print = whole(canonical)
-    canon_paragraphs = fingerprints(canonical.body.split("\n\n"), settings, bands=False)
+    """Relations of these members to the story's canonical, and each member's lineage: what it shares, adds
+    and leaves out. `whole` holds fingerprints of bodies (no bands), `paragraphs` of each body's paragraphs."""
     rows = []
-    for member in ordered:
-        if member is canonical:
+    for member in members:
+        if member.article_id == canonical.article_id:
             rows.append(MemberRow(member.article_id, story_id, "canonical", 1.0, 1.0, 0, 0))
             continue
         if member.body_sha256 == canonical.body_sha256:
             rows.append(MemberRow(member.article_id, story_id, "exact", 1.0, 1.0, 0, 0))
             continue
-        mine = whole(member)
-        paragraphs = fingerprints(member.body.split("\n\n"), settings, bands=False)
+        mine, canon_print = whole[member.article_id], whole[canonical.article_id]
         rows.append(
             MemberRow(
                 article_id=member.article_id,
@@ -136,8 +180,10 @@ def describe(
                 relation="near",
                 similarity=round(similarity(mine, canon_print).jaccard, 4),
                 shared_ratio=round(_share_in(mine, canon_print), 4),
-                added_paragraphs=sum(_share_in(p, canon_print) < PARAGRAPH_SHARED for p in paragraphs),
-                removed_paragraphs=sum(_share_in(p, mine) < PARAGRAPH_SHARED for p in canon_paragraphs),
+                added_paragraphs=sum(
+                    _share_in(p, canon_print) < PARAGRAPH_SHARED for p in paragraphs[member.article_id]
+                ),
+                removed_paragraphs=sum(_share_in(p, mine) < PARAGRAPH_SHARED for p in paragraphs[canonical.article_id]),
             )
         )
     return rows
