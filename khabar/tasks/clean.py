@@ -65,7 +65,7 @@ class Line(NamedTuple):  # not a frozen dataclass: one is made per line, and a t
 _Facts = tuple[str, int, bool, bool, str | None]  # what a Line says of its text alone: key to wording
 # Facts by line text. Lines repeat: page furniture on every page of an outlet, agency copy on many outlets.
 _FACTS: dict[str, _Facts] = {}
-FACTS_KEPT = 1 << 16  # lines; past this the memory starts afresh
+FACTS_KEPT = 1 << 15  # lines, about 40 MB of news text at most; past this the memory starts afresh
 
 
 def forget_lines() -> None:
@@ -143,7 +143,7 @@ def _key(text: str) -> str:
 
 
 def _head_copies(lines: list[Line]) -> set[int]:
-    """Head paragraphs that a later line repeats, whole or with more after them (teasers, ledes)."""
+    """Head paragraphs that a later line contains whole (teasers, ledes)."""
     keys = "\n".join(line.key for line in lines)  # keys have no line breaks: a match lies within one key
     found: set[int] = set()
     start = 0  # of the key of the line after line i

@@ -89,9 +89,10 @@ def hash_text(text: str, *, is_nfc: bool = False) -> str:
     text = _plain_digits(_without_zero_width(text if is_nfc else nfc(text)))
     if "|" in text:
         text = _PIPE_AS_DANDA.sub("।", text)
-    # Whitespace runs to one space, then no space before a danda (str.split and re's \s agree on whitespace).
-    spaced = text.replace("\n\n", " ").replace("\n", " ")  # paragraphs are joined by a blank line
-    # Every whitespace character but the space is unprintable: a printable text needs only its spaces squeezed.
+    # Whitespace runs become one space (str.split and re's \s agree on whitespace), then no space before a danda.
+    # Every whitespace character but the space is unprintable: once its line breaks are spaces, a printable text
+    # needs only its runs of spaces squeezed.
+    spaced = text.replace("\n\n", " ").replace("\n", " ")
     text = _squeezed(spaced) if spaced.isprintable() else " ".join(text.split())
     return text.replace(" ।", "।").replace(" ॥", "॥")
 
