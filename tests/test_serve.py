@@ -141,8 +141,11 @@ def test_served_deployments_run_on_a_real_server(tmp_path: Path) -> None:
             assert {row["story_id"] for row in table} == set(stories)
             assert all(row["outlets"] == ", ".join(stories[row["story_id"]]) for row in table)
 
-            task_logs = post("/logs/filter", {"logs": {"flow_run_id": {"any_": [run["id"]]}}, "limit": 200})
-            assert any(log["task_run_id"] and "inputs, " in log["message"] for log in task_logs)
+            def batch_log() -> list[Any] | None:  # logs reach the API in the background, a little later
+                found = post("/logs/filter", {"logs": {"flow_run_id": {"any_": [run["id"]]}}, "limit": 200})
+                return [log for log in found if log["task_run_id"] and "inputs, " in log["message"]] or None
+
+            eventually("a batch task's log line in the API", batch_log, 30, logs)
 
             scheduled = [name for name, d in served.items() if d["name"] in wanted and d["schedules"]]
             assert scheduled, "at least one deployment runs on a schedule"
