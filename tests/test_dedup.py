@@ -7,6 +7,7 @@ from itertools import combinations
 
 import numpy as np
 
+from khabar.tasks.compact import compact_bodies
 from khabar.tasks.dedup import DedupSettings, candidate_pairs, cluster_bodies, fingerprints, same_story
 from khabar.tasks.normalize import match_text
 from khabar.tasks.shingle import MIX, TOKEN, _permutations, _word_hash, band_keys, shingle_runs, signatures, words
@@ -101,3 +102,16 @@ def test_groups_are_components_of_confirmed_candidate_pairs() -> None:
     expected = {item_id: items[root(i)][0] for i, (item_id, _) in enumerate(items)}
     assert cluster_bodies(items, settings) == expected
     assert len(set(expected.values())) < len(items)
+
+
+def test_compact_shingles_are_the_top_bits_of_the_body_and_paragraph_shingles() -> None:
+    settings = DedupSettings()
+    texts = BODIES + ["\n\n".join(t.split("\n")) for t in tricky_texts(300)] + ["", "एक दो\n\nतीन चार पांच छह सात"]
+    kept = compact_bodies(texts, settings, bands=True)
+    for text, k, fp in zip(texts, kept, fingerprints(texts, settings), strict=True):
+        assert np.array_equal(k.whole().shingles, np.unique(fp.shingles >> np.uint64(32))), repr(text)
+        assert k.numbers == fp.numbers and k.bands == fp.bands
+        paragraphs = fingerprints(text.split("\n\n"), settings, bands=False)
+        assert len(k.paragraphs(settings.ngram)) == len(paragraphs)
+        for mine, plain in zip(k.paragraphs(settings.ngram), paragraphs, strict=True):
+            assert np.array_equal(mine.shingles, np.unique(plain.shingles >> np.uint64(32))), repr(text)

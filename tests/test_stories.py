@@ -9,8 +9,8 @@ import duckdb
 import pytest
 
 from khabar.flows.ingest import ingest_dumps
-from khabar.tasks.dedup import fingerprints
-from khabar.tasks.stories import Member, canonical_of, describe, paragraph_bodies
+from khabar.tasks.compact import compact_bodies
+from khabar.tasks.stories import Member, canonical_of, describe
 from tests.conftest import SAMPLES, count_rows
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
@@ -48,16 +48,13 @@ def lineage_recomputed(db: str) -> tuple[dict[str, tuple[object, ...]], dict[str
     stories: dict[str, list[Member]] = defaultdict(list)
     for story_id, aid, _, body_hash, fetched_at, uri, agency, *_ in rows:
         stories[story_id].append(Member(aid, body_hash, (fetched_at, uri), agency, "", False))
-    bodies = {aid: body for _, aid, body, *_ in rows}
-    whole = dict(zip(bodies, fingerprints(list(bodies.values()), bands=False), strict=True))
-    paragraphs = {aid: fingerprints(paragraph_bodies(body), bands=False) for aid, body in bodies.items()}
+    kept = dict(zip([row[1] for row in rows], compact_bodies([row[2] for row in rows]), strict=True))
     fresh = {
         row.article_id: (row.relation, row.similarity, row.shared_ratio, row.added_paragraphs, row.removed_paragraphs)
         for story_id, group in stories.items()
-        for row in describe(story_id, canonical_of(group), group, whole, paragraphs)
+        for row in describe(story_id, canonical_of(group), group, kept)
     }
-    return {aid: tuple(rest) for _, aid, *_, relation, sim, shared, added, removed in rows
-            for rest in [(relation, sim, shared, added, removed)]}, fresh  # fmt: skip
+    return {row[1]: tuple(row[7:]) for row in rows}, fresh
 
 
 def article_id(db: str, name: str) -> str:
@@ -140,14 +137,15 @@ def test_a_credited_copy_becomes_canonical_and_every_member_is_described_again(d
 def test_articles_stored_without_shingles_are_verified_from_their_bodies(db: str, tmp_path: Path) -> None:
     ingest_dumps(paths=[str(dump(tmp_path / "r1", "original.txt", LONG))], db=db)
     con = duckdb.connect(db)
-    kept = con.execute("SELECT shingles, numbers FROM article_shingles").fetchall()
+    kept = con.execute("SELECT * EXCLUDE (article_id) FROM article_shingles").fetchall()
     con.execute("DELETE FROM article_shingles")  # as in a warehouse made before migration 005
     con.close()
     ingest_dumps(paths=[str(dump(tmp_path / "r2", "trimmed.txt", LONG[:-2]))], db=db)
     assert members(db)["trimmed.txt"][:2] == (article_id(db, "original.txt"), "near")
     con = duckdb.connect(db, read_only=True)
     backfilled = con.execute(
-        "SELECT s.shingles, s.numbers FROM article_shingles s JOIN articles a USING (article_id) WHERE a.source_uri LIKE ?",
+        "SELECT s.* EXCLUDE (article_id) FROM article_shingles s JOIN articles a USING (article_id) "
+        "WHERE a.source_uri LIKE ?",
         ["%/original.txt"],
     ).fetchall()
     con.close()
@@ -158,3 +156,27 @@ def test_seed_pairs_that_share_sentences_stay_apart(db: str) -> None:
     ingest_dumps(paths=[str(SAMPLES)], db=db)
     found = members(db)
     assert len({story for story, *_ in found.values()}) == 5
+
+
+def test_a_warehouse_made_before_compact_shingles_upgrades_and_still_joins(tmp_path: Path) -> None:
+    from khabar.warehouse.migrate import SQL_DIR, migrate
+
+    db = str(tmp_path / "old.duckdb")
+    ingest_dumps(paths=[str(dump(tmp_path / "r1", "original.txt", LONG))], db=db)
+    old_sql = tmp_path / "sql"
+    old_sql.mkdir()
+    for path in sorted(SQL_DIR.glob("00[1-6]_*.sql")):
+        (old_sql / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    con = duckdb.connect(db)  # roll the warehouse back to its schema at migration 006, old rows and all
+    con.execute("DROP TABLE article_shingles")
+    con.execute("DELETE FROM schema_migrations WHERE version IN (5, 7)")
+    migrate(con, old_sql)
+    con.execute("INSERT INTO article_shingles SELECT article_id, '\\x00'::BLOB, [] FROM articles")
+    con.close()
+
+    ingest_dumps(paths=[str(dump(tmp_path / "r2", "trimmed.txt", LONG[:-2]))], db=db)
+    assert members(db)["trimmed.txt"][:2] == (article_id(db, "original.txt"), "near")
+    con = duckdb.connect(db, read_only=True)
+    assert con.execute("SELECT max(version) FROM schema_migrations").fetchall() == [(7,)]
+    assert con.execute("SELECT count(*) FROM article_shingles").fetchall() == [(2,)]
+    con.close()

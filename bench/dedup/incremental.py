@@ -41,13 +41,15 @@ STEPS = (
     (writer, "connect", "open the warehouse, check migrations"),
     (writer, "_insert_batch", "insert staged rows"),
     (writer, "assign_stories", "story assignment"),
-    (stories, "fingerprints", "  fingerprint new bodies, lineage paragraphs"),
+    (stories, "compact_bodies", "  compact shingles and bands of new bodies"),
+    (stories, "store", "  keep them in article_shingles"),
     (stories, "_candidates", "  LSH candidates (lsh_bands join)"),
-    (stories, "_stored_prints", "  stored shingle sets of candidates"),
+    (stories, "_stories_of", "  stories of the candidates"),
+    (stories, "fetch", "  stored compact shingles (also in lineage)"),
     (stories, "group", "  verify and group"),
+    (stories, "_merge", "  merge stories"),
     (stories, "_insert_new", "  insert story members"),
-    (stories, "_bodies", "  bodies for lineage"),
-    (stories, "_refresh", "  lineage (incl. its bodies, fingerprints)"),
+    (stories, "_refresh", "  lineage"),
     (writer, "_report", "run report"),
 )
 
@@ -99,8 +101,9 @@ def counts(report: LoadReport) -> str:
 
 
 @contextmanager
-def timed_steps(spent: Counter[str]) -> Iterator[None]:
-    """Add each writer step's wall time to `spent`, and the connection's COMMIT and close."""
+def timed_steps(spent: Counter[str], statements: bool = False) -> Iterator[None]:
+    """Add each writer step's wall time to `spent`, and the connection's COMMIT and close; with
+    `statements`, each SQL statement's too, under "sql: " and its start."""
 
     def timing(label: str, function: Callable[..., Any]) -> Callable[..., Any]:
         def run(*args: Any, **kwargs: Any) -> Any:
@@ -122,6 +125,8 @@ def timed_steps(spent: Counter[str]) -> Iterator[None]:
         def execute(self, query: str, *args: Any) -> Any:
             if query == "COMMIT":
                 return timing("commit", self.con.execute)(query, *args)
+            if statements:
+                return timing("sql: " + " ".join(query.split())[:90], self.con.execute)(query, *args)
             return self.con.execute(query, *args)
 
         def close(self) -> None:
@@ -143,6 +148,7 @@ def main() -> None:
     parser.add_argument("--stored", type=int, default=100_000)
     parser.add_argument("--new", type=int, default=1_000)
     parser.add_argument("--repeat", type=int, default=3, help="incremental loads, each into a fresh archive copy")
+    parser.add_argument("--statements", action="store_true", help="also time each SQL statement of the best run")
     args = parser.parse_args()
     rng = random.Random(5)
     pool = [p for story in load_pool() for p in story.paras if len(p.split()) >= 12]
@@ -168,7 +174,7 @@ def main() -> None:
             shutil.copyfile(archive_db, db)
             os.sync()  # the copy's dirty pages would otherwise be flushed by the run's first fsync
             spent: Counter[str] = Counter()
-            with timed_steps(spent):
+            with timed_steps(spent, args.statements):
                 seconds, report = load(db, staged)
             runs.append((seconds, spent))
             db.unlink()
@@ -183,6 +189,9 @@ def main() -> None:
             print(f"  {label:<45} {spent[label]:6.2f} s")
         top = sum(spent[label] for label in labels if not label.startswith(" "))
         print(f"  {'other':<45} {seconds - top:6.2f} s")
+        for label, value in spent.most_common():
+            if label.startswith("sql: ") and value >= 0.02:
+                print(f"    {value:6.2f} s  {label[5:]}")
         print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
 
 

@@ -17,6 +17,8 @@ import numpy as np
 
 from khabar.tasks.shingle import band_keys, shingle_runs, words
 
+_BATCH = 2000  # bodies fingerprinted at once: bounds the memory of a large run
+
 
 @dataclass(frozen=True, slots=True)
 class DedupSettings:
@@ -58,18 +60,15 @@ def fingerprint(body: str, settings: DedupSettings = DedupSettings(), *, bands: 
 def fingerprints(
     bodies: Sequence[str], settings: DedupSettings = DedupSettings(), *, bands: bool = True
 ) -> list[Fingerprint]:
-    """Fingerprints of many bodies at once: words, shingles and MinHash run over the whole batch in numpy."""
-    hashes, lengths, numbers = words(bodies)
-    shingles = [np.unique(run) for run in shingle_runs(hashes, lengths, settings.ngram)]
-    keys = band_keys(shingles, settings.num_perm, settings.bands) if bands else [()] * len(bodies)
-    return [Fingerprint(*parts) for parts in zip(shingles, numbers, keys, strict=True)]
-
-
-def compact(fp: Fingerprint) -> Fingerprint:
-    """The fingerprint the warehouse keeps for verifying candidates: the top 32 bits of each shingle hash,
-    sorted and unique. Similarities differ from the 64-bit ones only where two hashes collide in 32 bits:
-    for bodies of 400 shingles, about one pair in 20,000 gains or loses one shared shingle."""
-    return Fingerprint(np.unique(fp.shingles >> np.uint64(32)), fp.numbers, fp.bands)
+    """Fingerprints of many bodies at once: words, shingles and MinHash run over slices of `_BATCH` bodies
+    in numpy."""
+    made = []
+    for start in range(0, len(bodies), _BATCH):
+        hashes, lengths, numbers = words(bodies[start : start + _BATCH])
+        shingles = [np.unique(run) for run in shingle_runs(hashes, lengths, settings.ngram)]
+        keys = band_keys(shingles, settings.num_perm, settings.bands) if bands else [()] * len(shingles)
+        made += [Fingerprint(*parts) for parts in zip(shingles, numbers, keys, strict=True)]
+    return made
 
 
 def similarity(a: Fingerprint, b: Fingerprint) -> Similarity:
@@ -105,8 +104,8 @@ def cluster_bodies(items: Iterable[tuple[str, str]], settings: DedupSettings = D
     runs: list[np.ndarray] = []
     numbers: list[frozenset[str]] = []
     keys: list[tuple[int, ...]] = []
-    for start in range(0, len(pending), 2000):
-        hashes, lengths, found = words([body for _, body in pending[start : start + 2000]])
+    for start in range(0, len(pending), _BATCH):
+        hashes, lengths, found = words([body for _, body in pending[start : start + _BATCH]])
         batch = shingle_runs(hashes, lengths, settings.ngram)
         runs += batch
         numbers += found

@@ -90,6 +90,12 @@ class _ChunkTable:
 _CHUNKS = _ChunkTable()
 
 
+def forget_chunks() -> None:
+    """Empty the chunk table, as in a new process (benchmarks time a cold start)."""
+    with _CHUNKS.lock:
+        _CHUNKS._reset()
+
+
 def words(bodies: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[frozenset[str]]]:
     """Word hashes of all bodies end to end, each body's number of words, and each body's numbers
     (its words of decimal digits), as `TOKEN` finds them in `match_text` of the body."""

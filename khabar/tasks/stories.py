@@ -5,14 +5,14 @@ Pure functions over what the writer reads from the warehouse: nothing here touch
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from khabar.tasks.dedup import DedupSettings, Fingerprint, fingerprints, same_story, similarity
+from khabar.tasks.compact import Compact
+from khabar.tasks.dedup import DedupSettings, Fingerprint, same_story, similarity
 
 PARAGRAPH_SHARED = 0.5  # a paragraph is the canonical's when this share of its shingles is in the canonical
 
@@ -119,13 +119,9 @@ def to_describe(members: Sequence[Member], merged: bool) -> tuple[Member, list[M
     return canonical, [m for m in members if m.joined_now]
 
 
-def paragraph_bodies(body: str) -> list[str]:
-    return body.split("\n\n")
-
-
-def bodies_needed(plans: Iterable[tuple[Member, Sequence[Member]]]) -> set[str]:
-    """Articles whose text `describe` needs for these (canonical, members) plans: near members, and the
-    canonicals they are compared with; canonical and exact rows need none."""
+def lineage_needed(plans: Iterable[tuple[Member, Sequence[Member]]]) -> set[str]:
+    """Articles whose shingles `describe` needs for these (canonical, members) plans: near members, and
+    the canonicals they are compared with; canonical and exact rows need none."""
     needed = set()
     for canonical, members in plans:
         near = {m.article_id for m in members if m.body_sha256 != canonical.body_sha256}
@@ -133,37 +129,15 @@ def bodies_needed(plans: Iterable[tuple[Member, Sequence[Member]]]) -> set[str]:
     return needed
 
 
-def lineage_prints(
-    texts: Mapping[str, str], known: Mapping[str, Fingerprint], settings: DedupSettings = DedupSettings()
-) -> tuple[dict[str, Fingerprint], dict[str, list[Fingerprint]]]:
-    """Fingerprints (no bands) of these bodies, taken from `known` when there, and of their paragraphs,
-    all made in one batch."""
-    pieces = [(article_id, -1, body) for article_id, body in texts.items() if article_id not in known] + [
-        (article_id, number, paragraph)
-        for article_id, body in texts.items()
-        for number, paragraph in enumerate(paragraph_bodies(body))
-    ]
-    bodies = {article_id: known[article_id] for article_id in texts.keys() & known.keys()}
-    paragraphs: dict[str, list[Fingerprint]] = defaultdict(list)
-    for (article_id, number, _), fp in zip(
-        pieces, fingerprints([p for *_, p in pieces], settings, bands=False), strict=True
-    ):
-        if number < 0:
-            bodies[article_id] = fp
-        else:
-            paragraphs[article_id].append(fp)
-    return bodies, paragraphs
-
-
 def describe(
     story_id: str,
     canonical: Member,
     members: Sequence[Member],
-    whole: Mapping[str, Fingerprint],
-    paragraphs: Mapping[str, Sequence[Fingerprint]],
+    kept: Mapping[str, Compact],
+    settings: DedupSettings = DedupSettings(),
 ) -> list[MemberRow]:
     """Relations of these members to the story's canonical, and each member's lineage: what it shares, adds
-    and leaves out. `whole` holds fingerprints of bodies (no bands), `paragraphs` of each body's paragraphs."""
+    and leaves out, from the compact shingles of the near members and the canonical."""
     rows = []
     for member in members:
         if member.article_id == canonical.article_id:
@@ -172,18 +146,21 @@ def describe(
         if member.body_sha256 == canonical.body_sha256:
             rows.append(MemberRow(member.article_id, story_id, "exact", 1.0, 1.0, 0, 0))
             continue
-        mine, canon_print = whole[member.article_id], whole[canonical.article_id]
+        mine, canon = kept[member.article_id], kept[canonical.article_id]
+        whole, canon_whole = mine.whole(), canon.whole()
         rows.append(
             MemberRow(
                 article_id=member.article_id,
                 story_id=story_id,
                 relation="near",
-                similarity=round(similarity(mine, canon_print).jaccard, 4),
-                shared_ratio=round(_share_in(mine, canon_print), 4),
+                similarity=round(similarity(whole, canon_whole).jaccard, 4),
+                shared_ratio=round(_share_in(whole, canon_whole), 4),
                 added_paragraphs=sum(
-                    _share_in(p, canon_print) < PARAGRAPH_SHARED for p in paragraphs[member.article_id]
+                    _share_in(p, canon_whole) < PARAGRAPH_SHARED for p in mine.paragraphs(settings.ngram)
                 ),
-                removed_paragraphs=sum(_share_in(p, mine) < PARAGRAPH_SHARED for p in paragraphs[canonical.article_id]),
+                removed_paragraphs=sum(
+                    _share_in(p, whole) < PARAGRAPH_SHARED for p in canon.paragraphs(settings.ngram)
+                ),
             )
         )
     return rows

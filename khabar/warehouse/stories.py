@@ -1,26 +1,25 @@
 """Story assignment inside the writer's transaction: read what the decision needs, decide, write.
 
-A run reads its new articles, the stored articles sharing LSH buckets with them (their stored shingle
-sets, not their bodies), and the bodies of the few members whose lineage it must work out, so it costs
-in proportion to its new articles, not to the archive's text.
+A run reads its new articles; the stored articles sharing LSH buckets with them, and the canonicals of
+their stories, through their compact shingles (`article_shingles`), never their bodies; and the story
+rows of the members concerned. It costs in proportion to its new articles, not to the archive's text.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 
-from khabar.tasks.dedup import DedupSettings, Fingerprint, compact, fingerprints
-from khabar.tasks.stories import Member, NewArticle, bodies_needed, describe, group, lineage_prints, to_describe
+from khabar.tasks.compact import Compact, compact_bodies
+from khabar.tasks.dedup import DedupSettings
+from khabar.tasks.stories import Member, NewArticle, describe, group, lineage_needed, to_describe
 from khabar.warehouse.db import id_table, registered
-
-_PUSHED_IDS = 10_000  # id lists up to this long are pushed into the scans they are joined with
+from khabar.warehouse.kept import fetch, ids_pushed_down, store
 
 
 def assign_stories(
@@ -36,10 +35,9 @@ def assign_stories(
         [run_id],
     ).fetchall()
     new = [NewArticle(article_id, body_hash, (fetched_at, uri)) for article_id, body_hash, fetched_at, uri, _ in fresh]
-    bodies = {article_id: body for article_id, *_, body in fresh}
-    whole = dict(zip(bodies, fingerprints(list(bodies.values()), settings, bands=False), strict=True))
-    prints = {article_id: compact(fp) for article_id, fp in whole.items()}
-    _store_shingles(con, prints)
+    made = compact_bodies([row[4] for row in fresh], settings, bands=True)
+    kept = dict(zip([row[0] for row in fresh], made, strict=True))
+    store(con, kept)
     exact_story = dict(
         con.execute(
             """
@@ -51,111 +49,98 @@ def assign_stories(
             [run_id],
         ).fetchall()
     )
-    candidates = _candidates(con, run_id, loaded_at, window_days, settings.min_shared_bands)
-    stored_ids = {other for others in candidates.values() for other in others} - prints.keys()
-    prints |= _stored_prints(con, stored_ids, settings)
-    with registered(con, involved_ids=id_table(stored_ids)):
-        stored = con.execute(
-            """
-        WITH mine AS (
-            SELECT article_id, story_id FROM story_members SEMI JOIN involved_ids USING (article_id)
-        ), firsts AS (
-            SELECT m.story_id, min(epoch_us(a.fetched_at)) AS first_seen
-            FROM story_members m JOIN articles a USING (article_id)
-            WHERE m.story_id IN (SELECT story_id FROM mine) GROUP BY m.story_id
-        )
-        SELECT mine.article_id, mine.story_id, firsts.first_seen FROM mine JOIN firsts USING (story_id)
-        """
-        ).fetchall()
+    candidates = _candidates(con, kept, run_id, loaded_at, window_days, settings.min_shared_bands)
+    stored_ids = {other for others in candidates.values() for other in others} - kept.keys()
+    stored = _stories_of(con, stored_ids)
+    kept |= fetch(con, stored_ids | {canonical for *_, canonical in stored if canonical}, settings)
     grouping = group(
         new,
         exact_story,
         candidates,
-        story_of_known={aid: story for aid, story, _ in stored},
-        story_seen={story: (seen, story) for _, story, seen in stored},
-        prints=prints,
+        story_of_known={aid: story for aid, story, *_ in stored},
+        story_seen={story: (seen, story) for _, story, seen, _ in stored},
+        prints={article_id: k.whole() for article_id, k in kept.items()},
         settings=settings,
     )
-    for from_story, into_story, via in grouping.merges:
-        con.execute("UPDATE story_members SET story_id = ? WHERE story_id = ?", [into_story, from_story])
-        con.execute("INSERT INTO story_merges VALUES (?, ?, ?, ?, ?)", [from_story, into_story, via, run_id, loaded_at])
+    _merge(con, grouping.merges, run_id, loaded_at)
     _insert_new(con, grouping.story_of, run_id, loaded_at)
-    _refresh(con, run_id, {into for _, into, _ in grouping.merges}, bodies, whole, settings)
+    _refresh(con, run_id, {into for _, into, _ in grouping.merges}, kept, settings)
 
 
 def _candidates(
-    con: duckdb.DuckDBPyConnection, run_id: str, loaded_at: datetime, window_days: int | None, min_bands: int
+    con: duckdb.DuckDBPyConnection,
+    kept: Mapping[str, Compact],
+    run_id: str,
+    loaded_at: datetime,
+    window_days: int | None,
+    min_bands: int,
 ) -> dict[str, list[str]]:
     """New article → the articles sharing at least `min_bands` LSH bands with it."""
+    counts = [len(k.bands) for k in kept.values()]
+    new_bands = pa.table(
+        {
+            "article_id": pa.array(np.repeat(np.array(list(kept), dtype=object), counts), pa.string()),
+            "band": pa.array([band for n in counts for band in range(n)], pa.int16()),
+            "bucket": pa.array([key for k in kept.values() for key in k.bands], pa.int64()),
+        }
+    )
     query = """
         SELECT n.article_id, o.article_id
-        FROM (SELECT b.* FROM lsh_bands b JOIN articles a USING (article_id) WHERE a.run_id = ?) n
-        JOIN lsh_bands o ON o.band = n.band AND o.bucket = n.bucket AND o.article_id <> n.article_id
+        FROM new_bands n JOIN lsh_bands o ON o.band = n.band AND o.bucket = n.bucket AND o.article_id <> n.article_id
     """
-    params: list[object] = [run_id]
+    params: list[object] = []
     if window_days:  # only stored articles seen within the window are candidates
         query += " JOIN articles oa ON oa.article_id = o.article_id WHERE oa.run_id = ? OR oa.fetched_at >= ?"
         params += [run_id, loaded_at - timedelta(days=window_days)]
     query += " GROUP BY ALL HAVING count(*) >= ?"
-    pairs = con.execute(query, [*params, min_bands]).fetchall()
+    with registered(con, new_bands=new_bands):
+        pairs = con.execute(query, [*params, min_bands]).fetchall()
     found: dict[str, list[str]] = defaultdict(list)
     for new_id, other_id in pairs:
         found[new_id].append(other_id)
     return found
 
 
-def _store_shingles(con: duckdb.DuckDBPyConnection, prints: Mapping[str, Fingerprint]) -> None:
-    """Keep the compact fingerprints of articles that have none stored yet."""
-    table = pa.table(
-        {
-            "article_id": pa.array(list(prints), pa.string()),
-            "shingles": pa.array([fp.shingles.astype("<u4").tobytes() for fp in prints.values()], pa.binary()),
-            "numbers": pa.array([sorted(fp.numbers) for fp in prints.values()], pa.list_(pa.string())),
-        }
-    )
-    with registered(con, new_shingles=table):
-        con.execute("INSERT INTO article_shingles SELECT * FROM new_shingles")
-
-
-def _stored_prints(
-    con: duckdb.DuckDBPyConnection, article_ids: set[str], settings: DedupSettings
-) -> dict[str, Fingerprint]:
-    """Compact fingerprints of stored articles; those stored before `article_shingles` existed are made
-    from their bodies once, and kept."""
-    if not article_ids:
-        return {}
-    with _ids_pushed_down(con), registered(con, wanted_ids=id_table(article_ids)):
-        rows = con.execute(
-            "SELECT article_id, shingles, numbers FROM article_shingles SEMI JOIN wanted_ids USING (article_id)"
-        ).fetchall()
-    found = {
-        article_id: Fingerprint(np.frombuffer(shingles, "<u4").astype(np.uint64), frozenset(numbers), ())
-        for article_id, shingles, numbers in rows
-    }
-    if missing := _bodies(con, article_ids - found.keys()):
-        made = fingerprints(list(missing.values()), settings, bands=False)
-        backfilled = {article_id: compact(fp) for article_id, fp in zip(missing, made, strict=True)}
-        _store_shingles(con, backfilled)
-        found |= backfilled
-    return found
-
-
-def _bodies(con: duckdb.DuckDBPyConnection, article_ids: Iterable[str]) -> dict[str, str]:
-    with _ids_pushed_down(con), registered(con, wanted_ids=id_table(article_ids)):
-        return dict(
-            con.execute("SELECT article_id, body FROM articles SEMI JOIN wanted_ids USING (article_id)").fetchall()
+def _stories_of(con: duckdb.DuckDBPyConnection, article_ids: set[str]) -> list[tuple[str, str, int, str | None]]:
+    """(article, its story, when the story was first seen, the story's canonical) for stored articles."""
+    with ids_pushed_down(con), registered(con, involved_ids=id_table(article_ids)):
+        return con.execute(
+            """
+        WITH mine AS (
+            SELECT article_id, story_id FROM story_members SEMI JOIN involved_ids USING (article_id)
+        ), firsts AS (
+            SELECT m.story_id, min(epoch_us(a.fetched_at)) AS first_seen,
+                any_value(m.article_id) FILTER (WHERE m.relation = 'canonical') AS canonical
+            FROM story_members m JOIN articles a USING (article_id)
+            WHERE m.story_id IN (SELECT story_id FROM mine) GROUP BY m.story_id
         )
+        SELECT mine.article_id, mine.story_id, firsts.first_seen, firsts.canonical FROM mine JOIN firsts USING (story_id)
+        """
+        ).fetchall()
 
 
-@contextmanager
-def _ids_pushed_down(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """Joins against up to `_PUSHED_IDS` ids filter the other side's scan by them, so its wide columns
-    (bodies, shingle sets) are read for the matching rows only, not for the whole archive."""
-    con.execute(f"SET dynamic_or_filter_threshold = {_PUSHED_IDS}")
-    try:
-        yield
-    finally:
-        con.execute("RESET dynamic_or_filter_threshold")
+def _merge(
+    con: duckdb.DuckDBPyConnection, merges: list[tuple[str, str, str]], run_id: str, loaded_at: datetime
+) -> None:
+    """Move the members of merged stories to the stories that absorbed them, and record the merges."""
+    if not merges:
+        return
+    into = {from_story: into_story for from_story, into_story, _ in merges}
+
+    def last(story: str) -> str:  # a story absorbed by one absorbed later in the run
+        while story in into:
+            story = into[story]
+        return story
+
+    moves = pa.table({"from_story": list(into), "into_story": [last(story) for story in into]})
+    log = pa.table({name: [merge[i] for merge in merges] for i, name in enumerate(("from_story", "into_story", "via"))})
+    with registered(con, moves=moves, merge_log=log):
+        con.execute(
+            "UPDATE story_members SET story_id = m.into_story FROM moves m WHERE story_members.story_id = m.from_story"
+        )
+        con.execute(
+            "INSERT INTO story_merges SELECT from_story, into_story, via, ?, ? FROM merge_log", [run_id, loaded_at]
+        )
 
 
 def _insert_new(con: duckdb.DuckDBPyConnection, story_of: dict[str, str], run_id: str, loaded_at: datetime) -> None:
@@ -180,12 +165,7 @@ def _insert_new(con: duckdb.DuckDBPyConnection, story_of: dict[str, str], run_id
 
 
 def _refresh(
-    con: duckdb.DuckDBPyConnection,
-    run_id: str,
-    merged: set[str],
-    new_bodies: Mapping[str, str],
-    whole: Mapping[str, Fingerprint],
-    settings: DedupSettings,
+    con: duckdb.DuckDBPyConnection, run_id: str, merged: set[str], kept: dict[str, Compact], settings: DedupSettings
 ) -> None:
     """Work out canonical, relation, similarity and lineage for the members of stories this run touched
     that need it (`to_describe`); stories of one member keep the row they were given."""
@@ -201,10 +181,8 @@ def _refresh(
     ).fetchall():
         members[story_id].append(Member(article_id, body_hash, (fetched_at, uri), agency, relation, joined_now))
     plans = {story: to_describe(group, story in merged) for story, group in members.items() if len(group) > 1}
-    needed = bodies_needed(plans.values())
-    texts = {**_bodies(con, needed - new_bodies.keys()), **{i: new_bodies[i] for i in needed & new_bodies.keys()}}
-    bodies, paragraphs = lineage_prints(texts, whole, settings)
-    rows = [row for story, (canon, todo) in plans.items() for row in describe(story, canon, todo, bodies, paragraphs)]
+    kept |= fetch(con, lineage_needed(plans.values()) - kept.keys(), settings)
+    rows = [row for story, (canon, todo) in plans.items() for row in describe(story, canon, todo, kept, settings)]
     table = pa.table(
         {
             "article_id": pa.array([r.article_id for r in rows], pa.string()),
