@@ -32,13 +32,14 @@ from khabar.records import Article, Outcome
 from khabar.tasks.dedup import fingerprints
 from khabar.tasks.fingerprint import body_sha256
 from khabar.tasks.stage import StagedBatch, stage
+from khabar.warehouse import db as warehouse_db
 from khabar.warehouse import load as writer
 from khabar.warehouse import stories
 from khabar.warehouse.load import LoadReport, RunRecord, load_run
 
 # The writer's steps timed in the incremental run: (module, function, label); nested ones are indented.
 STEPS = (
-    (writer, "connect", "open the warehouse, check migrations"),
+    (warehouse_db, "connect", "open the warehouse, check migrations"),
     (writer, "_insert_batch", "insert staged rows"),
     (writer, "assign_stories", "story assignment"),
     (stories, "compact_bodies", "  compact shingles and bands of new bodies"),
@@ -149,6 +150,7 @@ def main() -> None:
     parser.add_argument("--new", type=int, default=1_000)
     parser.add_argument("--repeat", type=int, default=3, help="incremental loads, each into a fresh archive copy")
     parser.add_argument("--statements", action="store_true", help="also time each SQL statement of the best run")
+    parser.add_argument("--keep", type=Path, help="keep the loaded archive in this file, and reuse it when it exists")
     args = parser.parse_args()
     rng = random.Random(5)
     pool = [p for story in load_pool() for p in story.paras if len(p.split()) >= 12]
@@ -161,8 +163,14 @@ def main() -> None:
         started = time.perf_counter()
         staged = [stage(stored[i : i + 5000], [], str(staging)) for i in range(0, len(stored), 5000)]
         staging_s = time.perf_counter() - started
-        seconds, report = load(archive_db, staged)
-        print(f"  initial load: {counts(report)} in {seconds:.1f} s (+ {staging_s:.1f} s staging)")
+        if args.keep and args.keep.exists():
+            shutil.copyfile(args.keep, archive_db)
+            print(f"  initial load: reused {args.keep}")
+        else:
+            seconds, report = load(archive_db, staged)
+            print(f"  initial load: {counts(report)} in {seconds:.1f} s (+ {staging_s:.1f} s staging)")
+            if args.keep:
+                shutil.copyfile(archive_db, args.keep)
         started = time.perf_counter()
         fresh = outcomes(bodies(args.new, rng, pool, archive), "new")
         fingerprinting = time.perf_counter() - started

@@ -20,6 +20,9 @@ from khabar.warehouse.migrate import migrate
 Log = Callable[[str], None]
 T = TypeVar("T")
 FIRST_DELAY, MAX_DELAY = 0.05, 2.0  # seconds between attempts: doubling, capped
+# Rows per row group for writes. A checkpoint rewrites every row group a run appended to; at DuckDB's default
+# (122,880) that is the whole last group of bodies, 3 s for a 1k-article run on a 100k archive, 0.2 s at this.
+ROW_GROUP_SIZE = 16_384
 
 
 class WarehouseMissing(FileNotFoundError):
@@ -46,10 +49,23 @@ def connect(path: str | Path, wait: float | None = None, log: Log | None = None)
     """A read-write connection with the schema brought up to date, once no other process holds the file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = _retrying(lambda: duckdb.connect(str(path)), path, wait, log)
+    con = _retrying(lambda: _open_writable(path), path, wait, log)
     try:
         migrate(con)
     except Exception:
+        con.close()
+        raise
+    return con
+
+
+def _open_writable(path: Path) -> duckdb.DuckDBPyConnection:
+    """The file attached with khabar's row group size, which DuckDB takes per attach, not from the file."""
+    con = duckdb.connect()
+    try:
+        quoted = "'" + str(path).replace("'", "''") + "'"  # ATTACH takes no bound parameters
+        con.execute(f"ATTACH {quoted} AS warehouse (ROW_GROUP_SIZE {ROW_GROUP_SIZE})")
+        con.execute("USE warehouse")
+    except BaseException:
         con.close()
         raise
     return con
