@@ -115,3 +115,13 @@ def test_compact_shingles_are_the_top_bits_of_the_body_and_paragraph_shingles() 
         assert len(k.paragraphs(settings.ngram)) == len(paragraphs)
         for mine, plain in zip(k.paragraphs(settings.ngram), paragraphs, strict=True):
             assert np.array_equal(mine.shingles, np.unique(plain.shingles >> np.uint64(32))), repr(text)
+
+
+def test_a_follow_up_with_new_figures_is_not_the_same_story() -> None:
+    story = (SAMPLES / "000_e840aa923773798b.txt").read_text(encoding="utf-8")
+    figures = "वुहान में {} दिन बाद लॉकडाउन खत्म हुआ, {} हफ्ते बाद 9 अप्रैल को {} उड़ानें चलीं।"
+    original, follow_up = story + figures.format(76, 11, 35), story + figures.format(88, 13, 41)
+    a, b = fingerprints([original, follow_up])
+    assert 0.5 <= len(a.numbers & b.numbers) / len(a.numbers) < 0.67
+    assert same_story(a, b, DedupSettings(min_number_agreement=0.5)) is not None  # the text alone says "same"
+    assert same_story(a, b) is None

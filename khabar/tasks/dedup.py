@@ -29,7 +29,7 @@ class DedupSettings:
     bands: int = 40  # LSH bands; rows per band = num_perm // bands
     min_jaccard: float = 0.5  # shingle Jaccard at which two bodies are the same copy, lightly edited
     min_containment: float = 0.8  # share of the shorter body's shingles found in the longer one
-    min_number_agreement: float = 0.5  # share of the shorter body's numbers found in the other
+    min_number_agreement: float = 0.67  # share of the shorter body's numbers found in the other
     min_numbers: int = 1  # bodies with fewer numbers skip the number check
     min_shared_bands: int = 2  # LSH bands two bodies must share to be compared at all
 
