@@ -18,7 +18,7 @@ import regex
 
 from khabar.records import ArticleMeta, CleanText, RemovedBlock
 from khabar.tasks import metadata
-from khabar.tasks.lexicon import LIST_HEADER_KINDS, SECTION_WORDS, line_kind
+from khabar.tasks.lexicon import JOINING_WORDS, LIST_HEADER_KINDS, SECTION_WORDS, SITE_WORDS, TEASER_END, line_kind
 from khabar.tasks.normalize import line_keys, match_key
 
 _SENTENCE_END = regex.compile(r"[।॥?!.…。！？]['\"”’)\]」]*$")
@@ -28,9 +28,6 @@ _DEVANAGARI = regex.compile(r"\p{Devanagari}")
 _NOT_DEVANAGARI = regex.compile(r"\P{Devanagari}+")
 _NOT_LATIN = regex.compile(r"\P{Latin}+")
 _TITLE_SITE = regex.compile(r"^(?P<rest>.{12,}?)\s+[|\-–—]\s+(?P<site>[^|\-–—:]{2,40})$")
-_SITE_WORDS = regex.compile(
-    r"(?i)\.com|\.in\b|news|times|khabar|samachar|न्यूज़?|समाचार|खबर|उजाला|जागरण|भास्कर|हिन्दुस्तान|केसरी"
-)
 _TITLE_PREFIX = regex.compile(r"^(?P<prefix>(?P<label>[^:：|]{1,30}?)\s*[:：|])\s*(?P<rest>\S.+)$")
 _BYLINE_LABEL = regex.compile(
     r"^(?:by|written\s+by|authored\s+by|edited\s+by|posted\s+by|reported\s+by|author|लेखक|लेखिका|रिपोर्ट|रिपोर्टर|संवाददाता)\s*[:：\-–]?\s*",
@@ -44,6 +41,11 @@ _EDITOR = regex.compile(r"^(?:edited|published)\s+by", regex.IGNORECASE)
 # Desks, teams and agencies sign articles too; they are not authors.
 _NOT_A_NAME = regex.compile(
     r"[\d/]|(?i:desk|team|bureau|agency|agencies|news|feature|staff|online|web)|डेस्क|टीम|ब्यूरो|एजेंसी|न्यूज़?|संवाददाता"
+)
+_BARE_NAME = regex.compile(
+    r"^(?:(?:\p{Lu}\.)+|\p{Lu}\p{Ll}+)(?:\s+(?:(?:\p{Lu}\.)+|\p{Lu}\p{Ll}+))+$"
+    r"|^[\p{Devanagari}&&[\p{L}\p{M}]]+(?:\s+[\p{Devanagari}&&[\p{L}\p{M}]]+)+$",
+    regex.VERSION1,
 )
 T = TypeVar("T")
 _SLASH = regex.compile(r"\s*/\s*")
@@ -82,6 +84,7 @@ def clean(text: str, hints: ArticleMeta | None = None, fetched_at: datetime | No
     copies = _head_copies(lines)
     start = _body_start(lines, kinds, copies)
     title, title_prefix, site = _classify_head(lines, kinds, copies, start, hints.title, text)
+    _bare_bylines(lines, kinds, start)
     last = _last_prose(lines, kinds, start)
     _classify_body(lines, kinds, start, last, title)
     _classify_tail(lines, kinds, last)
@@ -175,8 +178,19 @@ def _body_start(lines: list[Line], kinds: list[str | None], copies: set[int]) ->
             prose_seen += 1
     for i in range(after_meta + 1, len(lines)):
         if kinds[i] is None and i not in copies and lines[i].prose:
-            return i
+            return i + 1 if _is_standfirst(lines, kinds, i) else i  # only the first paragraph can be one
     return after_meta + 1
+
+
+def _is_standfirst(lines: list[Line], kinds: list[str | None], i: int) -> bool:
+    """A short paragraph ending in a teaser ("…। जानिए इसके लक्षण और बचाव के तरीके।") right before more prose."""
+    return (
+        lines[i].words <= 40
+        and i + 1 < len(lines)
+        and kinds[i + 1] is None
+        and lines[i + 1].prose
+        and TEASER_END.search(lines[i].text) is not None
+    )
 
 
 def _classify_head(
@@ -224,6 +238,18 @@ def _classify_head(
     return title, prefix, site
 
 
+def _bare_bylines(lines: list[Line], kinds: list[str | None], start: int) -> None:
+    """A person's name alone on a head line, next to a byline or timestamp, is the byline ("संजय शर्मा")."""
+    for i in range(min(start, META_WINDOW)):
+        if (
+            kinds[i] == "other"
+            and _is_bare_name(lines[i].text)
+            and not SECTION_WORDS.match(lines[i].text)
+            and any(kind in ("byline", "timestamp") for kind in kinds[max(i - 2, 0) : min(i + 3, start)])
+        ):
+            kinds[i] = "byline"
+
+
 def _is_section_label(line: Line, following: list[Line]) -> bool:
     if SECTION_WORDS.match(line.text.strip(" :|")):
         return True
@@ -236,7 +262,7 @@ def _split_title(title: str, lines: list[Line]) -> tuple[str, str | None, str | 
     prefix: str | None = None
     site: str | None = None
     suffix = _TITLE_SITE.match(title)
-    if suffix and (not _DEVANAGARI.search(suffix["site"]) or _SITE_WORDS.search(suffix["site"])):
+    if suffix and (not _DEVANAGARI.search(suffix["site"]) or SITE_WORDS.search(suffix["site"])):
         title, site = suffix["rest"].strip(), suffix["site"].strip()
     match = _TITLE_PREFIX.match(title)
     if match:
@@ -349,17 +375,22 @@ def _metadata(
         or hints.agency
         or _first(code for code in (metadata.agency_in(t) for t in by_kind.get("disclaimer", [])) if code != "AGENCY")
     )
+    credit = _first(map(metadata.credit_line, stamps))
     outlet = (
         hints.outlet
         or _first(iter(by_kind.get("site_name", [])))
+        or (credit and credit[1])
         or _first(metadata.outlet_in(text) for text in by_kind.get("disclaimer", []) + by_kind.get("other", []))
+        or _first(map(metadata.outlet_disclaiming, by_kind.get("disclaimer", [])))
+        or _first(metadata.outlet_promoted(t) for t in by_kind.get("other", []) if line_kind(t) == "other")
     )
     return ArticleMeta(
         title=title or hints.title,
         lede=_first(iter(by_kind.get("lede", []))) or hints.lede,
         agency=agency,
         author=hints.author
-        or _first(_author(text) for text in by_kind.get("byline", []) + by_kind.get("agency_credit", [])),
+        or _first(_author(text) for text in by_kind.get("byline", []) + by_kind.get("agency_credit", []))
+        or (credit and _author(credit[0])),
         dateline_place=dateline.place
         if dateline
         else _first(metadata.reporter_place(t) for t in stamps + by_kind.get("other", [])),
@@ -376,11 +407,24 @@ def _author(text: str) -> str | None:
         name = parts[1]
     elif _BYLINE_LABEL.match(text) and not _EDITOR.match(text):
         name = _BYLINE_END.sub("", _BYLINE_LABEL.sub("", text)).strip()
+    elif _is_bare_name(text):
+        name = text.strip()
     else:
         return None
     if not name or metadata.agency_code(name) or len(name.split()) > 4 or _NOT_A_NAME.search(name):
         return None
     return name
+
+
+def _is_bare_name(text: str) -> bool:
+    """Two to four words of one script and nothing else ("संजय शर्मा", "R.K. Singh"): how a name stands alone."""
+    words = text.split()
+    return (
+        2 <= len(words) <= 4
+        and bool(_BARE_NAME.match(text))
+        and not JOINING_WORDS.intersection(words)
+        and not _NOT_A_NAME.search(text)
+    )
 
 
 def _first(values: Iterable[T | None]) -> T | None:

@@ -126,13 +126,17 @@ LINE_PATTERNS: list[
         "share",
         _labelled(
             r"share(?:\s+(?:this|on|via|article|story|news|post))?|शेयर(?:\s+करें)?|follow\s+us(?:\s+on)?(?:\s+google\s+news)?|"
-            r"फ़ॉलो\s+करें|हमें\s+फ़ॉलो\s+करें|subscribe|सब्सक्राइब\s+करें|copy\s+link|link\s+copied|कॉपी\s+लिंक|"
+            r"(?:हमें\s+)?फ\u093c?ॉलो\s+करें|subscribe|सब्सक्राइब\s+करें|copy\s+link|link\s+copied|कॉपी\s+लिंक|"
             r"लिंक\s+कॉपी|इस\s+खबर\s+को\s+सुनें|listen\s+to\s+this\s+(?:article|story)|whatsapp\s+channel\s+से\s+जुड़ें",
             120,
         ),
         180,
     ),
-    ("share", compile_nfc(r"^(?:हमें\s+)?(?:google|गूगल)\s+(?:news|न्यूज़)\s+पर\s+.{0,60}(?:फ़ॉलो|follow|जुड़ें|सब्सक्राइब)"), 200),
+    (
+        "share",
+        compile_nfc(r"^(?:हमें\s+)?(?:google|गूगल)\s+(?:news|न्यूज़)\s+पर\s+.{0,60}(?:फ\u093c?ॉलो|follow|जुड़ें|सब्सक्राइब)"),
+        200,
+    ),
     ("share", compile_nfc(rf"^{_SOCIAL}(?:[\s,|/·•]+{_SOCIAL})*$"), 200),
     (
         "comment_prompt",
@@ -187,6 +191,24 @@ SECTION_WORDS = compile_nfc(
     r"मनोरंजन|व्यापार|बिज़?जनेस|कारोबार|टेक|तकनीक|स्वास्थ्य|शिक्षा|अंतरराष्ट्रीय|अंतर्राष्ट्रीय|राष्ट्रीय|"
     r"कूटनीति|विचार|बड़ी\s+खबर|ब्रेकिंग|एक्सक्लूसिव|लाइव|सेहत|लाइफस्टाइल|क्रिकेट|बॉलीवुड|ऑटो|करियर|धर्म|"
     r"उत्तर\s+प्रदेश|बिहार|दिल्ली|मध्य\s+प्रदेश|राजस्थान|झारखंड|उत्तराखंड|महाराष्ट्र|गुजरात|पंजाब|हरियाणा)$"
+)
+
+# Words of an outlet's name ("Zee News Hindi", "लाइव हिन्दुस्तान", "Amar Ujala.com").
+SITE_WORDS = compile_nfc(
+    r"\.com|\.in\b|news|times|khabar|samachar|न्यूज़?|समाचार|खबर|उजाला|जागरण|भास्कर|हिन्दुस्तान|हिंदुस्तान|केसरी"
+)
+
+# The last sentence of a standfirst, telling the reader what the article holds ("…। जानिए इसके लक्षण।").
+TEASER_END = compile_nfc(
+    r"[।.?!]\s+(?:जानिए|जानिये|जानें|पढ़िए|पढ़ें|देखिए|देखें|know|find\s+out|read\s+on)\s[^।.?!]{3,80}[।.?!]?$"
+)
+
+# Words that join a phrase and never stand in a person's name.
+JOINING_WORDS = frozenset(
+    unicodedata.normalize(
+        "NFC",
+        "का की के में पर से को ने और है हैं था थी तक लिए भी ही नहीं करें करे जुड़ें पढ़ें देखें of the on in and for",
+    ).split()
 )
 
 # Headers that open a list whose following short lines belong to the same kind.

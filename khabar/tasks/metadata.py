@@ -9,6 +9,7 @@ from functools import lru_cache
 import regex
 from dateutil import parser as dateutil_parser
 
+from khabar.tasks.lexicon import SITE_WORDS
 from khabar.tasks.normalize import DEVANAGARI_DIGITS, match_text
 
 IST = timezone(timedelta(hours=5, minutes=30))
@@ -302,3 +303,43 @@ def outlet_in(text: str) -> str | None:
     if holder and not regex.match(r"(?i)all\s+rights", holder["name"]):
         return holder["name"].strip()
     return None
+
+
+_NAME_WORDS = r"[\p{L}\p{M}.]+(?:\s+[\p{L}\p{M}.]+){0,3}?"
+# "… सबसे पहले मिलेगी आपको सिर्फ Zee News Hindi पर." in a promo line.
+_OUTLET_PROMO = regex.compile(
+    rf"(?:सिर्फ|केवल)\s+(?P<name>{_NAME_WORDS})\s+पर(?![\p{{L}}\p{{M}}])|only\s+on\s+(?P<name>{_NAME_WORDS})(?=[.,!|]|$)"
+)
+# "… । वेबदुनिया इनकी चिकित्सकीय पुष्टि नहीं करता।": a disclaimer whose subject is the outlet.
+_OUTLET_DENIES = regex.compile(
+    r"(?:^|[।.:]\s+)(?P<name>[\p{L}\p{M}.]+(?:\s+[\p{L}\p{M}.]+){0,2}?)\s+"
+    r"(?:इसकी|इनकी|इस\s+बात\s+की|इस\s+(?:जानकारी|खबर|ख़बर|दावे)\s+की|इनमें\s+से\s+किसी\s+की)\s+"
+    r"(?:[\p{L}\p{M}]+\s+)?पुष्टि\s+नहीं\s+कर(?:ता|ती)"
+)
+_TITLE_CASE = regex.compile(r"^\p{Lu}[\p{L}.]*(?:\s+\p{Lu}[\p{L}.]*)*$")
+
+
+def outlet_promoted(text: str) -> str | None:
+    """The outlet a promo line sends readers to: a name in title case or with a news word ("सिर्फ X पर")."""
+    match = _OUTLET_PROMO.search(text)
+    name = match["name"] if match else ""
+    return name if _TITLE_CASE.match(name) or SITE_WORDS.search(name) else None
+
+
+def outlet_disclaiming(text: str) -> str | None:
+    """The outlet that, in its disclaimer, does not vouch for what it printed ("X इसकी पुष्टि नहीं करता")."""
+    match = _OUTLET_DENIES.search(text)
+    return match["name"] if match else None
+
+
+# "Ratan Gupta लाइव हिन्दुस्तान, पटना…": a writer's name and the outlet glued, told apart by their scripts.
+_CREDIT = regex.compile(
+    r"^(?P<author>\p{Lu}\p{Ll}+(?:\s+\p{Lu}\p{Ll}+){1,3})\s+(?P<outlet>\p{Devanagari}+(?:\s+\p{Devanagari}+){0,2})\s*,"
+    r"|^(?P<author>\p{Devanagari}+(?:\s+\p{Devanagari}+){1,3})\s+(?P<outlet>\p{Lu}[\p{L}.]*(?:\s+\p{Lu}[\p{L}.]*){0,2})\s*,"
+)
+
+
+def credit_line(text: str) -> tuple[str, str] | None:
+    """A writer and an outlet from a byline that runs them together, when the outlet's name has a news word."""
+    match = _CREDIT.match(text)
+    return (match["author"], match["outlet"]) if match and SITE_WORDS.search(match["outlet"]) else None
