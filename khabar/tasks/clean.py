@@ -49,6 +49,7 @@ _BARE_NAME = regex.compile(
 )
 T = TypeVar("T")
 _SLASH = regex.compile(r"\s*/\s*")
+EXCLAIMED_PROSE = 12  # words: a line this long ending in ? or ! is a sentence, not a headline
 LONG_PARAGRAPH = 45  # words: a line this long is prose even without a full stop; headlines are shorter
 HEAD_WINDOW = 20  # lines searched for the dateline
 META_WINDOW = 12  # lines in which a byline or timestamp still belongs to the head
@@ -125,8 +126,14 @@ def _lines(text: str) -> list[Line]:
 
 def _facts(text: str, key: str) -> _Facts:
     words = key.count(" ") + 1 if key else 0
-    ends = text.removesuffix("\n").rstrip(_CLOSERS)[-1:] in _FULL_STOPS  # as the regex [।॥.。][closers]*$
-    prose = ((words >= 8 or len(text) >= 60) and ends) or words >= LONG_PARAGRAPH or len(text) >= 400
+    last = text.removesuffix("\n").rstrip(_CLOSERS)[-1:]
+    ends = last in _FULL_STOPS  # as the regex [।॥.。][closers]*$
+    prose = (
+        ((words >= 8 or len(text) >= 60) and ends)
+        or (words >= EXCLAIMED_PROSE and last in "?!")
+        or words >= LONG_PARAGRAPH
+        or len(text) >= 400
+    )
     wording = line_kind(text, key)
     if wording is None and not prose and words <= 25 and _is_stamp(text, words):
         wording = "timestamp"

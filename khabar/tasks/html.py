@@ -11,6 +11,7 @@ import lxml.html
 import regex
 import trafilatura
 from dateutil import parser as dateutil_parser
+from trafilatura import load_html
 
 from khabar.records import ArticleMeta
 from khabar.tasks import metadata
@@ -49,10 +50,16 @@ def declared_charset(data: bytes) -> str | None:
 def read_page(html: str) -> Page:
     """The page's own metadata, and its main text: trafilatura's extraction, or the JSON-LD articleBody when
     that is clearly fuller (trafilatura missed the article), or paragraph blocks as a last resort."""
-    tree = lxml.html.document_fromstring(html)
+    tree = load_html(html)  # parsed once, as trafilatura parses, and given to it (it works on a copy)
+    extracted = ""
+    if tree is None:  # not a document trafilatura accepts
+        tree = lxml.html.document_fromstring(html)
+    else:
+        extracted = (
+            trafilatura.extract(tree, fast=True, include_comments=False, include_tables=True, deduplicate=False) or ""
+        )
     declared = _json_ld(tree)
     meta = _page_meta(tree, declared)
-    extracted = trafilatura.extract(html, include_comments=False, include_tables=True, deduplicate=False) or ""
     lines = [line.strip() for line in extracted.split("\n") if line.strip()]
     declared_body = _declared_body(declared)
     if sum(map(len, declared_body)) > 1.25 * sum(map(len, lines)):
