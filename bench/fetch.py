@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import re
 import socket
 import subprocess
 import sys
@@ -31,6 +32,13 @@ from khabar.tasks.parse import parse_batch
 HERE = Path(__file__).resolve().parent
 NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 PER_SITEMAP = 1000
+_LOG_LINE = re.compile(r"^(\d\d):(\d\d):(\d\d\.\d+) \| \w+\s+\| (.*)$")
+_MARKERS = {
+    "start": "Beginning flow run",
+    "downloaded": "landed ",
+    "parsed": "inputs, ",
+    "loaded": "Task run 'load-warehouse",
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,7 +91,7 @@ def measure(sources: Path, root: Path, count: int, workdir: Path) -> list[str]:
 
     fixed = fixed_overhead(workdir)
     whole = run_khabar(
-        ["fetch", "--sources", str(sources), "--db", str(root / "w.duckdb"), "--landing", str(root / "landing-b")]
+        ["fetch", "-v", "--sources", str(sources), "--db", str(root / "w.duckdb"), "--landing", str(root / "landing-b")]
     )
     if whole.returncode != 0:
         print(f"!! khabar fetch exited {whole.returncode}:\n{whole.stderr}", flush=True)
@@ -93,6 +101,30 @@ def measure(sources: Path, root: Path, count: int, workdir: Path) -> list[str]:
         f"  parse only       {parse:6.1f} s  {len(refs) / parse:8,.0f} pages/s  (one core; {parsed:,} articles)",
         f"  khabar fetch     {whole.wall:6.1f} s  {count / whole.wall:8,.0f} pages/s"
         f"  (excl. {fixed.wall:.1f} s fixed start-up: {count / net:,.0f} pages/s), peak RSS {whole.peak_rss_mib:,.0f} MiB",
+        *timeline(whole.output),
+    ]
+
+
+def timeline(output: str) -> list[str]:
+    """When, inside the flow run, the last download batch landed, the last parse batch finished, and the load
+    ended: parsing keeps up when it ends about one batch after the downloads."""
+    stamps: dict[str, float] = {}
+    for line in output.splitlines():
+        match = _LOG_LINE.match(line)
+        if not match:
+            continue
+        hours, minutes, seconds, rest = int(match[1]), int(match[2]), float(match[3]), match[4]
+        at = hours * 3600 + minutes * 60 + seconds
+        for key, marker in _MARKERS.items():
+            if marker in rest and (key != "start" or key not in stamps):
+                stamps[key] = at
+    if len(stamps) < len(_MARKERS):
+        return ["  (timeline: the run's log lines were not all found)"]
+    at = {key: value - stamps["start"] for key, value in stamps.items()}
+    return [
+        f"  in the flow run: last download batch landed at {at['downloaded']:.1f} s, last parse batch done at "
+        f"{at['parsed']:.1f} s ({at['parsed'] - at['downloaded']:.1f} s after), load and stories done at "
+        f"{at['loaded']:.1f} s"
     ]
 
 

@@ -30,6 +30,7 @@ class Run:
     counts: dict[str, int] = field(default_factory=dict)
     rejects: str = ""  # the reasons as printed, e.g. "no_article_body 3"
     stderr: str = ""
+    output: str = ""  # all of stdout and stderr
 
     @property
     def seen(self) -> int:
@@ -59,7 +60,7 @@ def run_khabar(args: list[str]) -> Run:
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read(), err.read()
-    run = Run(wall, peak / 2**20, proc.returncode, stderr=stderr[-3000:])
+    run = Run(wall, peak / 2**20, proc.returncode, stderr=stderr[-3000:], output=stdout + stderr)
     for line in stdout.splitlines():
         match = _COUNT.match(line)
         if match:
