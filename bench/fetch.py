@@ -5,7 +5,9 @@ python -m bench.fetch [--pages 2000] [--workers 8] [--seed 7] [--workdir bench/o
 Generated dumps become HTML pages served by `python -m http.server` in its own process on 127.0.0.1,
 listed by a sitemap index. Three measurements: the downloads alone (discovery, HTTP, landing), the
 parse of the landed pages alone on one core, and the whole `khabar fetch` command (with Prefect, the
-load and story grouping), whose fixed start-up cost is measured separately and printed beside it.
+load and story grouping), whose fixed start-up cost is measured separately and printed beside it, and
+from its log lines when the last download batch landed, the last parse batch ended and the load ended.
+Set KHABAR_TASK_RUNNER=process to parse on every core. The local server shares the machine's cores.
 """
 
 from __future__ import annotations
