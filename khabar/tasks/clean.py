@@ -186,7 +186,20 @@ def _body_start(lines: list[Line], kinds: list[str | None], copies: set[int]) ->
     for i in range(after_meta + 1, len(lines)):
         if kinds[i] is None and i not in copies and lines[i].prose:
             return i + 1 if _is_standfirst(lines, kinds, i) else i  # only the first paragraph can be one
+        if kinds[i] is None and _wrapped(lines, i):
+            return i
     return after_meta + 1
+
+
+def _wrapped(lines: list[Line], i: int) -> bool:
+    """A sentence hard-wrapped over lines: this line ends mid-sentence and the next carries on."""
+    return (
+        lines[i].words >= 6
+        and lines[i].text.rstrip()[-1:] in ",;"
+        and i + 1 < len(lines)
+        and not lines[i + 1].gap_before
+        and lines[i + 1].words >= 6
+    )
 
 
 def _is_standfirst(lines: list[Line], kinds: list[str | None], i: int) -> bool:
