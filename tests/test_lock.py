@@ -113,9 +113,22 @@ def test_a_run_gives_up_after_the_timeout_and_the_next_run_loads(db: str, monkey
     assert "KHABAR_LOCK_TIMEOUT" in message and f"process {reader.pid}" in message
     assert "next run picks up these inputs" in message
     assert count_rows(db) == before  # nothing written, not even a runs row: the file was never ours
+    assert "failed" in latest_summary() and "WarehouseBusy" in latest_summary()
 
     again = ingest_dumps(paths=[str(SAMPLES)], db=db)
     assert again.docs_new == 4 and count_rows(db)["articles"] == 5
+
+
+def latest_summary() -> str:
+    """The newest ingest-dumps summary artifact, as the Prefect UI shows it."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.sorting import ArtifactSort
+
+    with get_client(sync_client=True) as client:
+        key = ArtifactFilter(key=ArtifactFilterKey(any_=["ingest-dumps-summary"]))
+        [artifact] = client.read_artifacts(artifact_filter=key, sort=ArtifactSort.CREATED_DESC, limit=1)
+    return str(artifact.data)
 
 
 def test_the_lock_file_sits_beside_the_warehouse_and_is_released(db: str) -> None:

@@ -59,10 +59,11 @@ def recorded_run(db: str, params: dict[str, Any]) -> Iterator[RunRecord]:
     )
     try:
         yield run
-    except Exception as error:
-        with contextlib.suppress(Exception):  # the original error matters more than its record
+    except Exception as error:  # the original error matters more than its records
+        with contextlib.suppress(Exception):
             publish_failure(run, error)
-            if not isinstance(error, WarehouseBusy):  # the warehouse is busy: the row could not be written
+        if not isinstance(error, WarehouseBusy):  # a busy warehouse would not take the row either
+            with contextlib.suppress(Exception):
                 record_failed_run(db, run, error)
         raise
 
