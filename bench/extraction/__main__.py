@@ -46,7 +46,9 @@ def run(name: str, items: list[data.Item], repeat: int) -> tuple[list[str], list
     return outputs, seconds
 
 
-def shingle_table(key: str, items: list[data.Item], systems: list[str], repeat: int) -> None:
+def shingle_table(key: str, items: list[data.Item], systems: list[str], repeat: int) -> dict[str, float]:
+    """Print each system's scores; return its F1."""
+    f1s: dict[str, float] = {}
     print(f"{'system':<20} {'P':>6} {'R':>6} {'F1':>6} {'mF1':>6} {'empty':>5} {'pages/s':>8}")
     rows: list[list[object]] = []
     for name in systems:
@@ -54,14 +56,18 @@ def shingle_table(key: str, items: list[data.Item], systems: list[str], repeat: 
         scores = [score.score_page(item.gold, out) for item, out in zip(items, outputs, strict=True)]
         s = score.summarize(scores)
         rate = len(items) / sum(seconds)
+        f1s[name] = s.f1
         print(f"{name:<20} {s.precision:6.3f} {s.recall:6.3f} {s.f1:6.3f} {s.mean_f1:6.3f} {s.empty:5d} {rate:8.1f}")
         for item, sc, sec, out in zip(items, scores, seconds, outputs, strict=True):
             rows.append([item.id, name, sc.precision, sc.recall, sc.f1, sc.gold, sc.out, len(out), sec, item.url])
     header = ["page", "system", "precision", "recall", "f1", "gold_shingles", "out_shingles", "out_chars", "seconds"]
     write(key, [*header, "url"], rows)
+    return f1s
 
 
-def snippet_table(key: str, items: list[data.Item], systems: list[str], repeat: int) -> None:
+def snippet_table(key: str, items: list[data.Item], systems: list[str], repeat: int) -> dict[str, tuple[float, float]]:
+    """Print each system's keep recall and drop precision; return them."""
+    ratios: dict[str, tuple[float, float]] = {}
     head = ("keep recall", "drop precision", ".html keep/drop", ".txt keep/drop", "files/s")
     print(f"{'system':<20} {head[0]:>17} {head[1]:>17} {head[2]:>16} {head[3]:>15} {head[4]:>7}")
     rows: list[list[object]] = []
@@ -78,11 +84,32 @@ def snippet_table(key: str, items: list[data.Item], systems: list[str], repeat: 
             found, absent = f"{sum(k)}/{len(k)}", f"{d.count(False)}/{len(d)}"
             rows.append([item.id, name, kind, found, absent, " | ".join(missed), " | ".join(leaked), sec])
         total = [a + b for a, b in zip(counts["html"], counts["text"], strict=True)]
+        ratios[name] = (total[0] / max(total[1], 1), total[2] / max(total[3], 1))
         html, text = (f"{_ratio(c[0], c[1], 2)}/{_ratio(c[2], c[3], 2)}" for c in (counts["html"], counts["text"]))
         keep = f"{_ratio(total[0], total[1])} ({total[0]}/{total[1]})"
         drop = f"{_ratio(total[2], total[3])} ({total[2]}/{total[3]})"
         print(f"{name:<20} {keep:>17} {drop:>17} {html:>16} {text:>15} {len(items) / sum(seconds):7.1f}")
     write(key, ["file", "system", "input", "keep_found", "drop_absent", "keep_missed", "drop_leaked", "seconds"], rows)
+    return ratios
+
+
+def golden_target(found: dict[str, tuple[float, float]]) -> str:
+    if "khabar" not in found:
+        return "target: khabar not measured"
+    keep, drop = found["khabar"]
+    rival = max((d for name, (_, d) in found.items() if name.startswith("trafilatura")), default=0.0)
+    met = keep >= 0.99 and drop >= 0.98 and drop > rival
+    return f"target: keep recall >= 0.99, drop precision >= 0.98 and ahead of trafilatura ({rival:.3f}): " + (
+        "met" if met else f"not met (keep {keep:.3f}, drop {drop:.3f})"
+    )
+
+
+def zyte_target(f1s: dict[str, float]) -> str:
+    if "khabar" not in f1s or "trafilatura" not in f1s:
+        return "target: needs khabar and trafilatura"
+    gap = f1s["trafilatura"] - f1s["khabar"]
+    verdict = "met" if gap <= 0 else f"{gap:.3f} F1 short"
+    return f"target: F1 at least trafilatura's measured {f1s['trafilatura']:.3f}: {verdict}"
 
 
 def _ratio(part: int, whole: int, digits: int = 3) -> str:
@@ -130,11 +157,12 @@ def main() -> None:
                 f"{texts} .txt dump(s): khabar reads them as text (clean); the others get each line as <p> in "
                 "<html><body><article>. Snippets match as NFC substrings, case and whitespace runs ignored."
             )
-            snippet_table(key, items, systems, args.repeat)
+            print(golden_target(snippet_table(key, items, systems, args.repeat)))
         else:
-            shingle_table(key, items, systems, args.repeat)
+            f1s = shingle_table(key, items, systems, args.repeat)
             if key == "zyte":
                 print(f"published F1 (Zyte README, multiset \\w+ shingles): {PUBLISHED}")
+                print(zyte_target(f1s))
         print()
 
 
