@@ -84,10 +84,13 @@ def group(
             story[article.article_id] = current(by_hash[article.body_sha256])
             grouping.exact.add(article.article_id)
             continue
-        others = [other for other in candidates.get(article.article_id, ()) if other in story and other in prints]
-        matched = {
-            current(story[other]) for other in others if same_story(prints[article.article_id], prints[other], settings)
-        }
+        matched: set[str] = set()
+        for other in candidates.get(article.article_id, ()):
+            if other not in story or other not in prints:
+                continue
+            other_story = current(story[other])  # one confirmed member is enough: skip the rest of its story
+            if other_story not in matched and same_story(prints[article.article_id], prints[other], settings):
+                matched.add(other_story)
         if not matched:
             story[article.article_id] = article.article_id
             seen[article.article_id] = article.seen
