@@ -24,6 +24,7 @@ from khabar.tasks.normalize import line_keys, match_key
 _SENTENCE_END = regex.compile(r"[।॥?!.…。！？]['\"”’)\]」]*$")
 _CLOSERS = "'\"”’)]」"  # may follow the stop that ends a line
 _FULL_STOPS = frozenset("।॥.。")  # end a statement; a headline may end with ? or !
+_EXCLAIMS = frozenset("?!")  # end a question or an exclamation
 _DEVANAGARI = regex.compile(r"\p{Devanagari}")
 _NOT_DEVANAGARI = regex.compile(r"\P{Devanagari}+")
 _NOT_LATIN = regex.compile(r"\P{Latin}+")
@@ -130,7 +131,7 @@ def _facts(text: str, key: str) -> _Facts:
     ends = last in _FULL_STOPS  # as the regex [।॥.。][closers]*$
     prose = (
         ((words >= 8 or len(text) >= 60) and ends)
-        or (words >= EXCLAIMED_PROSE and last in "?!")
+        or (words >= EXCLAIMED_PROSE and last in _EXCLAIMS)
         or words >= LONG_PARAGRAPH
         or len(text) >= 400
     )
@@ -195,7 +196,7 @@ def _wrapped(lines: list[Line], i: int) -> bool:
     """A sentence hard-wrapped over lines: this line ends mid-sentence and the next carries on."""
     return (
         lines[i].words >= 6
-        and lines[i].text.rstrip()[-1:] in ",;"
+        and lines[i].text.rstrip().endswith((",", ";"))
         and i + 1 < len(lines)
         and not lines[i + 1].gap_before
         and lines[i + 1].words >= 6
