@@ -24,12 +24,12 @@ from pathlib import Path
 
 from bench.__main__ import dumps_for
 from bench.ingest import fixed_overhead, run_khabar
-from khabar.sources import load_sources
-from khabar.tasks import crawl
-from khabar.tasks.discover import read_inputs
-from khabar.tasks.http import Fetcher
-from khabar.tasks.landing import inbox_refs
-from khabar.tasks.parse import parse_batch
+from khabar.inputs.discover import read_inputs
+from khabar.inputs.landing import inbox_refs
+from khabar.text.parse import parse_batch
+from khabar.web import crawl
+from khabar.web.http import Fetcher
+from khabar.web.sources import load_sources
 
 HERE = Path(__file__).resolve().parent
 NS = "http://www.sitemaps.org/schemas/sitemap/0.9"

@@ -138,7 +138,7 @@ def _ingest(args: argparse.Namespace) -> int:
 def _ingest_paths(
     paths: list[str], db: str | None, max_bytes: int | None, batch_size: int | None, verbose: bool
 ) -> int:
-    from khabar.tasks.discover import InputError
+    from khabar.inputs.discover import InputError
 
     db = config.db_path(db)
     for path in paths:
@@ -170,9 +170,9 @@ def _ingest_paths(
 
 
 def _fetch(args: argparse.Namespace) -> int:
-    from khabar.sources import SourcesError, load_sources, sources_path
+    from khabar.web.sources import SourcesError, load_sources
 
-    db, sources = config.db_path(args.db), sources_path(args.sources)
+    db, sources = config.db_path(args.db), config.sources_path(args.sources)
     try:
         load_sources(sources)  # a bad file is reported here, before Prefect starts
     except SourcesError as error:
@@ -286,33 +286,27 @@ def _prompt(db: str, fmt: str) -> int:
 
 
 def _query(db: str, query: str, fmt: str) -> int:
-    import duckdb
+    from khabar.warehouse.query import SqlError, run_sql
 
-    from khabar.warehouse.db import connect_read_only
-
-    con = connect_read_only(db, log=lambda message: print(f"khabar sql: {message}", file=sys.stderr))
+    log = lambda message: print(f"khabar sql: {message}", file=sys.stderr)  # noqa: E731
     try:
-        relation = con.sql(query)
-        if relation is None:
-            return 0
         if fmt == "table":
-            width = shutil.get_terminal_size((120, 40)).columns
-            relation.show(max_width=width, max_rows=int(os.environ.get("KHABAR_SQL_MAX_ROWS", 40)))
+            run_sql(db, query, show=(shutil.get_terminal_size((120, 40)).columns, config.sql_max_rows()), log=log)
             return 0
-        columns, rows = relation.columns, relation.fetchall()
-        if fmt == "csv":
-            writer = csv.writer(sys.stdout)
-            writer.writerow(columns)
-            writer.writerows(rows)
-        else:
-            for row in rows:
-                print(json.dumps(dict(zip(columns, row, strict=True)), ensure_ascii=False, default=str))
-        return 0
-    except duckdb.Error as error:
+        result = run_sql(db, query, log=log)
+    except SqlError as error:
         print(f"khabar sql: {error}", file=sys.stderr)
         return 1
-    finally:
-        con.close()
+    if result is None:
+        return 0
+    if fmt == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(result.columns)
+        writer.writerows(result.rows)
+    else:
+        for row in result.rows:
+            print(json.dumps(dict(zip(result.columns, row, strict=True)), ensure_ascii=False, default=str))
+    return 0
 
 
 def _prefect_environment(verbose: bool) -> None:

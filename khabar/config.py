@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import fields, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
-
-from khabar.tasks.dedup import DedupSettings
 
 DEFAULT_DB = "warehouse/khabar.duckdb"
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
@@ -36,6 +34,24 @@ def landing_dir(db: str) -> str:
 def staging_root() -> str:
     """Where batches wait for the load. Workers and the writer must all see it."""
     return os.environ.get("KHABAR_STAGING_DIR") or tempfile.gettempdir()
+
+
+@dataclass(frozen=True, slots=True)
+class DedupSettings:
+    """Thresholds of near-duplicate matching. Defaults are chosen on bench/dedup's labelled set."""
+
+    ngram: int = 5  # words per shingle
+    num_perm: int = 120  # MinHash permutations
+    bands: int = 40  # LSH bands; rows per band = num_perm // bands
+    min_jaccard: float = 0.5  # shingle Jaccard at which two bodies are the same copy, lightly edited
+    min_containment: float = 0.8  # share of the shorter body's shingles found in the longer one
+    min_number_agreement: float = 0.67  # share of the shorter body's numbers found in the other
+    min_numbers: int = 1  # bodies with fewer numbers skip the number check
+    min_shared_bands: int = 2  # LSH bands two bodies must share to be compared at all
+
+    @property
+    def rows(self) -> int:
+        return self.num_perm // self.bands
 
 
 # Verification thresholds can change at any time. ngram, num_perm and bands shape the LSH keys stored
@@ -86,3 +102,21 @@ def dask_address() -> str | None:
 def lock_timeout() -> float:
     """KHABAR_LOCK_TIMEOUT: seconds a run waits for the warehouse while another process holds it."""
     return float(os.environ.get("KHABAR_LOCK_TIMEOUT") or DEFAULT_LOCK_TIMEOUT)
+
+
+DEFAULT_SOURCES = "sources.toml"
+
+
+def sources_path(given: str | None = None) -> str:
+    """--sources, else KHABAR_SOURCES, else sources.toml in the working folder."""
+    return given or os.environ.get("KHABAR_SOURCES") or DEFAULT_SOURCES
+
+
+def fetch_allow_private() -> bool:
+    """KHABAR_FETCH_ALLOW_PRIVATE: fetch from private, loopback and link-local addresses (tests, intranets)."""
+    return os.environ.get("KHABAR_FETCH_ALLOW_PRIVATE", "").lower() in ("1", "true", "yes")
+
+
+def sql_max_rows() -> int:
+    """KHABAR_SQL_MAX_ROWS: rows `khabar sql` prints in its table format before eliding the middle."""
+    return int(os.environ.get("KHABAR_SQL_MAX_ROWS") or 40)

@@ -94,7 +94,6 @@ class Article:
     word_count: int
     body_sha256: str
     removed: tuple[RemovedBlock, ...] = field(default=())
-    bands: tuple[int, ...] = field(default=())  # LSH band keys of the body's MinHash signature
 
 
 @dataclass(frozen=True, slots=True)

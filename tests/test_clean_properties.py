@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from khabar.tasks.clean import clean
-from khabar.tasks.lexicon import LINE_PATTERNS, line_kind
-from khabar.tasks.normalize import match_key, storage_text
+from khabar.text.clean import clean
+from khabar.text.lexicon import LINE_PATTERNS, line_kind
+from khabar.text.normalize import match_key, storage_text
 from tests.conftest import FIXTURES, SAMPLES
 
 SEED_LINES = sorted({line for path in SAMPLES.glob("*.txt") for line in path.read_text().split("\n")})
@@ -35,7 +35,7 @@ def test_clean_keeps_only_input_lines(lines: list[str]) -> None:
 @given(st.binary(max_size=2000))
 def test_parsing_arbitrary_bytes_never_raises(data: bytes) -> None:
     from khabar.records import InputRef, RawDoc
-    from khabar.tasks.parse import parse_document
+    from khabar.text.parse import parse_document
 
     for fmt in ("text", "html", "jsonl"):
         raw = RawDoc("0" * 64, InputRef("x", "x", fmt), len(data), datetime(2025, 1, 1, tzinfo=UTC), data)

@@ -1,16 +1,23 @@
-"""Fingerprints made in batches equal those made the plain way, word by word, and grouping equals brute force."""
+"""Compact shingles made in batches equal those made the plain way, word by word, and the stories `khabar ingest`
+makes equal brute force over the bodies it stored."""
 
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from itertools import combinations
+from pathlib import Path
 
+import duckdb
 import numpy as np
+import pytest
 
-from khabar.tasks.compact import compact_bodies
-from khabar.tasks.dedup import DedupSettings, candidate_pairs, cluster_bodies, fingerprints, same_story
-from khabar.tasks.normalize import match_text
-from khabar.tasks.shingle import MIX, TOKEN, _permutations, _word_hash, band_keys, shingle_runs, signatures, words
+from khabar.config import DedupSettings
+from khabar.flows.ingest import ingest_dumps
+from khabar.grouping.matching import Fingerprint, same_story
+from khabar.grouping.shingles import MIX, TOKEN, _permutations, _word_hash, band_keys, shingle_runs, signatures, words
+from khabar.grouping.windows import compact_bodies
+from khabar.text.normalize import match_text
 from tests.conftest import FIXTURES, SAMPLES
 
 BODIES = [p.read_text(encoding="utf-8") for p in sorted([*SAMPLES.glob("*.txt"), *(FIXTURES / "golden").glob("*.txt")])]
@@ -45,83 +52,101 @@ def test_words_are_those_of_the_folded_whole_body() -> None:
         assert found == {w for w in expected if w.isdecimal()}, repr(text)
 
 
+def plain_numbers(body: str) -> frozenset[str]:
+    return frozenset(w for w in TOKEN.findall(match_text(body)) if w.isdecimal())
+
+
+def top(shingles: np.ndarray) -> np.ndarray:
+    return np.unique(shingles >> np.uint64(32))
+
+
 def test_batched_shingles_and_bands_match_one_body_at_a_time() -> None:
     settings = DedupSettings()
     texts = BODIES * 3 + tricky_texts(300)  # more shingles than one MinHash slice holds
-    batch = fingerprints(texts, settings)
+    batch = compact_bodies(texts, settings, bands=True)
     for text, made in zip(texts, batch, strict=True):
-        assert np.array_equal(made.shingles, plain_shingles(text, settings.ngram))
-        assert made.bands == fingerprints([text], settings)[0].bands
-        assert (len(made.bands) == settings.bands) == bool(len(made.shingles))
+        plain = plain_shingles(text, settings.ngram)
+        assert np.array_equal(made.whole().shingles, top(plain))
+        assert made.bands == compact_bodies([text], settings, bands=True)[0].bands
+        assert made.bands == (tuple(band_keys([plain], settings.num_perm, settings.bands)[0]) if len(plain) else ())
+        assert (len(made.bands) == settings.bands) == bool(len(plain))
 
 
 def test_minhash_is_the_minimum_of_each_permutation() -> None:
-    sets = [fp.shingles for fp in fingerprints(BODIES) if len(fp.shingles)]
+    sets = [shingles for body in BODIES if len(shingles := plain_shingles(body, 5))]
     multipliers, offsets = _permutations(24)
     expected = np.array([[(a * s + b).min() for s in sets] for a, b in zip(multipliers, offsets, strict=True)])
     assert np.array_equal(signatures(sets, 24), expected)
     runs = shingle_runs(*words(BODIES)[:2], 5)  # duplicates in a set change no band
-    assert band_keys(runs, 120, 40) == [fp.bands for fp in fingerprints(BODIES)]
+    assert band_keys(runs, 120, 40) == [k.bands for k in compact_bodies(BODIES, bands=True)]
 
 
-def test_candidate_pairs_are_those_sharing_enough_bands() -> None:
-    rng = random.Random(5)
-    bands = [tuple(rng.randrange(4) for _ in range(6)) if rng.random() > 0.1 else () for _ in range(120)]
-    for min_shared in (1, 2, 4):
-        expected = sorted(
-            ((i, j) for i, j in combinations(range(len(bands)), 2)
-             if bands[i] and bands[j] and sum(a == b for a, b in zip(bands[i], bands[j], strict=True)) >= min_shared),
-            key=lambda p: (p[1], p[0]),
-        )  # fmt: skip
-        assert candidate_pairs(bands, min_shared) == expected
-
-
-def test_groups_are_components_of_confirmed_candidate_pairs() -> None:
+@pytest.mark.usefixtures("prefect_api")
+def test_ingested_stories_are_components_of_confirmed_candidate_pairs(tmp_path: Path, db: str) -> None:
+    """`khabar ingest`'s stories equal brute force over the bodies it stored: the connected components of
+    equal bodies and of pairs sharing enough LSH bands that `same_story` confirms."""
     rng = random.Random(7)
     paragraphs = [p for body in BODIES for p in body.split("\n\n") if len(p.split()) > 15]
-    items = []
-    for i in range(150):  # copies, trims and mixes of real paragraphs
-        if items and rng.random() < 0.5:
-            source = rng.choice(items)[1].split("\n\n")
-            body = "\n\n".join(source[: max(1, len(source) - rng.randint(0, 2))])
+    bodies: list[str] = []
+    for _ in range(150):  # copies, trims and mixes of real paragraphs
+        if bodies and rng.random() < 0.5:
+            source = rng.choice(bodies).split("\n\n")
+            bodies.append("\n\n".join(source[: max(1, len(source) - rng.randint(0, 2))]))
         else:
-            body = "\n\n".join(rng.sample(paragraphs, rng.randint(2, 6)))
-        items.append((f"a{i:03d}", body))
+            bodies.append("\n\n".join(rng.sample(paragraphs, rng.randint(2, 6))))
+    folder = tmp_path / "dumps"
+    folder.mkdir()
+    for i, body in enumerate(bodies):
+        (folder / f"a{i:03d}.txt").write_text(body + "\n", encoding="utf-8")
+    ingest_dumps(paths=[str(folder)], db=db)
+    con = duckdb.connect(db, read_only=True)
+    rows = con.execute(
+        "SELECT a.article_id, a.body_sha256, a.body, m.story_id FROM articles a JOIN story_members m USING (article_id)"
+    ).fetchall()
+    con.close()
     settings = DedupSettings()
-    prints = fingerprints([body for _, body in items], settings)
-    parent = list(range(len(items)))
+    prints: list[Fingerprint] = [
+        replace(k.whole(), bands=k.bands) for k in compact_bodies([row[2] for row in rows], settings, bands=True)
+    ]
+    parent = list(range(len(rows)))
 
     def root(i: int) -> int:
         return i if parent[i] == i else root(parent[i])
 
-    for i, j in combinations(range(len(items)), 2):
+    for i, j in combinations(range(len(rows)), 2):
         shared = sum(a == b for a, b in zip(prints[i].bands, prints[j].bands, strict=False))
-        if shared >= settings.min_shared_bands and same_story(prints[i], prints[j], settings):
+        exact = rows[i][1] == rows[j][1]
+        if exact or (shared >= settings.min_shared_bands and same_story(prints[i], prints[j], settings)):
             a, b = sorted((root(i), root(j)))
             parent[b] = a
-    expected = {item_id: items[root(i)][0] for i, (item_id, _) in enumerate(items)}
-    assert cluster_bodies(items, settings) == expected
-    assert len(set(expected.values())) < len(items)
+    expected: dict[int, set[str]] = {}
+    for i, row in enumerate(rows):
+        expected.setdefault(root(i), set()).add(row[0])
+    stories: dict[str, set[str]] = {}
+    for article_id, _, _, story_id in rows:
+        stories.setdefault(story_id, set()).add(article_id)
+    assert sorted(map(sorted, stories.values())) == sorted(map(sorted, expected.values()))
+    assert 20 < len(stories) < len(rows) - 20
 
 
 def test_compact_shingles_are_the_top_bits_of_the_body_and_paragraph_shingles() -> None:
     settings = DedupSettings()
     texts = BODIES + ["\n\n".join(t.split("\n")) for t in tricky_texts(300)] + ["", "एक दो\n\nतीन चार पांच छह सात"]
     kept = compact_bodies(texts, settings, bands=True)
-    for text, k, fp in zip(texts, kept, fingerprints(texts, settings), strict=True):
-        assert np.array_equal(k.whole().shingles, np.unique(fp.shingles >> np.uint64(32))), repr(text)
-        assert k.numbers == fp.numbers and k.bands == fp.bands
-        paragraphs = fingerprints(text.split("\n\n"), settings, bands=False)
+    for text, k in zip(texts, kept, strict=True):
+        assert np.array_equal(k.whole().shingles, top(plain_shingles(text, settings.ngram))), repr(text)
+        assert k.numbers == plain_numbers(text)
+        paragraphs = [plain_shingles(p, settings.ngram) for p in text.split("\n\n")]
         assert len(k.paragraphs(settings.ngram)) == len(paragraphs)
         for mine, plain in zip(k.paragraphs(settings.ngram), paragraphs, strict=True):
-            assert np.array_equal(mine.shingles, np.unique(plain.shingles >> np.uint64(32))), repr(text)
+            assert np.array_equal(mine.shingles, top(plain)), repr(text)
 
 
 def test_a_follow_up_with_new_figures_is_not_the_same_story() -> None:
     story = (SAMPLES / "000_e840aa923773798b.txt").read_text(encoding="utf-8")
     figures = "वुहान में {} दिन बाद लॉकडाउन खत्म हुआ, {} हफ्ते बाद 9 अप्रैल को {} उड़ानें चलीं।"
     original, follow_up = story + figures.format(76, 11, 35), story + figures.format(88, 13, 41)
-    a, b = fingerprints([original, follow_up])
+    a, b = (k.whole() for k in compact_bodies([original, follow_up]))
     assert 0.5 <= len(a.numbers & b.numbers) / len(a.numbers) < 0.67
     assert same_story(a, b, DedupSettings(min_number_agreement=0.5)) is not None  # the text alone says "same"
     assert same_story(a, b) is None

@@ -139,7 +139,7 @@ def test_a_second_run_fetches_nothing_new(prefect_api: str, site: Site, sources:
 def test_pages_left_in_the_inbox_by_a_failed_run_are_loaded_by_the_next(
     prefect_api: str, site: Site, sources: str, db: str, tmp_path: Path
 ) -> None:
-    from khabar.tasks.landing import PageMeta, land
+    from khabar.inputs.landing import PageMeta, land
 
     landing = tmp_path / "landing"
     body = (Path(__file__).parent / "fixtures" / "golden" / PAGES["/news/grap3.html"]).read_bytes()
@@ -171,8 +171,8 @@ def test_a_bad_sources_file_is_named_with_its_line(tmp_path: Path, db: str) -> N
 
 
 def test_private_addresses_are_refused_unless_allowed(site: Site) -> None:
-    from khabar.sources import FetchSettings
-    from khabar.tasks.http import Failure, Fetcher
+    from khabar.web.http import Failure, Fetcher
+    from khabar.web.sources import FetchSettings
 
     url, hosts = site.url("/news/gold-price.html"), frozenset({"127.0.0.1"})
     refused = Fetcher(FetchSettings(allow_private=False)).get(url, hosts, 100.0)
@@ -184,8 +184,8 @@ def test_private_addresses_are_refused_unless_allowed(site: Site) -> None:
 
 
 def test_the_user_agent_names_khabar_and_its_contact(site: Site) -> None:
-    from khabar.sources import FetchSettings
-    from khabar.tasks.http import Fetcher
+    from khabar.web.http import Fetcher
+    from khabar.web.sources import FetchSettings
 
     seen: list[str] = []
     site.server.expect_request("/ua").respond_with_handler(

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from khabar.inputs.discover import discover, read_inputs
 from khabar.records import Outcome
-from khabar.tasks.discover import discover, read_inputs
-from khabar.tasks.metadata import IST
-from khabar.tasks.parse import parse_document
+from khabar.text.metadata import IST
+from khabar.text.parse import parse_document
 from tests.conftest import FIXTURES, SAMPLES
 
 GOLD = json.loads((FIXTURES / "gold" / "seeds.json").read_text(encoding="utf-8"))

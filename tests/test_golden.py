@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from khabar.inputs.discover import discover, read_inputs
 from khabar.records import Outcome
-from khabar.tasks.discover import discover, read_inputs
-from khabar.tasks.metadata import IST
-from khabar.tasks.parse import parse_document
+from khabar.text.metadata import IST
+from khabar.text.parse import parse_document
 from tests.conftest import FIXTURES
 
 GOLDEN = FIXTURES / "golden"

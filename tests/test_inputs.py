@@ -6,9 +6,9 @@ import json
 
 import pytest
 
+from khabar.inputs.discover import discover, read_inputs
 from khabar.records import Outcome
-from khabar.tasks.discover import discover, read_inputs
-from khabar.tasks.parse import parse_document
+from khabar.text.parse import parse_document
 from tests.conftest import FIXTURES, SAMPLES
 
 EXPECTED = json.loads((FIXTURES / "inputs.json").read_text(encoding="utf-8"))

@@ -7,8 +7,8 @@ import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from khabar.tasks.fingerprint import body_sha256
-from khabar.tasks.normalize import (
+from khabar.text.digest import body_sha256
+from khabar.text.normalize import (
     hash_text,
     line_keys,
     match_key,
@@ -143,7 +143,7 @@ def test_any_text_normalizes_as_before(text: str) -> None:
 
 
 def test_bmp_separator_agrees_with_regex_on_every_bmp_character() -> None:
-    from khabar.tasks.normalize import _SEPARATOR, _bmp_separator
+    from khabar.text.normalize import _SEPARATOR, _bmp_separator
 
     fast = _bmp_separator()
     for code in range(0x10000):

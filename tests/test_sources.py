@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from khabar.sources import SourcesError, load_sources
-from khabar.tasks.feeds import FeedError, feed_links, read_sitemap
-from khabar.tasks.urls import BadURL, host_allowed, normalize_url
+from khabar.web.feeds import FeedError, feed_links, read_sitemap
+from khabar.web.sources import SourcesError, load_sources
+from khabar.web.urls import BadURL, host_allowed, normalize_url
 
 ROOT = Path(__file__).resolve().parent.parent
 NS = "http://www.sitemaps.org/schemas/sitemap/0.9"

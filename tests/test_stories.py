@@ -9,8 +9,8 @@ import duckdb
 import pytest
 
 from khabar.flows.ingest import ingest_dumps
-from khabar.tasks.compact import compact_bodies
-from khabar.tasks.stories import Member, canonical_of, describe
+from khabar.grouping.assign import Member, canonical_of, describe
+from khabar.grouping.windows import compact_bodies
 from tests.conftest import SAMPLES, count_rows
 
 pytestmark = pytest.mark.usefixtures("prefect_api")

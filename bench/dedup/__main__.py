@@ -1,4 +1,5 @@
-"""Near-duplicate story grouping on the labelled set: the datasketch baseline sweep, khabar's clustering, throughput.
+"""Near-duplicate story grouping on the labelled set: the datasketch baseline sweep, khabar's production grouping
+(staging and the writer's story assignment in a real DuckDB file, `bench.dedup.production`), throughput.
 
     python -m bench.dedup                      # eval set (cached in bench/out/), sweep, khabar, 100k throughput
     python -m bench.dedup --throughput 0       # skip the 100k throughput runs
@@ -20,7 +21,8 @@ from bench.dedup import evalset
 from bench.dedup.baseline import Row, SystemFn, Throughput, best, datasketch_system, sweep, throughput
 from bench.dedup.evalset import Item, hard_negative_group
 from bench.dedup.metrics import Scores, false_merges, merged_stories, missed_pairs, recall_by_kind, score
-from khabar.tasks.shingle import forget_chunks
+from bench.dedup.production import group_bodies
+from khabar.grouping.shingles import forget_chunks
 
 OUT = Path(__file__).resolve().parents[1] / "out"
 System = Callable[[list[Item]], dict[str, str]]
@@ -38,32 +40,18 @@ def load_evalset(seed: int = 11, rebuild: bool = False) -> tuple[list[Item], Pat
     return items, path, False
 
 
-def _khabar_bodies() -> SystemFn | None:
-    try:
-        from khabar.tasks.dedup import cluster_bodies
-    except ImportError:
-        print("khabar: not available yet")
-        return None
-    return cluster_bodies
-
-
 def khabar_cluster(items: list[Item]) -> dict[str, str]:
-    from khabar.tasks.dedup import cluster_bodies
-
-    return cluster_bodies([(item.article_id, item.body) for item in items])
+    return group_bodies([(item.article_id, item.body) for item in items])
 
 
 def systems() -> dict[str, System]:
-    """The systems compared with the baseline; khabar's only once `khabar.tasks.dedup.cluster_bodies` exists."""
-    return {"khabar": khabar_cluster} if _khabar_bodies() else {}
+    """The systems compared with the baseline: khabar's production grouping (`bench.dedup.production`)."""
+    return {"khabar": khabar_cluster}
 
 
 def throughput_systems(threshold: float) -> dict[str, SystemFn]:
-    """The systems timed on the synthetic articles: datasketch at its best threshold, then khabar if available."""
-    found = {f"datasketch 5-gram t={threshold:.2f}": datasketch_system(threshold, 5)}
-    if khabar := _khabar_bodies():
-        found["khabar"] = khabar
-    return found
+    """The systems timed on the synthetic articles: datasketch at its best threshold, then khabar."""
+    return {f"datasketch 5-gram t={threshold:.2f}": datasketch_system(threshold, 5), "khabar": group_bodies}
 
 
 def _line(s: Scores) -> str:

@@ -32,7 +32,8 @@ from random import Random
 
 import regex
 
-CORPUS = Path("/work/shared/corpora/hindi-news-2020")
+from bench.corpus import CORPUS, corpus_files
+
 SEEDS = Path(__file__).resolve().parents[2] / "data" / "samples"
 TOKEN = regex.compile(r"[\p{L}\p{M}\p{N}]+")
 OUTLETS = {
@@ -233,7 +234,7 @@ def build(seed: int = 11) -> list[Item]:
 def read_corpus(root: Path = CORPUS) -> list[Source]:
     """Headline-led sections of the corpus with 4+ prose paragraphs, the first ten of them, in a stable order."""
     out: list[Source] = []
-    for path in sorted(root.glob("*/*/*.txt")):
+    for path in corpus_files(root):
         match = _FILE_DAY.search(path.name)
         day = f"{match[1].upper().replace('ARP', 'APR')}-{int(match[2]):02d}" if match else ""
         for headline, paras in sections(unicodedata.normalize("NFC", path.read_text(encoding="utf-8"))):

@@ -3,7 +3,7 @@
 python -m bench.dedup.incremental [--stored 100000] [--new 1000] [--repeat 3]
 
 Bodies are made from corpus paragraphs (about a third of the new ones edited copies of stored
-articles), fingerprinted as the parse step does, staged, and loaded with `load_run`: the same
+articles), staged with their compact shingles and bands as the ingest task does (`stage_parsed`), and loaded with `load_run`: the same
 transaction, SQL and story assignment as `khabar ingest`, without Prefect or the cleaning step.
 The run of K is loaded into fresh copies of the archive `--repeat` times; the best is reported with
 its phases, timed by wrapping the writer's steps (connect includes the migrations check; close
@@ -23,30 +23,26 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from bench.corpus import load_pool
-from khabar.records import Article, Outcome
-from khabar.tasks.dedup import fingerprints
-from khabar.tasks.fingerprint import body_sha256
-from khabar.tasks.stage import StagedBatch, stage
+from bench.dedup import production
+from khabar.records import Outcome
 from khabar.warehouse import db as warehouse_db
 from khabar.warehouse import load as writer
 from khabar.warehouse import stories
-from khabar.warehouse.load import LoadReport, RunRecord, load_run
+from khabar.warehouse.load import LoadReport
+from khabar.warehouse.staging import StagedBatch
 
 # The writer's steps timed in the incremental run: (module, function, label); nested ones are indented.
 STEPS = (
     (warehouse_db, "connect", "open the warehouse, check migrations"),
     (writer, "_insert_batch", "insert staged rows"),
     (writer, "assign_stories", "story assignment"),
-    (stories, "compact_bodies", "  compact shingles and bands of new bodies"),
-    (stories, "store", "  keep them in article_shingles"),
+    (stories, "read_windows", "  compact shingles (new, candidates, canonicals)"),
     (stories, "_candidates", "  LSH candidates (lsh_bands join)"),
     (stories, "_stories_of", "  stories of the candidates"),
-    (stories, "fetch", "  stored compact shingles (also in lineage)"),
     (stories, "group", "  verify and group"),
     (stories, "_merge", "  merge stories"),
     (stories, "_insert_new", "  insert story members"),
@@ -70,27 +66,16 @@ def bodies(count: int, rng: random.Random, pool: list[str], earlier: list[str]) 
 
 
 def outcomes(texts: list[str], tag: str) -> list[Outcome]:
-    """Parsed outcomes of `texts`, fingerprinted in batches as the parse step does."""
-    now = datetime.now(UTC)
-    found = []
-    for start in range(0, len(texts), 2000):
-        batch = texts[start : start + 2000]
-        for number, body, fp in zip(range(start, start + len(batch)), batch, fingerprints(batch), strict=True):
-            doc_id = hashlib.sha256(f"{tag}:{number}:{body}".encode()).hexdigest()
-            article = Article(
-                article_id=doc_id, title=None, lede=None, body=body, agency=None, author=None, dateline_place=None,
-                dateline_date=None, published_at=None, language="hi", word_count=len(body.split()),
-                body_sha256=body_sha256(body), bands=fp.bands,
-            )  # fmt: skip
-            found.append(Outcome(doc_id, f"bench://{tag}/{number}", "bench", "text", now, len(body), article, None))
-    return found
+    return production.outcomes(
+        [(hashlib.sha256(f"{tag}:{number}:{body}".encode()).hexdigest(), body) for number, body in enumerate(texts)],
+        tag,
+    )
 
 
 def load(db: Path, staged: list[StagedBatch]) -> tuple[float, LoadReport]:
     """Load staged batches as one run; return its seconds and report."""
     started = time.perf_counter()
-    run = RunRecord(hashlib.md5(str(started).encode()).hexdigest(), None, "bench", datetime.now(UTC), {})
-    report = load_run(db, staged, run)
+    report = production.load(db, staged)
     return time.perf_counter() - started, report
 
 
@@ -159,9 +144,9 @@ def main() -> None:
         started = time.perf_counter()
         archive = bodies(args.stored, rng, pool, [])
         stored = outcomes(archive, "stored")
-        print(f"archive: {args.stored:,} bodies fingerprinted in {time.perf_counter() - started:.1f} s")
+        print(f"archive: {args.stored:,} bodies made and hashed in {time.perf_counter() - started:.1f} s")
         started = time.perf_counter()
-        staged = [stage(stored[i : i + 5000], [], str(staging)) for i in range(0, len(stored), 5000)]
+        staged = production.stage_all(stored, staging)
         staging_s = time.perf_counter() - started
         if args.keep and args.keep.exists():
             shutil.copyfile(args.keep, archive_db)
@@ -175,7 +160,7 @@ def main() -> None:
         fresh = outcomes(bodies(args.new, rng, pool, archive), "new")
         fingerprinting = time.perf_counter() - started
         started = time.perf_counter()
-        staged = [stage(fresh, [], str(staging))]
+        staged = production.stage_all(fresh, staging)
         staging_s = time.perf_counter() - started
         runs = []
         for _ in range(args.repeat):
@@ -191,7 +176,9 @@ def main() -> None:
             f"incremental run: {args.new:,} new against {args.stored:,} stored: load with story assignment "
             f"{seconds:.2f} s, best of {args.repeat} ({', '.join(f'{s:.2f}' for s, _ in runs)}); {counts(report)}"
         )
-        print(f"  before it, in the parse tasks: fingerprinting {fingerprinting:.2f} s, staging {staging_s:.2f} s")
+        print(
+            f"  before it, in the parse tasks: body hashes {fingerprinting:.2f} s, staging with compact shingles and bands {staging_s:.2f} s"
+        )
         labels = [label for *_, label in STEPS] + ["commit", "close (checkpoint)"]
         for label in labels:
             print(f"  {label:<45} {spent[label]:6.2f} s")

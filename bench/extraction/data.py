@@ -11,8 +11,10 @@ from typing import Any
 
 import regex
 
-ZYTE = Path("/work/shared/benchmarks/article-extraction")
-HINDI = Path("/work/shared/benchmarks/hindi-pages")
+from bench.corpus import SHARED
+
+ZYTE = SHARED / "benchmarks" / "article-extraction"
+HINDI = SHARED / "benchmarks" / "hindi-pages"
 GOLDEN = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "golden"
 _CHARSET = regex.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", regex.IGNORECASE)
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))

@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.generate import generate
-from khabar.tasks.clean import clean, forget_lines
-from khabar.tasks.decode import Decoded, decode_bytes
-from khabar.tasks.fingerprint import body_sha256
-from khabar.tasks.normalize import word_count
+from khabar.text.clean import clean, forget_lines
+from khabar.text.decode import Decoded, decode_bytes
+from khabar.text.digest import body_sha256
+from khabar.text.normalize import word_count
 
 TARGET = 2000
 

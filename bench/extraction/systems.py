@@ -9,9 +9,9 @@ import lxml.html
 import trafilatura
 from readability import Document
 
-from khabar.tasks.clean import clean
-from khabar.tasks.html import read_page
-from khabar.tasks.normalize import storage_text
+from khabar.text.clean import clean
+from khabar.text.html import read_page
+from khabar.text.normalize import storage_text
 
 Extractor = Callable[[str], str]
 _BLOCKS = ("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "tr", "br", "td", "th")

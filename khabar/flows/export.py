@@ -6,7 +6,7 @@ from prefect import flow
 
 from khabar import config
 from khabar.flows.artifacts import publish_export
-from khabar.tasks.steps import export_tables
+from khabar.tasks.export import export_tables
 from khabar.warehouse.export import EXPORTABLE, Table
 
 

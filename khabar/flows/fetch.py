@@ -12,15 +12,16 @@ from prefect import flow
 from pydantic import Field
 
 from khabar import config
+from khabar.config import DEFAULT_SOURCES
 from khabar.flows.artifacts import publish_fetches
 from khabar.flows.ingest import ingest_batches, recorded_run
 from khabar.flows.params import DEFAULT_BATCH, DEFAULT_DEDUP, BatchOptions, DedupOptions
 from khabar.flows.runners import task_runner
+from khabar.inputs.landing import file_away, inbox_refs, landed_ref
 from khabar.records import FetchRecord, InputRef
-from khabar.sources import DEFAULT_SOURCES, load_sources
-from khabar.tasks.fetch_steps import discover_pages, download_pages
-from khabar.tasks.landing import file_away, inbox_refs, landed_ref
+from khabar.tasks.fetch import discover_pages, download_pages
 from khabar.warehouse.load import LoadReport
+from khabar.web.sources import load_sources
 
 DOWNLOAD_BATCH = 200  # pages per download task
 

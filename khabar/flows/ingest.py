@@ -20,7 +20,7 @@ from khabar.flows.artifacts import publish_failure, publish_load
 from khabar.flows.params import DEFAULT_BATCH, DEFAULT_DEDUP, BatchOptions, DedupOptions
 from khabar.flows.runners import task_runner
 from khabar.records import FetchRecord, InputRef
-from khabar.tasks.steps import discover_inputs, ingest_batch, load_warehouse, stage_fetch_log
+from khabar.tasks.ingest import discover_inputs, ingest_batch, load_warehouse, stage_fetch_log
 from khabar.warehouse.db import WarehouseBusy
 from khabar.warehouse.load import LoadReport, RunRecord, record_failed_run
 

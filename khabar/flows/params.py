@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from khabar import config
-from khabar.tasks.dedup import DedupSettings
+from khabar.config import DedupSettings
 
 _DEDUP = DedupSettings()
 

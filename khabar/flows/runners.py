@@ -19,7 +19,7 @@ def task_runner() -> TaskRunner[Any]:
     if name == "process":
         return ProcessPoolTaskRunner(max_workers=workers)
     if name == "dask":
-        from prefect_dask import DaskTaskRunner
+        from prefect_dask.task_runners import DaskTaskRunner
 
         address = config.dask_address()
         if address:

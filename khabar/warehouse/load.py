@@ -13,9 +13,18 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from khabar.tasks.dedup import DedupSettings
-from khabar.tasks.stage import ARTICLES, DOCUMENTS, FETCHES, LSH_BANDS, REMOVED_BLOCKS, SIGHTINGS, StagedBatch
+from khabar.config import DedupSettings
 from khabar.warehouse.db import registered, writer
+from khabar.warehouse.staging import (
+    ARTICLE_SHINGLES,
+    ARTICLES,
+    DOCUMENTS,
+    FETCHES,
+    LSH_BANDS,
+    REMOVED_BLOCKS,
+    SIGHTINGS,
+    StagedBatch,
+)
 from khabar.warehouse.stories import assign_stories
 
 
@@ -105,6 +114,7 @@ def _insert_batch(con: duckdb.DuckDBPyConnection, batch: StagedBatch, run_id: st
         staged_removed=pq.read_table(batch.table("removed_blocks"), schema=REMOVED_BLOCKS),
         staged_sightings=pq.read_table(batch.table("sightings"), schema=SIGHTINGS),
         staged_bands=pq.read_table(batch.table("lsh_bands"), schema=LSH_BANDS),
+        staged_shingles=pq.read_table(batch.table("article_shingles"), schema=ARTICLE_SHINGLES),
     ):
         con.execute(
             f"INSERT OR IGNORE INTO documents ({_columns(DOCUMENTS)}, run_id) "
@@ -116,6 +126,10 @@ def _insert_batch(con: duckdb.DuckDBPyConnection, batch: StagedBatch, run_id: st
             [run_id],
         )
         con.execute("INSERT INTO lsh_bands SELECT b.* FROM staged_bands b ANTI JOIN articles a USING (article_id)")
+        con.execute(
+            f"INSERT INTO article_shingles ({_columns(ARTICLE_SHINGLES)}) "
+            f"SELECT s.* FROM staged_shingles s ANTI JOIN articles a USING (article_id)"
+        )
         con.execute(
             "INSERT OR IGNORE INTO removed_blocks SELECT r.* FROM staged_removed r "
             "ANTI JOIN articles a USING (article_id)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -98,3 +99,37 @@ def fetch_history(db_path: str | Path) -> tuple[dict[str, tuple[str | None, str 
         if kind == "sitemap" and source:
             sitemaps.setdefault(source, []).append(url)
     return {url: (etag, modified) for url, _, _, etag, modified in rows if etag or modified}, sitemaps
+
+
+class SqlError(Exception):
+    """A query the warehouse refused: its message is DuckDB's."""
+
+
+@dataclass(frozen=True)
+class SqlResult:
+    columns: list[str]
+    rows: list[tuple[object, ...]]
+
+
+def run_sql(
+    db_path: str | Path,
+    query: str,
+    *,
+    show: tuple[int, int] | None = None,
+    log: Callable[[str], None] | None = None,
+) -> SqlResult | None:
+    """Run `query` on a read-only connection. With `show` (width, max_rows), print DuckDB's table and
+    return None; else return the columns and rows. None too for a statement without a result."""
+    con = connect_read_only(db_path, log=log)
+    try:
+        relation = con.sql(query)
+        if relation is None:
+            return None
+        if show:
+            relation.show(max_width=show[0], max_rows=show[1])
+            return None
+        return SqlResult(list(relation.columns), relation.fetchall())
+    except duckdb.Error as error:
+        raise SqlError(str(error)) from error
+    finally:
+        con.close()

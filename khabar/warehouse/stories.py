@@ -8,18 +8,16 @@ rows of the members concerned. It costs in proportion to its new articles, not t
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 
-from khabar.tasks.compact import Compact, compact_bodies
-from khabar.tasks.dedup import DedupSettings
-from khabar.tasks.stories import Member, NewArticle, describe, group, lineage_needed, to_describe
+from khabar.config import DedupSettings
+from khabar.grouping.assign import Member, NewArticle, describe, group, lineage_needed, to_describe
+from khabar.grouping.windows import Compact
 from khabar.warehouse.db import id_table, registered
-from khabar.warehouse.kept import fetch, ids_pushed_down, store
+from khabar.warehouse.shingle_store import ids_pushed_down, read_windows
 
 
 def assign_stories(
@@ -31,13 +29,11 @@ def assign_stories(
 ) -> None:
     """Give every article loaded by `run_id` its story, merging stories it bridges."""
     fresh = con.execute(
-        "SELECT article_id, body_sha256, epoch_us(fetched_at), source_uri, body FROM articles WHERE run_id = ?",
+        "SELECT article_id, body_sha256, epoch_us(fetched_at), source_uri FROM articles WHERE run_id = ?",
         [run_id],
     ).fetchall()
-    new = [NewArticle(article_id, body_hash, (fetched_at, uri)) for article_id, body_hash, fetched_at, uri, _ in fresh]
-    made = compact_bodies([row[4] for row in fresh], settings, bands=True)
-    kept = dict(zip([row[0] for row in fresh], made, strict=True))
-    store(con, kept)
+    new = [NewArticle(article_id, body_hash, (fetched_at, uri)) for article_id, body_hash, fetched_at, uri in fresh]
+    kept = read_windows(con, {row[0] for row in fresh}, settings)  # staged by the workers with the articles
     exact_story = dict(
         con.execute(
             """
@@ -49,10 +45,10 @@ def assign_stories(
             [run_id],
         ).fetchall()
     )
-    candidates = _candidates(con, kept, run_id, loaded_at, window_days, settings.min_shared_bands)
+    candidates = _candidates(con, run_id, loaded_at, window_days, settings.min_shared_bands)
     stored_ids = {other for others in candidates.values() for other in others} - kept.keys()
     stored = _stories_of(con, stored_ids)
-    kept |= fetch(con, stored_ids | {canonical for *_, canonical in stored if canonical}, settings)
+    kept |= read_windows(con, stored_ids | {canonical for *_, canonical in stored if canonical}, settings)
     grouping = group(
         new,
         exact_story,
@@ -68,33 +64,20 @@ def assign_stories(
 
 
 def _candidates(
-    con: duckdb.DuckDBPyConnection,
-    kept: Mapping[str, Compact],
-    run_id: str,
-    loaded_at: datetime,
-    window_days: int | None,
-    min_bands: int,
+    con: duckdb.DuckDBPyConnection, run_id: str, loaded_at: datetime, window_days: int | None, min_bands: int
 ) -> dict[str, list[str]]:
     """New article → the articles sharing at least `min_bands` LSH bands with it."""
-    counts = [len(k.bands) for k in kept.values()]
-    new_bands = pa.table(
-        {
-            "article_id": pa.array(np.repeat(np.array(list(kept), dtype=object), counts), pa.string()),
-            "band": pa.array([band for n in counts for band in range(n)], pa.int16()),
-            "bucket": pa.array([key for k in kept.values() for key in k.bands], pa.int64()),
-        }
-    )
     query = """
+        WITH new_bands AS (SELECT b.* FROM lsh_bands b SEMI JOIN articles a ON a.article_id = b.article_id AND a.run_id = ?)
         SELECT n.article_id, o.article_id
         FROM new_bands n JOIN lsh_bands o ON o.band = n.band AND o.bucket = n.bucket AND o.article_id <> n.article_id
     """
-    params: list[object] = []
+    params: list[object] = [run_id]
     if window_days:  # only stored articles seen within the window are candidates
         query += " JOIN articles oa ON oa.article_id = o.article_id WHERE oa.run_id = ? OR oa.fetched_at >= ?"
         params += [run_id, loaded_at - timedelta(days=window_days)]
     query += " GROUP BY ALL HAVING count(*) >= ?"
-    with registered(con, new_bands=new_bands):
-        pairs = con.execute(query, [*params, min_bands]).fetchall()
+    pairs = con.execute(query, [*params, min_bands]).fetchall()
     found: dict[str, list[str]] = defaultdict(list)
     for new_id, other_id in pairs:
         found[new_id].append(other_id)
@@ -181,7 +164,7 @@ def _refresh(
     ).fetchall():
         members[story_id].append(Member(article_id, body_hash, (fetched_at, uri), agency, relation, joined_now))
     plans = {story: to_describe(group, story in merged) for story, group in members.items() if len(group) > 1}
-    kept |= fetch(con, lineage_needed(plans.values()) - kept.keys(), settings)
+    kept |= read_windows(con, lineage_needed(plans.values()) - kept.keys(), settings)
     rows = [row for story, (canon, todo) in plans.items() for row in describe(story, canon, todo, kept, settings)]
     table = pa.table(
         {

@@ -5,12 +5,12 @@ from __future__ import annotations
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from khabar.inputs.landing import inbox_refs, read_sidecar
 from khabar.records import FetchRecord
-from khabar.sources import SourcesConfig
-from khabar.tasks import crawl
-from khabar.tasks.http import Fetcher, Validators
-from khabar.tasks.landing import inbox_refs, read_sidecar
 from khabar.warehouse import query
+from khabar.web import crawl
+from khabar.web.http import Fetcher, Validators
+from khabar.web.sources import SourcesConfig
 
 MAX_TRIES = 3  # runs in which a page may fail for a passing reason before it is given up
 

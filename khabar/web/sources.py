@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import difflib
-import os
 import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from khabar.tasks.urls import BadURL, host_allowed, host_of, normalize_url
-
-DEFAULT_SOURCES = "sources.toml"
+from khabar import config
+from khabar.web.urls import BadURL, host_allowed, host_of, normalize_url
 
 
 class SourcesError(ValueError):
@@ -53,11 +51,6 @@ class SourcesConfig:
     path: str
     fetch: FetchSettings
     sources: tuple[Source, ...]
-
-
-def sources_path(given: str | None = None) -> str:
-    """--sources, else KHABAR_SOURCES, else sources.toml in the working folder."""
-    return given or os.environ.get("KHABAR_SOURCES") or DEFAULT_SOURCES
 
 
 def load_sources(path: str | Path) -> SourcesConfig:
@@ -111,7 +104,7 @@ class _Validator:
             if expected in (int, float) and value < 0:
                 raise self._error(self._line(start, key), f"fetch.{key}", f"must not be negative, got {value!r}")
             values[key] = float(value) if expected is float else value
-        if os.environ.get("KHABAR_FETCH_ALLOW_PRIVATE", "").lower() in ("1", "true", "yes"):
+        if config.fetch_allow_private():
             values["allow_private"] = True
         return FetchSettings(**values)
 

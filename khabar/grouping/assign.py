@@ -11,8 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from khabar.tasks.compact import Compact
-from khabar.tasks.dedup import DedupSettings, Fingerprint, same_story, similarity
+from khabar.config import DedupSettings
+from khabar.grouping.matching import Fingerprint, same_story, similarity
+from khabar.grouping.windows import Compact
 
 PARAGRAPH_SHARED = 0.5  # a paragraph is the canonical's when this share of its shingles is in the canonical
 

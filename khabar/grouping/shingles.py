@@ -18,7 +18,7 @@ from operator import itemgetter
 import numpy as np
 import regex
 
-from khabar.tasks.normalize import match_text
+from khabar.text.normalize import match_text
 
 TOKEN = regex.compile(r"[\p{L}\p{M}\p{N}]+")
 MIX = np.uint64(0x9E3779B97F4A7C15)  # odd: multiplying by it permutes 64-bit values

@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from khabar.records import InputRef
+from khabar.text.decode import charset_of
 
 INBOX = "inbox"
 SIDECAR = ".json"
@@ -41,15 +42,6 @@ class PageMeta:
     @property
     def charset(self) -> str | None:
         return charset_of(self.headers.get("content-type", ""))
-
-
-def charset_of(content_type: str) -> str | None:
-    """The charset parameter of a Content-Type header."""
-    for part in content_type.split(";")[1:]:
-        key, _, value = part.partition("=")
-        if key.strip().lower() == "charset" and value.strip():
-            return value.strip().strip("\"'")
-    return None
 
 
 def land(landing_dir: str | Path, meta: PageMeta, body: bytes) -> Landed:

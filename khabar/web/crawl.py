@@ -7,12 +7,12 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from khabar.inputs.landing import PageMeta, land
 from khabar.records import FetchRecord, InputRef, RawDoc
-from khabar.sources import Source, SourcesConfig
-from khabar.tasks.feeds import FeedError, feed_links, read_sitemap
-from khabar.tasks.http import Failure, Fetcher, Response, Validators
-from khabar.tasks.landing import PageMeta, land
-from khabar.tasks.urls import BadURL, normalize_url
+from khabar.web.feeds import FeedError, feed_links, read_sitemap
+from khabar.web.http import Failure, Fetcher, Response, Validators
+from khabar.web.sources import Source, SourcesConfig
+from khabar.web.urls import BadURL, normalize_url
 
 MAX_SITEMAPS = 200  # per source and run, index children included
 Log = Callable[[str], None]

@@ -18,9 +18,9 @@ import requests.adapters
 from protego import Protego
 
 from khabar import __version__
-from khabar.sources import FetchSettings
-from khabar.tasks.landing import charset_of
-from khabar.tasks.urls import BadURL, host_allowed, normalize_url
+from khabar.text.decode import charset_of
+from khabar.web.sources import FetchSettings
+from khabar.web.urls import BadURL, host_allowed, normalize_url
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})

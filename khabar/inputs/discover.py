@@ -8,8 +8,8 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+from khabar.inputs.landing import read_sidecar
 from khabar.records import InputRef, RawDoc
-from khabar.tasks.landing import read_sidecar
 
 FORMATS = {".txt": "text", ".html": "html", ".htm": "html", ".jsonl": "jsonl"}
 

@@ -8,18 +8,16 @@ from datetime import datetime
 from typing import Any
 
 from khabar.records import Article, ArticleMeta, Outcome, RawDoc, Rejection
-from khabar.tasks import html, metadata
-from khabar.tasks.clean import clean
-from khabar.tasks.decode import Decoded, decode_bytes, is_wide_charset
-from khabar.tasks.dedup import DedupSettings, fingerprints
-from khabar.tasks.fingerprint import body_sha256
-from khabar.tasks.normalize import storage_text, word_count
+from khabar.text import html, metadata
+from khabar.text.clean import clean
+from khabar.text.decode import Decoded, decode_bytes, is_wide_charset
+from khabar.text.digest import body_sha256
+from khabar.text.normalize import storage_text, word_count
 
 
 @dataclass(frozen=True, slots=True)
 class ParseSettings:
     min_body_words: int = 20
-    dedup: DedupSettings = DedupSettings()
 
 
 def parse_document(raw: RawDoc, settings: ParseSettings = ParseSettings()) -> Outcome:
@@ -47,16 +45,7 @@ def parse_document(raw: RawDoc, settings: ParseSettings = ParseSettings()) -> Ou
 
 
 def parse_batch(raws: list[RawDoc], settings: ParseSettings = ParseSettings()) -> list[Outcome]:
-    """Parse documents, then fingerprint their bodies for near-duplicate search in one batch."""
-    outcomes = [parse_document(raw, settings) for raw in raws]
-    parsed = [o for o in outcomes if o.article]
-    prints = fingerprints([o.article.body for o in parsed if o.article], settings.dedup)
-    with_bands = {
-        o.doc_id: replace(o, article=replace(o.article, bands=fp.bands))
-        for o, fp in zip(parsed, prints, strict=True)
-        if o.article
-    }
-    return [with_bands.get(o.doc_id, o) for o in outcomes]
+    return [parse_document(raw, settings) for raw in raws]
 
 
 def _article_from_bytes(

@@ -17,9 +17,9 @@ from typing import NamedTuple, TypeVar
 import regex
 
 from khabar.records import ArticleMeta, CleanText, RemovedBlock
-from khabar.tasks import metadata
-from khabar.tasks.lexicon import JOINING_WORDS, LIST_HEADER_KINDS, SECTION_WORDS, SITE_WORDS, TEASER_END, line_kind
-from khabar.tasks.normalize import line_keys, match_key
+from khabar.text import metadata
+from khabar.text.lexicon import JOINING_WORDS, LIST_HEADER_KINDS, SECTION_WORDS, SITE_WORDS, TEASER_END, line_kind
+from khabar.text.normalize import line_keys, match_key
 
 _SENTENCE_END = regex.compile(r"[।॥?!.…。！？]['\"”’)\]」]*$")
 _CLOSERS = "'\"”’)]」"  # may follow the stop that ends a line

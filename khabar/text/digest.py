@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from khabar.tasks.normalize import hash_text
+from khabar.text.normalize import hash_text
 
 
 def body_sha256(body: str) -> str:

@@ -10,7 +10,7 @@ import regex
 from charset_normalizer import from_bytes
 
 from khabar.records import Rejection
-from khabar.tasks.normalize import storage_text
+from khabar.text.normalize import storage_text
 
 _MAGIC = {
     b"%PDF": "a PDF file",
@@ -119,3 +119,12 @@ def _codec(name: str | None) -> str | None:
 def _junk_share(text: str) -> float:
     sample = text[:4000]
     return sum(1 for _ in _NOT_TEXT.finditer(sample)) / max(1, len(sample))
+
+
+def charset_of(content_type: str) -> str | None:
+    """The charset parameter of a Content-Type header."""
+    for part in content_type.split(";")[1:]:
+        key, _, value = part.partition("=")
+        if key.strip().lower() == "charset" and value.strip():
+            return value.strip().strip("\"'")
+    return None

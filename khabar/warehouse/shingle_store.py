@@ -1,5 +1,5 @@
-"""`article_shingles`: the compact shingles kept of every article (khabar/tasks/compact.py), written for a
-run's new articles, read for its candidates and the canonicals of their stories, and made once from the
+"""`article_shingles`: the compact shingles kept of every article (khabar/grouping/windows.py), staged by the
+workers with a run's new articles, read for its candidates and the canonicals of their stories, and made once from the
 bodies of articles stored before the table existed."""
 
 from __future__ import annotations
@@ -9,33 +9,22 @@ from contextlib import contextmanager
 
 import duckdb
 import numpy as np
-import pyarrow as pa
 
-from khabar.tasks.compact import Compact, compact_bodies
-from khabar.tasks.dedup import DedupSettings
+from khabar.config import DedupSettings
+from khabar.grouping.windows import Compact, compact_bodies
 from khabar.warehouse.db import id_table, registered
+from khabar.warehouse.staging import ARTICLE_SHINGLES, shingle_table
 
+_COLUMNS = ", ".join(ARTICLE_SHINGLES.names)
 _PUSHED_IDS = 10_000  # id lists up to this long are pushed into the scans they are joined with
 
 
-def store(con: duckdb.DuckDBPyConnection, kept: Mapping[str, Compact]) -> None:
-    table = pa.table(
-        {
-            "article_id": pa.array(list(kept), pa.string()),
-            "windows": pa.array([k.windows.astype("<u4").tobytes() for k in kept.values()], pa.binary()),
-            "paragraph_words": pa.array([list(k.paragraph_words) for k in kept.values()], pa.list_(pa.int32())),
-            "short_windows": pa.array([k.short.astype("<u4").tobytes() for k in kept.values()], pa.binary()),
-            "numbers": pa.array([sorted(k.numbers) for k in kept.values()], pa.list_(pa.string())),
-        }
-    )
-    with registered(con, new_shingles=table):
-        con.execute(
-            "INSERT INTO article_shingles (article_id, windows, paragraph_words, short_windows, numbers) "
-            "SELECT article_id, windows, paragraph_words, short_windows, numbers FROM new_shingles"
-        )
+def write_windows(con: duckdb.DuckDBPyConnection, kept: Mapping[str, Compact]) -> None:
+    with registered(con, new_shingles=shingle_table(kept)):
+        con.execute(f"INSERT INTO article_shingles ({_COLUMNS}) SELECT {_COLUMNS} FROM new_shingles")
 
 
-def fetch(con: duckdb.DuckDBPyConnection, article_ids: set[str], settings: DedupSettings) -> dict[str, Compact]:
+def read_windows(con: duckdb.DuckDBPyConnection, article_ids: set[str], settings: DedupSettings) -> dict[str, Compact]:
     """The compact shingles of stored articles: read, or made from the body and kept when there are none."""
     if not article_ids:
         return {}
@@ -53,7 +42,7 @@ def fetch(con: duckdb.DuckDBPyConnection, article_ids: set[str], settings: Dedup
             query = "SELECT article_id, body FROM articles SEMI JOIN wanted_ids USING (article_id)"
             bodies = dict(con.execute(query).fetchall())
         made = dict(zip(bodies, compact_bodies(list(bodies.values()), settings), strict=True))
-        store(con, made)
+        write_windows(con, made)
         found |= made
     return found
 

@@ -1,16 +1,19 @@
-"""Outcomes of a batch to Parquet files that the single writer loads in one transaction."""
+"""The warehouse's staged tables: a batch's outcomes written as Parquet files by the workers, for the
+single writer to load. Imports no DuckDB, so workers can use it."""
 
 from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from khabar.config import DedupSettings
+from khabar.grouping.windows import Compact, compact_bodies
 from khabar.records import FetchRecord, Outcome, Sighting
 
 _TS = pa.timestamp("us", tz="UTC")
@@ -56,6 +59,15 @@ REMOVED_BLOCKS = pa.schema(
     ]
 )
 LSH_BANDS = pa.schema([("article_id", pa.string()), ("band", pa.int16()), ("bucket", pa.int64())])
+ARTICLE_SHINGLES = pa.schema(
+    [
+        ("article_id", pa.string()),
+        ("windows", pa.binary()),
+        ("paragraph_words", pa.list_(pa.int32())),
+        ("short_windows", pa.binary()),
+        ("numbers", pa.list_(pa.string())),
+    ]
+)
 SIGHTINGS = pa.schema([("doc_id", pa.string()), ("source_uri", pa.string()), ("outlet", pa.string()), ("seen_at", _TS)])
 FETCHES = pa.schema(
     [
@@ -99,9 +111,29 @@ class StagedBatch:
         return str(Path(self.directory) / f"{name}.parquet")
 
 
+def shingle_table(kept: Mapping[str, Compact]) -> pa.Table:
+    """Compact shingles as `article_shingles` rows: windows as little-endian UINTEGER bytes."""
+    return pa.table(
+        {
+            "article_id": pa.array(list(kept), pa.string()),
+            "windows": pa.array([k.windows.astype("<u4").tobytes() for k in kept.values()], pa.binary()),
+            "paragraph_words": pa.array([list(k.paragraph_words) for k in kept.values()], pa.list_(pa.int32())),
+            "short_windows": pa.array([k.short.astype("<u4").tobytes() for k in kept.values()], pa.binary()),
+            "numbers": pa.array([sorted(k.numbers) for k in kept.values()], pa.list_(pa.string())),
+        },
+        schema=ARTICLE_SHINGLES,
+    )
+
+
 def stage(
-    outcomes: list[Outcome], sightings: list[Sighting], staging_root: str, fetches: Sequence[FetchRecord] = ()
+    outcomes: list[Outcome],
+    sightings: list[Sighting],
+    staging_root: str,
+    fetches: Sequence[FetchRecord] = (),
+    kept: Mapping[str, Compact] | None = None,
 ) -> StagedBatch:
+    """Write a batch's rows; `kept` holds each parsed article's compact shingles and LSH bands."""
+    kept = kept or {}
     directory = Path(staging_root) / uuid.uuid4().hex
     directory.mkdir(parents=True)
     if fetches:
@@ -150,13 +182,28 @@ def stage(
         )
         rows["lsh_bands"].extend(
             {"article_id": article.article_id, "band": band, "bucket": bucket}
-            for band, bucket in enumerate(article.bands)
+            for band, bucket in enumerate(kept[article.article_id].bands)
         )
         rows["removed_blocks"].extend(
             {"article_id": article.article_id, "seq": block.seq, "kind": block.kind, "text": block.text}
             for block in article.removed
         )
+    parsed = [o.article.article_id for o in outcomes if o.article]
+    pq.write_table(shingle_table({a: kept[a] for a in parsed}), directory / "article_shingles.parquet")
     for name, schema in TABLES.items():
         pq.write_table(pa.Table.from_pylist(rows[name], schema=schema), directory / f"{name}.parquet")
     rejects = Counter(o.rejection.reason for o in outcomes if o.rejection)
     return StagedBatch(str(directory), len(sightings), len(outcomes), len(rows["articles"]), dict(rejects))
+
+
+def stage_parsed(
+    outcomes: list[Outcome],
+    sightings: list[Sighting],
+    staging_root: str,
+    dedup: DedupSettings = DedupSettings(),
+) -> StagedBatch:
+    """Stage parsed outcomes with their bodies' compact shingles and LSH bands, so the writer never
+    tokenizes a body."""
+    bodies = {o.article.article_id: o.article.body for o in outcomes if o.article}
+    kept = dict(zip(bodies, compact_bodies(list(bodies.values()), dedup, bands=True), strict=True))
+    return stage(outcomes, sightings, staging_root, kept=kept)

@@ -9,8 +9,8 @@ from functools import lru_cache
 import regex
 from dateutil import parser as dateutil_parser
 
-from khabar.tasks.lexicon import SITE_WORDS
-from khabar.tasks.normalize import DEVANAGARI_DIGITS, match_text
+from khabar.text.lexicon import SITE_WORDS
+from khabar.text.normalize import DEVANAGARI_DIGITS, match_text
 
 IST = timezone(timedelta(hours=5, minutes=30))
 _F = regex.IGNORECASE | regex.VERSION1

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from khabar.config import DedupSettings
+from khabar.inputs import discover as discovery
 from khabar.records import FetchRecord, InputRef, Sighting
-from khabar.tasks import discover as discovery
-from khabar.tasks.crawl import failed_page_docs
-from khabar.tasks.dedup import DedupSettings
-from khabar.tasks.parse import ParseSettings, parse_batch
-from khabar.tasks.stage import StagedBatch, stage
-from khabar.warehouse import export, load, query
+from khabar.text.parse import ParseSettings, parse_batch
+from khabar.warehouse import load, query
+from khabar.warehouse.staging import StagedBatch, stage, stage_parsed
+from khabar.web.crawl import failed_page_docs
 
 # Batches are large and never worth caching: hashing their inputs for a cache key costs seconds.
 
@@ -42,11 +41,12 @@ def ingest_batch(
     `read_at`, the run's start, is every document's fetched_at: batches finish in any order."""
     logger = get_run_logger()
     docs = discovery.read_inputs(refs, max_bytes, read_at)
+    first = {doc.doc_id: i for i, doc in reversed(list(enumerate(docs)))}  # the same bytes are parsed once
     known = query.known_doc_ids(db, [doc.doc_id for doc in docs], log=logger.info)
     sightings = [Sighting(doc.doc_id, doc.ref.source_uri, doc.ref.outlet_hint, doc.fetched_at) for doc in docs]
-    new = [doc for doc in docs if doc.doc_id not in known]
-    outcomes = parse_batch(new, ParseSettings(min_body_words=min_body_words, dedup=dedup)) if new else []
-    staged = stage(outcomes, sightings, staging_dir)
+    new = [doc for i, doc in enumerate(docs) if doc.doc_id not in known and first.get(doc.doc_id) == i]
+    outcomes = parse_batch(new, ParseSettings(min_body_words=min_body_words)) if new else []
+    staged = stage_parsed(outcomes, sightings, staging_dir, dedup)
     logger.info(
         "%d inputs, %d documents, %d new: %d articles, %d rejected %s",
         len(refs),
@@ -64,7 +64,7 @@ def stage_fetch_log(
     records: list[FetchRecord], staging_dir: str, min_body_words: int, dedup: DedupSettings
 ) -> StagedBatch:
     """The run's fetch log, and a rejected document for each page that could not be fetched."""
-    failed = parse_batch(failed_page_docs(records), ParseSettings(min_body_words=min_body_words, dedup=dedup))
+    failed = parse_batch(failed_page_docs(records), ParseSettings(min_body_words=min_body_words))
     return stage(failed, [], staging_dir, records)
 
 
@@ -75,13 +75,3 @@ def load_warehouse(
     """The only task that writes to DuckDB: one transaction for the whole run, one run at a time."""
     logger = get_run_logger()
     return load.load_run(db, batches, run, log=logger.info, dedup=dedup, window_days=window_days)
-
-
-@task(name="export-tables", cache_policy=NO_CACHE, persist_result=False)
-def export_tables(db: str, out_dir: str, tables: list[str]) -> list[export.Exported]:
-    """Each table as one Parquet file in `out_dir`, from one read-only snapshot of the warehouse."""
-    logger = get_run_logger()
-    exported = export.export_tables(db, Path(out_dir), tables, log=logger.info)
-    for item in exported:
-        logger.info("%s: %d rows, %d bytes to %s", item.table, item.rows, item.bytes, item.path)
-    return exported

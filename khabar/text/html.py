@@ -14,7 +14,7 @@ from dateutil import parser as dateutil_parser
 from trafilatura import load_html
 
 from khabar.records import ArticleMeta
-from khabar.tasks import metadata
+from khabar.text import metadata
 
 _META_CHARSET = regex.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", regex.IGNORECASE)
 _HTML_MARKERS = regex.compile(rb"<\s*(?:!doctype\s+html|html|head|body|article|div|p)[\s>]", regex.IGNORECASE)

@@ -17,8 +17,9 @@ from itertools import accumulate
 
 import numpy as np
 
-from khabar.tasks.dedup import DedupSettings, Fingerprint
-from khabar.tasks.shingle import band_keys, shingle_runs, words
+from khabar.config import DedupSettings
+from khabar.grouping.matching import Fingerprint
+from khabar.grouping.shingles import band_keys, shingle_runs, words
 
 _BATCH = 2000  # bodies at once
 
