@@ -120,3 +120,12 @@ def fetch_allow_private() -> bool:
 def sql_max_rows() -> int:
     """KHABAR_SQL_MAX_ROWS: rows `khabar sql` prints in its table format before eliding the middle."""
     return int(os.environ.get("KHABAR_SQL_MAX_ROWS") or 40)
+
+
+# Outlet templates: a head or tail unit an outlet printed under this many distinct stories is its template.
+DEFAULT_TEMPLATE_MIN_STORIES = 5
+
+
+def template_min_stories() -> int:
+    """KHABAR_TEMPLATE_MIN_STORIES: distinct stories that make an outlet's head or tail unit a template; 0: off."""
+    return int(os.environ.get("KHABAR_TEMPLATE_MIN_STORIES") or DEFAULT_TEMPLATE_MIN_STORIES)

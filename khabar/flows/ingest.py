@@ -22,7 +22,7 @@ from khabar.flows.runners import task_runner
 from khabar.records import FetchRecord, InputRef
 from khabar.tasks.ingest import discover_inputs, ingest_batch, load_warehouse, stage_fetch_log
 from khabar.warehouse.db import WarehouseBusy
-from khabar.warehouse.load import LoadReport, RunRecord, record_failed_run
+from khabar.warehouse.load import LoadReport, RunRecord, TemplateSettings, record_failed_run
 
 
 @flow(name="ingest-dumps", task_runner=task_runner())
@@ -101,7 +101,8 @@ def ingest_batches(
         wait(futures)  # every batch settles before the staging dir can go, even when one fails
         staged = [future.result() for future in futures]
         get_run_logger().info("%d batches staged; loading", len(staged))
-        report = load_warehouse(db, staged, run, settings, dedup.window_days)
+        templates = TemplateSettings(config.template_min_stories(), batch.min_body_words)
+        report = load_warehouse(db, staged, run, settings, dedup.window_days, templates)
     finally:
         shutil.rmtree(staging_dir, ignore_errors=True)
     publish_load(run, report, db)

@@ -70,8 +70,13 @@ def stage_fetch_log(
 
 @task(name="load-warehouse", cache_policy=NO_CACHE, persist_result=False)
 def load_warehouse(
-    db: str, batches: list[StagedBatch], run: load.RunRecord, dedup: DedupSettings, window_days: int | None
+    db: str,
+    batches: list[StagedBatch],
+    run: load.RunRecord,
+    dedup: DedupSettings,
+    window_days: int | None,
+    templates: load.TemplateSettings = load.TemplateSettings(),
 ) -> load.LoadReport:
     """The only task that writes to DuckDB: one transaction for the whole run, one run at a time."""
     logger = get_run_logger()
-    return load.load_run(db, batches, run, log=logger.info, dedup=dedup, window_days=window_days)
+    return load.load_run(db, batches, run, log=logger.info, dedup=dedup, window_days=window_days, templates=templates)

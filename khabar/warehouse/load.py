@@ -13,6 +13,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from khabar import config
 from khabar.config import DedupSettings
 from khabar.warehouse.db import registered, writer
 from khabar.warehouse.staging import (
@@ -23,9 +24,17 @@ from khabar.warehouse.staging import (
     LSH_BANDS,
     REMOVED_BLOCKS,
     SIGHTINGS,
+    ZONE_UNITS,
     StagedBatch,
 )
 from khabar.warehouse.stories import assign_stories
+from khabar.warehouse.templates import learn_templates
+
+
+@dataclass(frozen=True)
+class TemplateSettings:
+    min_stories: int = config.DEFAULT_TEMPLATE_MIN_STORIES  # 0: templates are not learned
+    min_body_words: int = 20  # a body is left whole when stripping would leave fewer words
 
 
 @dataclass(frozen=True)
@@ -70,10 +79,11 @@ def load_run(
     log: Callable[[str], None] = lambda _: None,
     dedup: DedupSettings = DedupSettings(),
     window_days: int | None = None,
+    templates: TemplateSettings = TemplateSettings(),
 ) -> LoadReport:
     """Insert everything staged for `run`, or nothing: a failure or a kill leaves the warehouse as it was."""
     with writer(db_path, f"run {run.run_id} of {run.flow_name}", log) as con:
-        return _load(con, batches, run, log, dedup, window_days)
+        return _load(con, batches, run, log, dedup, window_days, templates)
 
 
 def _load(
@@ -83,6 +93,7 @@ def _load(
     log: Callable[[str], None],
     dedup: DedupSettings,
     window_days: int | None,
+    templates: TemplateSettings,
 ) -> LoadReport:
     try:
         con.execute("BEGIN TRANSACTION")
@@ -91,6 +102,11 @@ def _load(
             _insert_batch(con, batch, run.run_id, loaded_at)
             log(f"loaded batch {number}/{len(batches)}: {batch.documents} documents")
         assign_stories(con, run.run_id, loaded_at, dedup, window_days)
+        if templates.min_stories:
+            stripped = learn_templates(
+                con, run.run_id, loaded_at, templates.min_stories, templates.min_body_words, dedup
+            )
+            log(f"outlet templates: {stripped} articles stripped")
         report = _report(con, run.run_id, sum(batch.seen for batch in batches))
         _write_run(con, run, report, "completed", None)
         con.execute("COMMIT")
@@ -115,6 +131,7 @@ def _insert_batch(con: duckdb.DuckDBPyConnection, batch: StagedBatch, run_id: st
         staged_sightings=pq.read_table(batch.table("sightings"), schema=SIGHTINGS),
         staged_bands=pq.read_table(batch.table("lsh_bands"), schema=LSH_BANDS),
         staged_shingles=pq.read_table(batch.table("article_shingles"), schema=ARTICLE_SHINGLES),
+        staged_units=pq.read_table(batch.table("zone_units"), schema=ZONE_UNITS),
     ):
         con.execute(
             f"INSERT OR IGNORE INTO documents ({_columns(DOCUMENTS)}, run_id) "
@@ -131,7 +148,11 @@ def _insert_batch(con: duckdb.DuckDBPyConnection, batch: StagedBatch, run_id: st
             f"SELECT s.* FROM staged_shingles s ANTI JOIN articles a USING (article_id)"
         )
         con.execute(
-            "INSERT OR IGNORE INTO removed_blocks SELECT r.* FROM staged_removed r "
+            f"INSERT INTO zone_units ({_columns(ZONE_UNITS)}) "
+            f"SELECT u.* FROM staged_units u ANTI JOIN articles a USING (article_id)"
+        )
+        con.execute(
+            f"INSERT OR IGNORE INTO removed_blocks ({_columns(REMOVED_BLOCKS)}) SELECT r.* FROM staged_removed r "
             "ANTI JOIN articles a USING (article_id)"
         )
         con.execute(

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 
 import duckdb
 import numpy as np
+import pyarrow as pa
 
 from khabar.config import DedupSettings
 from khabar.grouping.windows import Compact, compact_bodies
@@ -60,3 +61,20 @@ def ids_pushed_down(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 def _hashes(blob: bytes) -> np.ndarray:
     return np.frombuffer(blob, "<u4").astype(np.uint32)
+
+
+def replace_windows(con: duckdb.DuckDBPyConnection, bodies: Mapping[str, str], settings: DedupSettings) -> None:
+    """New compact shingles and LSH bands for articles whose bodies changed in the warehouse."""
+    kept = dict(zip(bodies, compact_bodies(list(bodies.values()), settings, bands=True), strict=True))
+    bands = pa.table(
+        {
+            "article_id": pa.array([a for a, k in kept.items() for _ in k.bands], pa.string()),
+            "band": pa.array([b for k in kept.values() for b in range(len(k.bands))], pa.int16()),
+            "bucket": pa.array([key for k in kept.values() for key in k.bands], pa.int64()),
+        }
+    )
+    with registered(con, changed_ids=id_table(set(kept)), changed_bands=bands):
+        con.execute("DELETE FROM article_shingles WHERE article_id IN (SELECT article_id FROM changed_ids)")
+        con.execute("DELETE FROM lsh_bands WHERE article_id IN (SELECT article_id FROM changed_ids)")
+        con.execute("INSERT INTO lsh_bands SELECT * FROM changed_bands")
+    write_windows(con, kept)

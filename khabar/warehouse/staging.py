@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 from khabar.config import DedupSettings
 from khabar.grouping.windows import Compact, compact_bodies
 from khabar.records import FetchRecord, Outcome, Sighting
+from khabar.text.templates import zone_units
 
 _TS = pa.timestamp("us", tz="UTC")
 DOCUMENTS = pa.schema(
@@ -59,6 +60,9 @@ REMOVED_BLOCKS = pa.schema(
     ]
 )
 LSH_BANDS = pa.schema([("article_id", pa.string()), ("band", pa.int16()), ("bucket", pa.int64())])
+ZONE_UNITS = pa.schema(
+    [("article_id", pa.string()), ("fingerprint", pa.int64()), ("zone", pa.string()), ("text", pa.string())]
+)
 ARTICLE_SHINGLES = pa.schema(
     [
         ("article_id", pa.string()),
@@ -94,6 +98,7 @@ TABLES = {
     "removed_blocks": REMOVED_BLOCKS,
     "sightings": SIGHTINGS,
     "lsh_bands": LSH_BANDS,
+    "zone_units": ZONE_UNITS,
 }
 
 
@@ -183,6 +188,10 @@ def stage(
         rows["lsh_bands"].extend(
             {"article_id": article.article_id, "band": band, "bucket": bucket}
             for band, bucket in enumerate(kept[article.article_id].bands)
+        )
+        rows["zone_units"].extend(
+            {"article_id": article.article_id, "fingerprint": u.fingerprint, "zone": u.zone, "text": u.text}
+            for u in zone_units(article.body, article.lede)
         )
         rows["removed_blocks"].extend(
             {"article_id": article.article_id, "seq": block.seq, "kind": block.kind, "text": block.text}

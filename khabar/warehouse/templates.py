@@ -1,0 +1,139 @@
+"""Outlet templates in the writer's transaction: count each head and tail unit by the distinct stories
+its outlet printed it under, and take the units that reach the threshold out of every article that
+carries them, those loaded in earlier runs included.
+
+Counting by story, not by document, keeps wire copy that one outlet republishes in many editions as
+content: its units stay in one story however often they are printed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+import duckdb
+import pyarrow as pa
+
+from khabar.config import DedupSettings
+from khabar.text.digest import body_sha256
+from khabar.text.normalize import word_count
+from khabar.text.templates import fingerprint, strip_templates
+from khabar.warehouse.db import id_table, registered
+from khabar.warehouse.shingle_store import replace_windows
+
+
+def learn_templates(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    loaded_at: datetime,
+    min_stories: int,
+    min_body_words: int,
+    settings: DedupSettings = DedupSettings(),
+) -> int:
+    """Recount the units this run's articles carry, then strip the templates among them from every article
+    of their outlets that still has them. Returns the number of articles stripped."""
+    con.execute(
+        """
+        INSERT OR REPLACE INTO outlet_templates
+        WITH touched AS (
+            SELECT DISTINCT a.outlet, z.fingerprint FROM zone_units z JOIN articles a USING (article_id)
+            WHERE a.run_id = ? AND a.outlet IS NOT NULL
+        )
+        SELECT a.outlet, z.fingerprint, count(DISTINCT m.story_id), min(z.text), ?
+        FROM zone_units z JOIN articles a USING (article_id) JOIN story_members m USING (article_id)
+        SEMI JOIN touched t ON t.outlet = a.outlet AND t.fingerprint = z.fingerprint
+        GROUP BY ALL
+        """,
+        [run_id, loaded_at],
+    )
+    rows = con.execute(
+        """
+        WITH learned AS (SELECT outlet, fingerprint, n_stories FROM outlet_templates WHERE n_stories >= ?),
+        affected AS (
+            SELECT DISTINCT z.article_id FROM zone_units z JOIN articles a USING (article_id)
+            JOIN learned l ON l.outlet = a.outlet AND l.fingerprint = z.fingerprint
+            WHERE NOT z.removed
+        )
+        SELECT a.article_id, a.outlet, a.body, a.lede, coalesce(max(r.seq), -1)
+        FROM articles a SEMI JOIN affected USING (article_id) LEFT JOIN removed_blocks r USING (article_id)
+        GROUP BY ALL
+        """,
+        [min_stories],
+    ).fetchall()
+    if not rows:
+        return 0
+    outlets = sorted({row[1] for row in rows})
+    learned: dict[str, dict[int, int]] = defaultdict(dict)
+    for outlet, fp, n in con.execute(
+        "SELECT outlet, fingerprint, n_stories FROM outlet_templates WHERE n_stories >= ? AND list_contains(?, outlet)",
+        [min_stories, outlets],
+    ).fetchall():
+        learned[outlet][fp] = n
+    changed: dict[str, str] = {}
+    no_lede: set[str] = set()
+    blocks: list[tuple[str, int, str, int]] = []
+    for article_id, outlet, body, lede, last_seq in rows:
+        stripped = strip_templates(body, learned[outlet], min_body_words)
+        removed = list(stripped.removed)
+        if lede and (fp := fingerprint(lede)) in learned[outlet]:  # a promo taken for the standfirst
+            no_lede.add(article_id)
+            removed.insert(0, (lede, learned[outlet][fp]))
+        if stripped.removed:
+            changed[article_id] = stripped.body
+        blocks += [(article_id, last_seq + 1 + k, text, n) for k, (text, n) in enumerate(removed)]
+    if no_lede:
+        with registered(con, template_ledes=id_table(no_lede)):
+            con.execute("UPDATE articles SET lede = NULL WHERE article_id IN (SELECT article_id FROM template_ledes)")
+    if not changed:
+        _write_blocks(con, blocks, min_stories, {b[0] for b in blocks})
+        return len(no_lede)
+    _write(con, changed, settings)
+    _write_blocks(con, blocks, min_stories, {b[0] for b in blocks})
+    return len(changed.keys() | no_lede)
+
+
+def _write(con: duckdb.DuckDBPyConnection, changed: dict[str, str], settings: DedupSettings) -> None:
+    """The stripped bodies, their digests, word counts, compact shingles and LSH bands."""
+    ids = list(changed)
+    bodies = pa.table(
+        {
+            "article_id": pa.array(ids, pa.string()),
+            "body": pa.array([changed[i] for i in ids], pa.string()),
+            "word_count": pa.array([word_count(changed[i]) for i in ids], pa.int32()),
+            "body_sha256": pa.array([body_sha256(changed[i]) for i in ids], pa.string()),
+        }
+    )
+    with registered(con, stripped_bodies=bodies):
+        con.execute(
+            "UPDATE articles SET body = s.body, word_count = s.word_count, body_sha256 = s.body_sha256 "
+            "FROM stripped_bodies s WHERE articles.article_id = s.article_id"
+        )
+    replace_windows(con, changed, settings)
+
+
+def _write_blocks(
+    con: duckdb.DuckDBPyConnection, blocks: list[tuple[str, int, str, int]], min_stories: int, ids: set[str]
+) -> None:
+    """The removed units as 'template' blocks, and their zone units marked removed."""
+    removed = pa.table(
+        {
+            "article_id": pa.array([b[0] for b in blocks], pa.string()),
+            "seq": pa.array([b[1] for b in blocks], pa.int32()),
+            "text": pa.array([b[2] for b in blocks], pa.string()),
+            "template_stories": pa.array([b[3] for b in blocks], pa.int32()),
+        }
+    )
+    with registered(con, template_blocks=removed, stripped_ids=id_table(ids)):
+        con.execute(
+            "INSERT INTO removed_blocks (article_id, seq, kind, text, template_stories) "
+            "SELECT article_id, seq, 'template', text, template_stories FROM template_blocks"
+        )
+        con.execute(
+            """
+            UPDATE zone_units SET removed = true
+            FROM articles a, outlet_templates t
+            WHERE zone_units.article_id = a.article_id AND a.article_id IN (SELECT article_id FROM stripped_ids)
+                AND t.outlet = a.outlet AND t.fingerprint = zone_units.fingerprint AND t.n_stories >= ?
+            """,
+            [min_stories],
+        )

@@ -1,0 +1,100 @@
+"""Outlet templates learned from the archive: units printed under many stories go, wherever they sit
+in the head or tail zone, glued to the last sentence or not; content republished in one story stays."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from khabar.flows.ingest import ingest_dumps
+from khabar.text.templates import fingerprint, sentences, strip_templates, zone_units
+from tests.conftest import FIXTURES
+
+PROMO = "खबरनामा की ओर से पाठकों के लिए यह प्रस्तुति तैयार की गई है, जिसमें दिनभर की अहम घटनाओं का ब्योरा दिया गया है।"
+DISCLAIMER = "खबरनामा पर छपी इस सामग्री के सभी अधिकार सुरक्षित हैं और बिना अनुमति इसका दोबारा उपयोग वर्जित है।"
+
+
+EDITIONS = ("सुबह", "दोपहर", "शाम", "रात", "नगर", "डाक")
+
+
+def stories(count: int) -> list[list[str]]:
+    """Three article paragraphs from each of `count` golden fixtures: different stories."""
+    found = []
+    for path in sorted((FIXTURES / "golden").glob("g*.txt")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        prose = [line.strip() for line in lines if len(line.split()) >= 20 and line.strip().endswith("।")]
+        if len(prose) >= 3:
+            found.append(prose[:3])
+    assert len(found) >= count
+    return found[:count]
+
+
+def dump(folder: Path, name: str, paragraphs: list[str]) -> None:
+    """An outlet's page: its promo line on top, its disclaimer glued to the last paragraph."""
+    folder.mkdir(parents=True, exist_ok=True)
+    *body, last = paragraphs
+    text = "\n\n".join([PROMO, *body, f"{last} {DISCLAIMER}"])
+    (folder / name).write_text(f"शीर्षक {name}\n\n{text}\n", encoding="utf-8")
+
+
+def test_sentences_rejoin_to_the_paragraph_and_cut_only_at_sentence_ends() -> None:
+    paragraph = "डॉ. राम ने 3.5 करोड़ रुपये दिए। क्या यह सही है? हां! भाषा राम श्याम"
+    assert "".join(sentences(paragraph)) == paragraph
+    assert [s.strip() for s in sentences(paragraph)] == [
+        "डॉ. राम ने 3.5 करोड़ रुपये दिए।",
+        "क्या यह सही है?",
+        "हां!",
+        "भाषा राम श्याम",
+    ]
+
+
+def test_a_trailing_template_sentence_goes_and_the_article_sentence_stays() -> None:
+    body = f"{PROMO}\n\nपहला पैराग्राफ जिसमें खबर की मुख्य बात लिखी है।\n\nआखिरी वाक्य यहां खत्म होता है। {DISCLAIMER}"
+    prints = {fp: 6 for fp in (fingerprint(PROMO), fingerprint(DISCLAIMER)) if fp is not None}
+    stripped = strip_templates(body, prints)
+    assert stripped.body == "पहला पैराग्राफ जिसमें खबर की मुख्य बात लिखी है।\n\nआखिरी वाक्य यहां खत्म होता है।"
+    assert [text for text, _ in stripped.removed] == [PROMO, DISCLAIMER]
+    assert {u.zone for u in zone_units(body)} == {"head", "tail", "sentence"}
+    assert strip_templates(body, prints, min_words=100).body == body  # too little would remain: left whole
+
+
+@pytest.mark.usefixtures("prefect_api")
+def test_templates_are_learned_across_runs_and_earlier_articles_recleaned(tmp_path: Path, db: str) -> None:
+    outlet = tmp_path / "dumps" / "Khabarnama"
+    texts = stories(7)
+    for i, paragraphs in enumerate(texts[:3]):  # with the editions below, four stories: below five
+        dump(outlet, f"s{i}.txt", paragraphs)
+    for edition, name in enumerate(EDITIONS):  # one story printed in six editions is one story, its text content
+        dump(outlet, f"edition{edition}.txt", [*texts[6][:2], f"{texts[6][2]} {name} संस्करण।"])
+    ingest_dumps(paths=[str(tmp_path / "dumps")], db=db)
+    con = duckdb.connect(db, read_only=True)
+    assert (
+        con.execute(
+            "SELECT count(*) FROM articles WHERE contains(body || coalesce(lede, ''), 'खबरनामा की ओर से')"
+        ).fetchall()[0][0]
+        == 9
+    )
+    con.close()
+
+    for i, paragraphs in enumerate(texts[3:6], start=3):  # three more stories: the wrapper is learned
+        dump(outlet, f"s{i}.txt", paragraphs)
+    ingest_dumps(paths=[str(tmp_path / "dumps")], db=db)
+    con = duckdb.connect(db, read_only=True)
+    bodies = dict(con.execute("SELECT regexp_extract(source_uri, '[^/]+$'), body FROM articles").fetchall())
+    assert len(bodies) == 12
+    for name, body in bodies.items():
+        assert "खबरनामा" not in body, name
+    assert not con.execute("SELECT count(*) FROM articles WHERE contains(lede, 'खबरनामा')").fetchall()[0][0]
+    for i, paragraphs in enumerate(texts[:6]):  # the article's own last sentence is kept, earlier runs' too
+        assert bodies[f"s{i}.txt"].endswith(paragraphs[-1]), i
+    assert all(texts[6][0] in bodies[f"edition{e}.txt"] for e in range(6))  # the six editions' text stays
+    blocks = con.execute(
+        "SELECT text, template_stories FROM removed_blocks WHERE kind = 'template' ORDER BY article_id, seq"
+    ).fetchall()
+    assert {text for text, _ in blocks} == {PROMO, DISCLAIMER}
+    assert len(blocks) == 2 * 12 and all(n >= 5 for _, n in blocks)  # one promo was a lede
+    sha = con.execute("SELECT count(*) FROM articles WHERE body_sha256 IS NULL OR word_count < 20").fetchall()[0][0]
+    assert sha == 0
+    con.close()
