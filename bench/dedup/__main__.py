@@ -19,6 +19,7 @@ from pathlib import Path
 
 from bench.dedup import evalset
 from bench.dedup.baseline import Row, SystemFn, Throughput, best, datasketch_system, sweep, throughput
+from bench.dedup.crossoutlet import load as crossoutlet_set
 from bench.dedup.evalset import Item, hard_negative_group
 from bench.dedup.metrics import Scores, false_merges, merged_stories, missed_pairs, recall_by_kind, score
 from bench.dedup.production import group_bodies
@@ -105,6 +106,24 @@ def _throughput_line(name: str, result: Throughput) -> str:
     )
 
 
+def crossoutlet(threshold: float) -> None:
+    """Pairwise scores on the real cross-outlet set (bench/dedup/crossoutlet), khabar beside datasketch."""
+    articles = crossoutlet_set.load()
+    story = {aid: i for i, members in enumerate(crossoutlet_set.stories()) for aid in members}
+    items = [Item(aid, f"x{story[aid]}", outlet, text, "original") for aid, outlet, text in articles]
+    negatives = [tuple(pair) for pair in crossoutlet_set.not_same_story()]
+    print(f"\nreal cross-outlet set: {len(items)} articles, {len(crossoutlet_set.stories())} stories, "
+          f"{len(negatives)} labelled different pairs")  # fmt: skip
+    datasketch = datasketch_system(threshold, 5)
+    for name, predicted in (
+        ("khabar", khabar_cluster(items)),
+        (f"datasketch 5-gram t={threshold:.2f}", datasketch([(i.article_id, i.body) for i in items])),
+    ):
+        scores = score(items, predicted)
+        merged = sum(predicted[a] == predicted[b] for a, b in negatives)
+        print(f"  {name}: {_line(scores)}; labelled-different pairs merged: {merged} of {len(negatives)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=11)
@@ -137,6 +156,8 @@ def main() -> None:
         start = time.perf_counter()
         predicted = system(items)
         report(f"{name} ({time.perf_counter() - start:.1f} s)", items, predicted)
+
+    crossoutlet(top.threshold)
 
     if args.throughput:
         print(
