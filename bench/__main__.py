@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bench.generate import GenStats, generate
 from bench.ingest import Run, db_size, fixed_overhead, khabar_command, run_ingest
+from bench.parse_only import ParseRate, parse_rate
 
 HERE = Path(__file__).resolve().parent
 STAMP = ".generated.json"  # a dot-file: khabar skips it
@@ -42,14 +43,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"size={size}: {gen}", flush=True)
         with tempfile.TemporaryDirectory(dir=workdir, prefix=f"run-{size}-") as tmp:
             db = Path(tmp) / "warehouse.duckdb"
-            first = run_ingest([dumps], db)
+            first = run_ingest([dumps], db, verbose=True)
             _check(first, f"size={size} ingest")
             print(f"  ingest: {first.wall:.1f} s, {first.counts}", flush=True)
+            parsing = parse_rate([dumps])
+            print(f"  parsing alone: {parsing.rate:,.0f} docs/s on {parsing.workers} processes", flush=True)
             size_bytes = db_size(db)
             again = run_ingest([dumps], db)
             _check(again, f"size={size} re-run")
             print(f"  re-run: {again.wall:.1f} s, {again.counts}", flush=True)
         lines += report(size, gen, first, again, size_bytes, fixed.wall)
+        lines.append(limits(first, parsing))
     print("\n" + "\n".join(lines))
     return 0
 
@@ -92,6 +96,18 @@ def report(size: int, gen: GenStats, first: Run, again: Run, db_bytes: int, fixe
         f"    seen {seen:,}, new {c.get('new', 0):,}, rejected {rejected}, near {c.get('near-duplicates', 0):,}"
         f" | generated {gen}",
     ]
+
+
+def limits(first: Run, parsing: ParseRate) -> str:
+    """The whole run against parsing alone on every core, and story assignment per 1k articles."""
+    whole = first.seen / first.wall if first.wall else 0.0
+    articles = first.counts.get("articles loaded", 0)
+    grouping = first.log_seconds("stories assigned in")
+    per_1k = f"{grouping / articles * 1000:.2f} s per 1k articles" if grouping is not None and articles else "n/a"
+    return (
+        f"    parsing alone {parsing.rate:,.0f} docs/s on {parsing.workers} processes; whole run {whole:,.0f} docs/s "
+        f"= {whole / parsing.rate:.0%} of it | story assignment {grouping or 0:.1f} s = {per_1k}"
+    )
 
 
 def _check(run: Run, what: str) -> None:

@@ -36,6 +36,11 @@ class Run:
     def seen(self) -> int:
         return self.counts.get("documents seen", 0)
 
+    def log_seconds(self, label: str) -> float | None:
+        """The seconds of the last log line "... LABEL X.XX s", if the run printed one."""
+        found = re.findall(re.escape(label) + r" ([0-9.]+) s", self.output)
+        return float(found[-1]) if found else None
+
 
 def khabar_command() -> str:
     """The `khabar` script of the environment running the benchmark."""
@@ -43,9 +48,10 @@ def khabar_command() -> str:
     return str(script) if script.exists() else shutil.which("khabar") or "khabar"
 
 
-def run_ingest(paths: list[Path], db: Path) -> Run:
-    """One `khabar ingest PATHS --db DB` on Prefect's temporary local server (started inside the wall time)."""
-    return run_khabar(["ingest", *map(str, paths), "--db", str(db)])
+def run_ingest(paths: list[Path], db: Path, verbose: bool = False) -> Run:
+    """One `khabar ingest PATHS --db DB` on Prefect's temporary local server (started inside the wall time);
+    `verbose` keeps the flow's log lines in the output."""
+    return run_khabar(["ingest", *map(str, paths), "--db", str(db), *(["-v"] if verbose else [])])
 
 
 def run_khabar(args: list[str]) -> Run:

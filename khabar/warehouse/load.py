@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -101,15 +102,20 @@ def _load(
         for number, batch in enumerate(batches, start=1):
             _insert_batch(con, batch, run.run_id, loaded_at)
             log(f"loaded batch {number}/{len(batches)}: {batch.documents} documents")
+        started = time.perf_counter()
         assign_stories(con, run.run_id, loaded_at, dedup, window_days)
+        log(f"stories assigned in {time.perf_counter() - started:.2f} s")
         if templates.min_stories:
+            started = time.perf_counter()
             stripped = learn_templates(
                 con, run.run_id, loaded_at, templates.min_stories, templates.min_body_words, dedup
             )
-            log(f"outlet templates: {stripped} articles stripped")
+            log(f"outlet templates: {stripped} articles stripped in {time.perf_counter() - started:.2f} s")
         report = _report(con, run.run_id, sum(batch.seen for batch in batches))
         _write_run(con, run, report, "completed", None)
+        started = time.perf_counter()
         con.execute("COMMIT")
+        log(f"committed in {time.perf_counter() - started:.2f} s")
         return report
     except BaseException:
         con.execute("ROLLBACK")
