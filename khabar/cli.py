@@ -11,7 +11,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from khabar import __version__, config
 
@@ -128,11 +128,25 @@ def _run(args: argparse.Namespace) -> int:
     if not config.SAMPLES_DIR.is_dir():
         print(f"khabar: the bundled samples are missing ({config.SAMPLES_DIR})", file=sys.stderr)
         return 2
-    return _ingest_paths([_display_path(config.SAMPLES_DIR)], args.db, None, None, args.verbose)
+    return _ingest_paths([_given(_display_path(config.SAMPLES_DIR))], _given(args.db), None, None, args.verbose)
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    return _ingest_paths(args.paths, args.db, args.max_bytes, args.batch_size, args.verbose)
+    return _ingest_paths(
+        [_given(p) for p in args.paths], _given(args.db), args.max_bytes, args.batch_size, args.verbose
+    )
+
+
+@overload
+def _given(path: str) -> str: ...
+@overload
+def _given(path: None) -> None: ...
+def _given(path: str | None) -> str | None:
+    """A path typed on the command line is read in the shell's working directory; flows read relative paths
+    in KHABAR_HOME, so when that is set the path goes to them absolute."""
+    if path is None or not config.home_is_set() or path.startswith("ducklake:"):
+        return path
+    return os.path.abspath(path)
 
 
 def _ingest_paths(
@@ -172,7 +186,8 @@ def _ingest_paths(
 def _fetch(args: argparse.Namespace) -> int:
     from khabar.web.sources import SourcesError, load_sources
 
-    db, sources = config.db_path(args.db), config.sources_path(args.sources)
+    db = config.db_path(_given(args.db))
+    sources = config.resolve(_given(args.sources) or config.sources_path())
     try:
         load_sources(sources)  # a bad file is reported here, before Prefect starts
     except SourcesError as error:
@@ -185,18 +200,21 @@ def _fetch(args: argparse.Namespace) -> int:
     started = time.monotonic()
     try:
         with prefect_api():
-            from khabar.flows.fetch import fetch_and_ingest
+            from khabar.flows.fetch import FetchReport, fetch_and_ingest
 
             report = fetch_and_ingest(
                 sources=sources,
                 db=db,
-                landing_dir=args.landing or config.landing_dir(db),
+                landing_dir=_given(args.landing) or config.landing_dir(db),
                 batch=BatchOptions.from_env(),
                 dedup=DedupOptions.from_env(),
             )
     except Exception as error:
         print(f"khabar: the run failed: {type(error).__name__}: {error}", file=sys.stderr)
         return 1
+    if not isinstance(report, FetchReport):  # not configured: the sources file went away since it was read
+        print(f"khabar: {report.message}", file=sys.stderr)
+        return 2
     failures = ", ".join(f"{reason} {count}" for reason, count in sorted(report.failures.items()))
     fetched = [
         ("feeds, sitemaps", f"{report.listed} read, {report.not_modified} unchanged"),
@@ -233,8 +251,14 @@ def _serve(args: argparse.Namespace) -> int:
     from prefect import serve
     from prefect.settings import get_current_settings
 
-    from khabar.flows.deployments import default_definitions, read_definitions, runner_deployments
+    from khabar.flows.deployments import (
+        default_definitions,
+        missing_configuration,
+        read_definitions,
+        runner_deployments,
+    )
     from khabar.flows.params import BatchOptions, DedupOptions
+    from khabar.tasks.limits import ensure_writer_limit
 
     api = get_current_settings().api.url
     if not api:
@@ -252,6 +276,11 @@ def _serve(args: argparse.Namespace) -> int:
     }
     deployments = runner_deployments(read_definitions(definitions), settings)
     print(f"khabar serve: {len(deployments)} deployments of {definitions} on {api}; warehouse {settings['db']}")
+    for deployment in deployments:
+        missing = missing_configuration(deployment.parameters)
+        if missing:
+            print(f"khabar serve: {deployment.name} is not scheduled: {missing}; it runs when started by hand")
+    ensure_writer_limit()
     serve(*deployments)
     return 0
 
