@@ -221,6 +221,7 @@ def _fetch(args: argparse.Namespace) -> int:
         ("pages to fetch", str(report.to_fetch)),
         ("pages landed", f"{report.landed} in {report.landing_dir}"),
         ("fetch failures", f"{sum(report.failures.values())}" + (f" ({failures})" if failures else "")),
+        ("pages deferred", f"{report.deferred} (left for the next run: fetch.time_budget or max_pages)"),
     ]
     print(_summary(report.load, db, time.monotonic() - started, fetched))
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from khabar.inputs.landing import file_away, inbox_refs, landed_ref
 from khabar.records import FetchRecord, InputRef
 from khabar.tasks.fetch import discover_pages, download_pages
 from khabar.warehouse.load import LoadReport
+from khabar.web.crawl import DEFERRED, deferred
 from khabar.web.sources import load_sources
 
 DOWNLOAD_BATCH = 200  # pages per download task
@@ -60,6 +62,7 @@ class FetchReport:
     to_fetch: int
     landed: int
     failures: dict[str, int] = field(default_factory=dict)
+    deferred: int = 0  # pages left for the next run: the run's time budget or max_pages was spent
     landing_dir: str = ""
 
 
@@ -94,17 +97,24 @@ def fetch_and_ingest(
     landing = project_path(landing_dir or config.landing_dir(db))
     batch, dedup = with_served_defaults("batch", batch), with_served_defaults("dedup", dedup)
     params = {"sources": sources, "db": db, "landing_dir": landing, **batch.model_dump(), "dedup": dedup.model_dump()}
+    started = time.time()
     with recorded_run(db, params) as run:
         settings = load_sources(sources)
         found = discover_pages(settings, db, landing)
         records: list[FetchRecord] = list(found.records)
         loaded: list[InputRef] = []
 
+        stop_at = started + settings.fetch.time_budget if settings.fetch.time_budget else None
+
         def landed_batches() -> Iterator[list[InputRef]]:
             """Pages a failed run left in the inbox, then each download batch's pages as it lands."""
             yield from _chunks(inbox_refs(landing), batch.batch_size, loaded)
             for start in range(0, len(found.targets), DOWNLOAD_BATCH):
-                fetched = download_pages(list(found.targets[start : start + DOWNLOAD_BATCH]), settings, landing)
+                targets = list(found.targets[start : start + DOWNLOAD_BATCH])
+                if stop_at is not None and time.time() >= stop_at:
+                    records.extend(deferred(targets, "the run's time budget (fetch.time_budget) is spent"))
+                    continue
+                fetched = download_pages(targets, settings, landing, stop_at)
                 records.extend(fetched)
                 refs = [landed_ref(landing, r.final_url, r.doc_id, r.source) for r in fetched if r.doc_id]
                 yield from _chunks(refs, batch.batch_size, loaded)
@@ -119,6 +129,7 @@ def fetch_and_ingest(
         not_modified=sum(r.outcome == "not_modified" for r in records),
         to_fetch=len(found.targets),
         landed=sum(r.outcome == "landed" for r in pages),
-        failures=dict(Counter(r.reason or "failed" for r in records if r.outcome == "failed")),
+        failures=dict(Counter(r.reason or "failed" for r in records if r.outcome == "failed" and r.reason != DEFERRED)),
+        deferred=sum(r.reason == DEFERRED for r in pages),
         landing_dir=str(Path(landing)),
     )
