@@ -68,15 +68,18 @@ def test_deployments_run_on_a_process_worker_with_their_defaults(tmp_path: Path)
 
         with started([prefect, "worker", "start", "--pool", "khabar"], env, worker_log):
 
-            def run(name: str, parameters: dict[str, Any] | None = None) -> dict[str, Any]:
-                body = {"parameters": parameters} if parameters is not None else {}
-                flow_run = post(f"/deployments/{deployments[name]['id']}/create_flow_run", body)
+            def start(name: str, body: dict[str, Any] | None = None) -> str:
+                return str(post(f"/deployments/{deployments[name]['id']}/create_flow_run", body or {})["id"])
 
+            def wait(run_id: str) -> dict[str, Any]:
                 def finished() -> dict[str, Any] | None:
-                    found = http.get(f"/flow_runs/{flow_run['id']}").json()
+                    found = http.get(f"/flow_runs/{run_id}").json()
                     return found if found["state"]["type"] in FINAL else None
 
-                return eventually(f"the {name} run to finish", finished, 120, logs)
+                return eventually(f"flow run {run_id} to finish", finished, 120, logs)
+
+            def run(name: str) -> dict[str, Any]:
+                return wait(start(name))
 
             ingest = run("ingest-dumps")
             assert ingest["state"]["type"] == "COMPLETED", ingest["state"]
@@ -92,7 +95,12 @@ def test_deployments_run_on_a_process_worker_with_their_defaults(tmp_path: Path)
             artifacts = post("/artifacts/filter", {"artifacts": {"flow_run_id": {"any_": [export["id"]]}}})
             assert any(str(exported / "articles.parquet") in str(a["data"]) for a in artifacts)
 
-            fetch = run("fetch-and-ingest")  # a new install has no sources.toml: nothing to do, nothing failed
+            # Side by side: fetch-and-ingest on a new install (no sources.toml), and ingest-dumps as deployed
+            # without KHABAR_HOME, which must fail loudly rather than read the worker's temporary folder.
+            fetch_id = start("fetch-and-ingest")
+            homeless = wait(start("ingest-dumps", {"job_variables": {"env": {"KHABAR_HOME": ""}}}))
+            assert homeless["state"]["type"] == "FAILED" and "KHABAR_HOME" in homeless["state"]["message"]
+            fetch = wait(fetch_id)  # nothing to do, and nothing failed
             assert fetch["state"]["type"] == "COMPLETED" and fetch["state"]["name"] == "Not configured"
             assert str(home / "sources.toml") in fetch["state"]["message"]
 

@@ -38,7 +38,8 @@ def project_path(path: str) -> str:
 def _in_worker_temp_folder() -> bool:
     if config.home_is_set() or deployment.get_id() is None:
         return False
-    return Path.cwd().resolve().is_relative_to(Path(tempfile.gettempdir()).resolve())
+    cwd = Path.cwd().resolve()  # a process worker's: tempfile.TemporaryDirectory(suffix="prefect")
+    return cwd.parent == Path(tempfile.gettempdir()).resolve() and cwd.name.endswith("prefect")
 
 
 def _slug(text: str, limit: int = 40) -> str:
