@@ -11,9 +11,12 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
 from khabar import __version__, config
+
+if TYPE_CHECKING:
+    from khabar.flows.server import TemporaryServer
 
 DESCRIPTION = """\
 khabar: a scheduled ETL pipeline for Hindi news. It cleans raw article dumps, groups republished
@@ -159,17 +162,17 @@ def _ingest_paths(
         if not os.path.exists(path):
             print(f"khabar: no such file or folder: {path}", file=sys.stderr)
             return 2
-    _prefect_environment(verbose)
+    started = time.monotonic()
+    early = _prefect_environment(verbose, start_server=True)
     from khabar.flows.params import BatchOptions, DedupOptions
     from khabar.flows.runners import prefect_api
 
-    started = time.monotonic()
     try:
         batch = BatchOptions.from_env()
         batch = batch.model_copy(
             update={"max_bytes": max_bytes or batch.max_bytes, "batch_size": batch_size or batch.batch_size}
         )
-        with prefect_api():
+        with prefect_api(early):
             from khabar.flows.ingest import ingest_dumps
 
             report = ingest_dumps(paths=paths, db=db, batch=batch, dedup=DedupOptions.from_env())
@@ -193,13 +196,13 @@ def _fetch(args: argparse.Namespace) -> int:
     except SourcesError as error:
         print(f"khabar: {error}", file=sys.stderr)
         return 2
-    _prefect_environment(args.verbose)
+    started = time.monotonic()
+    early = _prefect_environment(args.verbose, start_server=True)
     from khabar.flows.params import BatchOptions, DedupOptions
     from khabar.flows.runners import prefect_api
 
-    started = time.monotonic()
     try:
-        with prefect_api():
+        with prefect_api(early):
             from khabar.flows.fetch import FetchReport, fetch_and_ingest
 
             report = fetch_and_ingest(
@@ -339,14 +342,20 @@ def _query(db: str, query: str, fmt: str) -> int:
     return 0
 
 
-def _prefect_environment(verbose: bool) -> None:
-    """Quiet, offline-friendly Prefect defaults; the user's own settings win."""
+def _prefect_environment(verbose: bool, start_server: bool = False) -> TemporaryServer | None:
+    """Quiet, offline-friendly Prefect defaults; the user's own settings win. With `start_server` and no
+    PREFECT_API_URL, a temporary Prefect server starts now, before Prefect is imported, so that the two overlap."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_SETTINGS_PATH", str(Path(__file__).with_name("logging.yml")))
     # Prefect gives its temporary server 20 s to answer, which a busy machine misses (measured: bench/startup.py).
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     if verbose:
         os.environ["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] = "INFO"
+    if not start_server:
+        return None
+    from khabar.flows.server import early_server
+
+    return early_server()
 
 
 def _display_path(path: Path) -> str:
