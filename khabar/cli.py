@@ -11,9 +11,12 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
 from khabar import __version__, config
+
+if TYPE_CHECKING:
+    from khabar.flows.server import TemporaryServer
 
 DESCRIPTION = """\
 khabar: a scheduled ETL pipeline for Hindi news. It cleans raw article dumps, groups republished
@@ -128,11 +131,25 @@ def _run(args: argparse.Namespace) -> int:
     if not config.SAMPLES_DIR.is_dir():
         print(f"khabar: the bundled samples are missing ({config.SAMPLES_DIR})", file=sys.stderr)
         return 2
-    return _ingest_paths([_display_path(config.SAMPLES_DIR)], args.db, None, None, args.verbose)
+    return _ingest_paths([_given(_display_path(config.SAMPLES_DIR))], _given(args.db), None, None, args.verbose)
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    return _ingest_paths(args.paths, args.db, args.max_bytes, args.batch_size, args.verbose)
+    return _ingest_paths(
+        [_given(p) for p in args.paths], _given(args.db), args.max_bytes, args.batch_size, args.verbose
+    )
+
+
+@overload
+def _given(path: str) -> str: ...
+@overload
+def _given(path: None) -> None: ...
+def _given(path: str | None) -> str | None:
+    """A path typed on the command line is read in the shell's working directory; flows read relative paths
+    in KHABAR_HOME, so when that is set the path goes to them absolute."""
+    if path is None or not config.home_is_set() or path.startswith("ducklake:"):
+        return path
+    return os.path.abspath(path)
 
 
 def _ingest_paths(
@@ -145,17 +162,17 @@ def _ingest_paths(
         if not os.path.exists(path):
             print(f"khabar: no such file or folder: {path}", file=sys.stderr)
             return 2
-    _prefect_environment(verbose)
+    started = time.monotonic()
+    early = _prefect_environment(verbose, start_server=True)
     from khabar.flows.params import BatchOptions, DedupOptions
     from khabar.flows.runners import prefect_api
 
-    started = time.monotonic()
     try:
         batch = BatchOptions.from_env()
         batch = batch.model_copy(
             update={"max_bytes": max_bytes or batch.max_bytes, "batch_size": batch_size or batch.batch_size}
         )
-        with prefect_api():
+        with prefect_api(early):
             from khabar.flows.ingest import ingest_dumps
 
             report = ingest_dumps(paths=paths, db=db, batch=batch, dedup=DedupOptions.from_env())
@@ -172,37 +189,42 @@ def _ingest_paths(
 def _fetch(args: argparse.Namespace) -> int:
     from khabar.web.sources import SourcesError, load_sources
 
-    db, sources = config.db_path(args.db), config.sources_path(args.sources)
+    db = config.db_path(_given(args.db))
+    sources = config.resolve(_given(args.sources) or config.sources_path())
     try:
         load_sources(sources)  # a bad file is reported here, before Prefect starts
     except SourcesError as error:
         print(f"khabar: {error}", file=sys.stderr)
         return 2
-    _prefect_environment(args.verbose)
+    started = time.monotonic()
+    early = _prefect_environment(args.verbose, start_server=True)
     from khabar.flows.params import BatchOptions, DedupOptions
     from khabar.flows.runners import prefect_api
 
-    started = time.monotonic()
     try:
-        with prefect_api():
-            from khabar.flows.fetch import fetch_and_ingest
+        with prefect_api(early):
+            from khabar.flows.fetch import FetchReport, fetch_and_ingest
 
             report = fetch_and_ingest(
                 sources=sources,
                 db=db,
-                landing_dir=args.landing or config.landing_dir(db),
+                landing_dir=_given(args.landing) or config.landing_dir(db),
                 batch=BatchOptions.from_env(),
                 dedup=DedupOptions.from_env(),
             )
     except Exception as error:
         print(f"khabar: the run failed: {type(error).__name__}: {error}", file=sys.stderr)
         return 1
+    if not isinstance(report, FetchReport):  # not configured: the sources file went away since it was read
+        print(f"khabar: {report.message}", file=sys.stderr)
+        return 2
     failures = ", ".join(f"{reason} {count}" for reason, count in sorted(report.failures.items()))
     fetched = [
         ("feeds, sitemaps", f"{report.listed} read, {report.not_modified} unchanged"),
         ("pages to fetch", str(report.to_fetch)),
         ("pages landed", f"{report.landed} in {report.landing_dir}"),
         ("fetch failures", f"{sum(report.failures.values())}" + (f" ({failures})" if failures else "")),
+        ("pages deferred", f"{report.deferred} (left for the next run: fetch.time_budget or max_pages)"),
     ]
     print(_summary(report.load, db, time.monotonic() - started, fetched))
     return 0
@@ -233,8 +255,14 @@ def _serve(args: argparse.Namespace) -> int:
     from prefect import serve
     from prefect.settings import get_current_settings
 
-    from khabar.flows.deployments import default_definitions, read_definitions, runner_deployments
+    from khabar.flows.deployments import (
+        default_definitions,
+        missing_configuration,
+        read_definitions,
+        runner_deployments,
+    )
     from khabar.flows.params import BatchOptions, DedupOptions
+    from khabar.tasks.limits import ensure_writer_limit
 
     api = get_current_settings().api.url
     if not api:
@@ -252,6 +280,11 @@ def _serve(args: argparse.Namespace) -> int:
     }
     deployments = runner_deployments(read_definitions(definitions), settings)
     print(f"khabar serve: {len(deployments)} deployments of {definitions} on {api}; warehouse {settings['db']}")
+    for deployment in deployments:
+        missing = missing_configuration(deployment.parameters)
+        if missing:
+            print(f"khabar serve: {deployment.name} is not scheduled: {missing}; it runs when started by hand")
+    ensure_writer_limit()
     serve(*deployments)
     return 0
 
@@ -309,12 +342,20 @@ def _query(db: str, query: str, fmt: str) -> int:
     return 0
 
 
-def _prefect_environment(verbose: bool) -> None:
-    """Quiet, offline-friendly Prefect defaults; the user's own settings win."""
+def _prefect_environment(verbose: bool, start_server: bool = False) -> TemporaryServer | None:
+    """Quiet, offline-friendly Prefect defaults; the user's own settings win. With `start_server` and no
+    PREFECT_API_URL, a temporary Prefect server starts now, before Prefect is imported, so that the two overlap."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_SETTINGS_PATH", str(Path(__file__).with_name("logging.yml")))
+    # Prefect gives its temporary server 20 s to answer, which a busy machine misses (measured: bench/startup.py).
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     if verbose:
         os.environ["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] = "INFO"
+    if not start_server:
+        return None
+    from khabar.flows.server import early_server
+
+    return early_server()
 
 
 def _display_path(path: Path) -> str:

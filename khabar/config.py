@@ -13,6 +13,32 @@ DEFAULT_BATCH_SIZE = 1000
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "data" / "samples"
 
 
+def home() -> Path:
+    """KHABAR_HOME, else the working directory: the project folder that relative paths of flow parameters
+    (paths, db, out_dir, sources, landing_dir) are read against. A process worker starts each flow run in a
+    fresh temporary folder, so a deployment must set it (deployments/prefect.yaml does, from the deploying shell)."""
+    value = os.environ.get("KHABAR_HOME", "").strip()
+    if "{{" in value:
+        raise ValueError(
+            f"KHABAR_HOME is {value!r}, a template `prefect deploy` could not fill: export KHABAR_HOME (the project "
+            "folder) in the shell that runs `prefect deploy`, then deploy again"
+        )
+    return Path(value).expanduser().absolute() if value else Path.cwd()
+
+
+def home_is_set() -> bool:
+    return bool(os.environ.get("KHABAR_HOME", "").strip())
+
+
+def resolve(path: str | Path) -> str:
+    """`path` read against home(): absolute under KHABAR_HOME when that is set, else as given (the working
+    directory is home). Absolute paths and DuckLake catalog names (ducklake:...) are left as they are."""
+    text = str(path)
+    if text.startswith("ducklake:") or Path(text).expanduser().is_absolute() or not home_is_set():
+        return text
+    return str(home() / Path(text).expanduser())
+
+
 def db_path(given: str | None = None) -> str:
     """--db, else KHABAR_DB, else the default warehouse file."""
     return given or os.environ.get("KHABAR_DB") or DEFAULT_DB

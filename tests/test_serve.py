@@ -74,6 +74,8 @@ def test_served_deployments_run_on_a_real_server(tmp_path: Path) -> None:
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "2",
         "KHABAR_DB": str(tmp_path / "default.duckdb"),
+        "KHABAR_HOME": str(tmp_path),  # the project folder: it has no sources.toml
+        "KHABAR_MAX_BYTES": "123456",  # this machine's setting, a served default
     }
     server_log, serve_log = tmp_path / "server.log", tmp_path / "serve.log"
     logs = [server_log, serve_log]
@@ -104,6 +106,9 @@ def test_served_deployments_run_on_a_real_server(tmp_path: Path) -> None:
             served = eventually("the served deployments", deployments, 90, logs)
             ingest = served["ingest-dumps"]
             assert ingest["parameters"]["db"] == env["KHABAR_DB"]  # this machine's settings are the defaults
+            assert ingest["parameters"]["batch"]["max_bytes"] == 123456
+            assert served["fetch-and-ingest"]["schedules"] == []  # no sources file: not scheduled to fail
+            assert "Not scheduled: no sources file" in served["fetch-and-ingest"]["description"]
 
             # The server refuses values the parameter schema does not allow.
             bad = http.post(
@@ -125,6 +130,13 @@ def test_served_deployments_run_on_a_real_server(tmp_path: Path) -> None:
 
             rows = count_rows(db)
             assert rows["documents"] == 23 and rows["articles"] == 14 and rows["runs"] == 1
+            import duckdb
+
+            con = duckdb.connect(db, read_only=True)
+            recorded = json.loads(con.execute("SELECT params FROM runs").fetchall()[0][0])
+            con.close()
+            # The run set batch_size only: the served max_bytes and min_body_words were kept, field by field.
+            assert recorded["batch_size"] == 4 and recorded["max_bytes"] == 123456 and recorded["min_body_words"] == 20
             assert not Path(env["KHABAR_DB"]).exists()  # the run's own db parameter won
 
             artifacts = {
@@ -133,8 +145,6 @@ def test_served_deployments_run_on_a_real_server(tmp_path: Path) -> None:
             summary = artifacts["ingest-dumps-summary"]["data"]
             assert "| documents seen | 23 |" in summary and "| undecodable | 1 |" in summary
             table = json.loads(artifacts["ingest-dumps-new-stories"]["data"])
-            import duckdb
-
             con = duckdb.connect(db, read_only=True)
             stories = dict(con.execute("SELECT story_id, outlets FROM stories").fetchall())
             con.close()

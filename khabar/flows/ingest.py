@@ -8,16 +8,17 @@ import tempfile
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
 from prefect import flow, get_run_logger
 from prefect.futures import wait
 from prefect.runtime import flow_run
-from pydantic import Field
 
 from khabar import config
 from khabar.flows.artifacts import publish_failure, publish_load
-from khabar.flows.params import DEFAULT_BATCH, DEFAULT_DEDUP, BatchOptions, DedupOptions
+from khabar.flows.deployments import with_served_defaults
+from khabar.flows.operations import TIMEOUT_INGEST, ingest_run_name, project_path
+from khabar.flows.params import DEFAULT_BATCH, DEFAULT_DEDUP, BatchOptions, DedupOptions, InputPaths
 from khabar.flows.runners import task_runner
 from khabar.records import FetchRecord, InputRef
 from khabar.tasks.ingest import discover_inputs, ingest_batch, load_warehouse, stage_fetch_log
@@ -25,9 +26,14 @@ from khabar.warehouse.db import WarehouseBusy
 from khabar.warehouse.load import LoadReport, RunRecord, TemplateSettings, record_failed_run
 
 
-@flow(name="ingest-dumps", task_runner=task_runner())
+@flow(
+    name="ingest-dumps",
+    task_runner=task_runner(),
+    flow_run_name=ingest_run_name,
+    timeout_seconds=TIMEOUT_INGEST,
+)
 def ingest_dumps(
-    paths: Annotated[list[str], Field(min_length=1)],
+    paths: InputPaths,
     db: str | None = None,
     batch: BatchOptions = DEFAULT_BATCH,
     dedup: DedupOptions = DEFAULT_DEDUP,
@@ -35,15 +41,17 @@ def ingest_dumps(
     """Ingest text dumps (.txt), HTML pages (.html, .htm) and JSONL records (.jsonl) into the warehouse.
 
     Args:
-        paths: Files and folders, read recursively; a sub-folder's name is taken as the outlet.
-        db: The warehouse file. Empty: $KHABAR_DB, else warehouse/khabar.duckdb, relative to the working directory.
+        paths: Files and folders, read recursively; a sub-folder's name is taken as the outlet. Relative paths are
+            read in the project folder ($KHABAR_HOME, else the working directory).
+        db: The warehouse file. Empty: $KHABAR_DB, else warehouse/khabar.duckdb, in the project folder.
         batch: Reading and batching.
         dedup: Story matching thresholds.
     """
-    db = config.db_path(db)
+    db = project_path(config.db_path(db))
+    batch, dedup = with_served_defaults("batch", batch), with_served_defaults("dedup", dedup)
     params = {"paths": paths, "db": db, **batch.model_dump(), "dedup": dedup.model_dump()}
     with recorded_run(db, params) as run:
-        return ingest_inputs(discover_inputs(paths), run, db, batch, dedup)
+        return ingest_inputs(discover_inputs([project_path(path) for path in paths]), run, db, batch, dedup)
 
 
 @contextlib.contextmanager
@@ -54,6 +62,7 @@ def recorded_run(db: str, params: dict[str, Any]) -> Iterator[RunRecord]:
         run_id=uuid.uuid4().hex,
         flow_run_id=flow_run.get_id(),
         flow_name=flow_run.get_flow_name() or "ingest-dumps",
+        flow_run_name=flow_run.get_name(),
         started_at=datetime.now(UTC),
         params=params,
     )

@@ -15,6 +15,9 @@ _DEDUP = DedupSettings()
 
 Ratio = Annotated[float, Field(ge=0, le=1)]
 Positive = Annotated[int, Field(ge=1)]
+# A path the run form must not leave blank: "" or "  " would read the whole working folder.
+NonBlank = Annotated[str, Field(min_length=1, pattern=r"\S")]
+InputPaths = Annotated[list[NonBlank], Field(min_length=1)]
 
 
 class BatchOptions(BaseModel):

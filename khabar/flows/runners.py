@@ -10,6 +10,7 @@ from typing import Any
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
 from khabar import config
+from khabar.flows.server import TemporaryServer
 
 
 def task_runner() -> TaskRunner[Any]:
@@ -30,22 +31,23 @@ def task_runner() -> TaskRunner[Any]:
 
 
 @contextmanager
-def prefect_api() -> Iterator[str]:
-    """The configured Prefect API; without one, a temporary local server for this command, exported as
-    PREFECT_API_URL so that worker processes (process and Dask runners) report to it instead of starting their own."""
+def prefect_api(early: TemporaryServer | None = None) -> Iterator[str]:
+    """The configured Prefect API; without one, a temporary local server for this command (`early`, when the
+    command started it before importing Prefect), exported as PREFECT_API_URL so that worker processes (process
+    and Dask runners) report to it instead of starting their own."""
     from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
 
-    url = get_current_settings().api.url
-    if url:
-        yield url
+    settings = get_current_settings()
+    if settings.api.url:
+        if early is not None:
+            early.stop()  # a profile names a server after all
+        yield settings.api.url
         return
-    from prefect.server.api.server import SubprocessASGIServer
-
-    server = SubprocessASGIServer()
-    server.start()  # stopped at exit, after the last log lines are sent to it
-    os.environ["PREFECT_API_URL"] = server.api_url
+    server = early or TemporaryServer()
+    url = server.wait_ready(settings.server.ephemeral.startup_timeout_seconds)  # stopped at exit, after the logs
+    os.environ["PREFECT_API_URL"] = url
     try:
-        with temporary_settings({PREFECT_API_URL: server.api_url}):
-            yield server.api_url
+        with temporary_settings({PREFECT_API_URL: url}):
+            yield url
     finally:
         os.environ.pop("PREFECT_API_URL", None)

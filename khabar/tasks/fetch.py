@@ -40,14 +40,18 @@ def discover_pages(config: SourcesConfig, db: str, landing_dir: str) -> crawl.Di
         min(len(due), config.fetch.max_pages),
         config.fetch.max_pages,
     )
-    return crawl.Discovery(tuple(due[: config.fetch.max_pages]), found.records)
+    later = crawl.deferred(due[config.fetch.max_pages :], f"over fetch.max_pages ({config.fetch.max_pages})")
+    return crawl.Discovery(tuple(due[: config.fetch.max_pages]), (*found.records, *later))
 
 
 @task(name="download-pages", cache_policy=NO_CACHE, persist_result=False, retries=2, retry_delay_seconds=10)
-def download_pages(targets: list[crawl.Target], config: SourcesConfig, landing_dir: str) -> list[FetchRecord]:
-    """Fetch a batch of article pages into the landing folder; failures come back with their reasons."""
+def download_pages(
+    targets: list[crawl.Target], config: SourcesConfig, landing_dir: str, stop_at: float | None = None
+) -> list[FetchRecord]:
+    """Fetch a batch of article pages into the landing folder; failures come back with their reasons. From
+    `stop_at` (time.time()) on, no page is started: the rest are deferred to the next run."""
     logger = get_run_logger()
-    fetcher = Fetcher(config.fetch)
+    fetcher = Fetcher(config.fetch, stop_at=stop_at)
     try:
         records = crawl.download(targets, config, fetcher, landing_dir, logger.warning)
     finally:

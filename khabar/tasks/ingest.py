@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import State
 
 from khabar.config import DedupSettings
 from khabar.inputs import discover as discovery
 from khabar.records import FetchRecord, InputRef, Sighting
+from khabar.tasks.limits import writer_slot
 from khabar.text.parse import ParseSettings, parse_batch
 from khabar.warehouse import load, query
+from khabar.warehouse.db import WarehouseBusy
 from khabar.warehouse.staging import StagedBatch, stage, stage_parsed
 from khabar.web.crawl import failed_page_docs
 
@@ -68,7 +72,25 @@ def stage_fetch_log(
     return stage(failed, [], staging_dir, records)
 
 
-@task(name="load-warehouse", cache_policy=NO_CACHE, persist_result=False)
+def _warehouse_was_busy(task: Any, task_run: Any, state: State[Any]) -> bool:
+    """Retry a load only when the warehouse was busy: the load is one transaction, so trying again is safe."""
+    try:
+        state.result()
+    except (WarehouseBusy, TimeoutError):
+        return True
+    except Exception:
+        return False
+    return False
+
+
+@task(
+    name="load-warehouse",
+    cache_policy=NO_CACHE,
+    persist_result=False,
+    retries=2,
+    retry_delay_seconds=30,
+    retry_condition_fn=_warehouse_was_busy,
+)
 def load_warehouse(
     db: str,
     batches: list[StagedBatch],
@@ -77,6 +99,10 @@ def load_warehouse(
     window_days: int | None,
     templates: load.TemplateSettings = load.TemplateSettings(),
 ) -> load.LoadReport:
-    """The only task that writes to DuckDB: one transaction for the whole run, one run at a time."""
+    """The only task that writes to DuckDB: one transaction for the whole run, one run at a time (the writer slot
+    of Prefect's global concurrency limit, then the file lock)."""
     logger = get_run_logger()
-    return load.load_run(db, batches, run, log=logger.info, dedup=dedup, window_days=window_days, templates=templates)
+    with writer_slot():
+        return load.load_run(
+            db, batches, run, log=logger.info, dedup=dedup, window_days=window_days, templates=templates
+        )

@@ -45,6 +45,15 @@ class RunRecord:
     flow_name: str
     started_at: datetime
     params: dict[str, Any]
+    flow_run_name: str | None = None  # Prefect's name of the flow run, shown to runs waiting for the warehouse
+
+    @property
+    def holder(self) -> str:
+        """Who holds the warehouse while this run writes, as waiting runs and readers are told."""
+        name = f"run {self.run_id} of {self.flow_name}"
+        if self.flow_run_id:
+            name += f", Prefect flow run {self.flow_run_name or ''} {self.flow_run_id}".replace("  ", " ")
+        return name
 
 
 @dataclass(frozen=True)
@@ -83,7 +92,7 @@ def load_run(
     templates: TemplateSettings = TemplateSettings(),
 ) -> LoadReport:
     """Insert everything staged for `run`, or nothing: a failure or a kill leaves the warehouse as it was."""
-    with writer(db_path, f"run {run.run_id} of {run.flow_name}", log) as con:
+    with writer(db_path, run.holder, log) as con:
         return _load(con, batches, run, log, dedup, window_days, templates)
 
 
@@ -124,7 +133,7 @@ def _load(
 
 def record_failed_run(db_path: str | Path, run: RunRecord, error: BaseException) -> None:
     """Note a run that did not complete, in a transaction of its own."""
-    with writer(db_path, f"failed run {run.run_id}") as con:
+    with writer(db_path, f"failed {run.holder}") as con:
         _write_run(con, run, None, "failed", f"{type(error).__name__}: {error}"[:2000])
 
 

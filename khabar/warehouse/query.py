@@ -38,7 +38,8 @@ def _fetch_log(db_path: str | Path) -> duckdb.DuckDBPyConnection | None:
 
 
 def settled_urls(db_path: str | Path, urls: Sequence[str], max_tries: int) -> set[str]:
-    """Page URLs of `urls` not to fetch again: landed, failed for good, or failed `max_tries` times."""
+    """Page URLs of `urls` not to fetch again: landed, failed for good, or failed `max_tries` times (a page
+    deferred by a run out of time was not tried)."""
     con = _fetch_log(db_path)
     if con is None or not urls:
         return set()
@@ -49,7 +50,8 @@ def settled_urls(db_path: str | Path, urls: Sequence[str], max_tries: int) -> se
                 SELECT url FROM fetches SEMI JOIN candidates USING (url)
                 WHERE kind = 'page'
                 GROUP BY url
-                HAVING bool_or(outcome = 'landed') OR bool_or(NOT retryable) OR count(*) >= ?
+                HAVING bool_or(outcome = 'landed') OR bool_or(NOT retryable)
+                    OR count(*) FILTER (WHERE reason IS DISTINCT FROM 'deferred') >= ?
                 """,
                 [max_tries],
             ).fetchall()
@@ -59,7 +61,8 @@ def settled_urls(db_path: str | Path, urls: Sequence[str], max_tries: int) -> se
 
 
 def retry_queue(db_path: str | Path, max_tries: int) -> list[tuple[str, str | None]]:
-    """(url, source) of pages that only ever failed for passing reasons, fewer than `max_tries` times."""
+    """(url, source) of pages that only ever failed for passing reasons, fewer than `max_tries` times, or were
+    deferred by a run out of time."""
     con = _fetch_log(db_path)
     if con is None:
         return []
@@ -69,7 +72,8 @@ def retry_queue(db_path: str | Path, max_tries: int) -> list[tuple[str, str | No
             for url, source in con.execute(
                 """
                 SELECT url, any_value(source) FROM fetches WHERE kind = 'page'
-                GROUP BY url HAVING bool_and(outcome = 'failed' AND retryable) AND count(*) < ?
+                GROUP BY url HAVING bool_and(outcome = 'failed' AND retryable)
+                    AND count(*) FILTER (WHERE reason IS DISTINCT FROM 'deferred') < ?
                 ORDER BY min(fetched_at)
                 """,
                 [max_tries],

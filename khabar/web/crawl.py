@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from khabar.inputs.landing import PageMeta, land
 from khabar.records import FetchRecord, InputRef, RawDoc
@@ -15,6 +16,7 @@ from khabar.web.sources import Source, SourcesConfig
 from khabar.web.urls import BadURL, normalize_url
 
 MAX_SITEMAPS = 200  # per source and run, index children included
+DEFERRED = "deferred"  # the reason of a page not fetched because the run ran out of time or pages: next run
 Log = Callable[[str], None]
 
 
@@ -67,6 +69,8 @@ def download(
     sources = {source.name: source for source in config.sources}
 
     def fetch(target: Target) -> FetchRecord:
+        if fetcher.out_of_time():
+            return deferred([target], "the run's time budget (fetch.time_budget) is spent")[0]
         source = sources[target.source]
         result = fetcher.get(target.url, source.allowed_hosts, source.rate, html_only=True)
         if isinstance(result, Failure):
@@ -78,6 +82,15 @@ def download(
 
     with ThreadPoolExecutor(max_workers=max(1, config.fetch.workers), thread_name_prefix="fetch") as pool:
         return list(pool.map(fetch, targets))
+
+
+def deferred(targets: Iterable[Target], why: str) -> list[FetchRecord]:
+    """Pages this run did not try, recorded so that the next run fetches them (they are not counted as tries)."""
+    now = datetime.now(UTC)
+    return [
+        FetchRecord(t.url, t.url, t.source, "page", "failed", now, DEFERRED, f"not fetched: {why}", retryable=True)
+        for t in targets
+    ]
 
 
 def failed_page_docs(records: Iterable[FetchRecord]) -> list[RawDoc]:
@@ -93,7 +106,7 @@ def failed_page_docs(records: Iterable[FetchRecord]) -> list[RawDoc]:
             r.detail,
         )
         for r in records
-        if r.kind == "page" and r.outcome == "failed"
+        if r.kind == "page" and r.outcome == "failed" and r.reason != DEFERRED
     ]
 
 

@@ -21,7 +21,8 @@ class SourcesError(ValueError):
 class FetchSettings:
     contact: str = "https://github.com/khabar-news/khabar"  # goes into the User-Agent
     connect_timeout: float = 5.0  # seconds
-    read_timeout: float = 20.0  # seconds without a byte, and the limit for a whole response
+    read_timeout: float = 20.0  # seconds without a byte, and the limit for reading a whole body
+    request_timeout: float = 60.0  # seconds for one request, all told: connect, headers, body, however slow
     max_bytes: int = 5 * 1024 * 1024  # a response over this is cut off and refused as too_large
     max_redirects: int = 5
     retries: int = 3  # after the first try, on connection errors, timeouts, 429 and 5xx
@@ -30,6 +31,7 @@ class FetchSettings:
     allow_private: bool = False  # fetch from private, loopback and link-local addresses
     workers: int = 8  # downloads at once (across hosts; each host keeps its own rate)
     max_pages: int = 5000  # article pages per run at most; the rest wait for the next run
+    time_budget: float = 1200.0  # seconds a run spends fetching pages; pages not reached wait for the next run
 
 
 @dataclass(frozen=True, slots=True)
