@@ -23,6 +23,7 @@ class ParseSettings:
 
 
 # A news API's truncation marker at the end of `content`: GNews "... [1506 chars]", NewsAPI "… [+1506 chars]".
+_SENTENCE_ENDS = ("।", ".", "!", "?", '"', "”", "’", ")", "॥")
 _TRUNCATED = re.compile(r"\s*(?:…|\.\.\.)?\s*\[\+?\d[\d,]* ?chars?\]\s*$")
 
 
@@ -101,7 +102,7 @@ def _article_from_record(
     if text is not None:
         marker = _TRUNCATED.search(text)
         if marker:
-            text, truncated = text[: marker.start()].rstrip() or None, True
+            text, truncated = _cut_clean(text[: marker.start()]), True
     result: Article | Rejection = Rejection("no_article_body", "record has no text, body, content or html field")
     if text is not None:
         result, outlet = _article_from_bytes(raw, text.encode("utf-8"), "text", hints, settings)
@@ -115,6 +116,15 @@ def _article_from_record(
         note = f"body from the record's description: its content had none ({result.detail})"
         return replace(fallback, truncated=True, repairs=(*fallback.repairs, note)), outlet
     return result, outlet
+
+
+def _cut_clean(text: str) -> str | None:
+    """Text an API cut at a character count, without the word it cut in two."""
+    text = text.rstrip()
+    if not text.endswith(_SENTENCE_ENDS):
+        head, _, _ = text.rpartition(" ")
+        text = head.rstrip() if head.strip() else text
+    return text or None
 
 
 def _source_name(record: dict[str, Any]) -> str | None:
