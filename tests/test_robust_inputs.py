@@ -217,6 +217,9 @@ def test_a_full_disk_during_the_load_reports_no_space(prefect_api: str, tmp_path
     assert "No space left on device" in result.stderr
     assert "cannot rollback" not in result.stderr
     assert rows(db, "SELECT count(*) FROM articles") == [(1,)]  # nothing of the failed run
+    again = khabar_cli(["ingest", str(second), "--db", db], prefect_api)  # with room again, the next run loads it
+    assert again.returncode == 0, again.stderr
+    assert rows(db, "SELECT count(*) FROM articles") == [(2,)]
 
 
 def test_every_defect_at_once_through_the_command(prefect_api: str, tmp_path: Path) -> None:
@@ -231,8 +234,16 @@ def test_every_defect_at_once_through_the_command(prefect_api: str, tmp_path: Pa
     (inputs / "english.txt").write_bytes(ENGLISH.encode("cp1252"))
     os.mkfifo(inputs / "pipe.txt")
     shutil.copy(SEEDS[3], os.fsdecode(os.fsencode(inputs) + b"/\xe9.txt"))
+    depot = os.fsdecode(os.fsencode(tmp_path) + b"/d\xe9p\xf4t")  # a folder given by a name that is not UTF-8
+    os.mkdir(depot)
+    shutil.copy(SEEDS[0], depot)
     db = str(tmp_path / "w.duckdb")
-    result = khabar_cli(["ingest", str(inputs), "--db", db], prefect_api)
+    result = khabar_cli(["ingest", str(inputs), depot, "--db", db], prefect_api)
     assert result.returncode == 0, result.stderr
     assert "rejected          1 (not_a_file 1)" in result.stdout
-    assert rows(db, "SELECT count(*) FROM articles") == [(5,)]
+    assert rows(db, "SELECT count(*) FROM articles") == [(6,)]
+    assert rows(db, "SELECT count(*) FROM documents WHERE source_uri LIKE ?", [f"{tmp_path}/d\\xe9p\\xf4t/0%"]) == [
+        (1,)
+    ]
+    [(params,)] = rows(db, "SELECT params FROM runs")
+    assert json.loads(str(params))["paths"][1] == f"{tmp_path}/d\\xe9p\\xf4t"

@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import re
 import stat
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
@@ -32,7 +33,7 @@ def discover(paths: Iterable[str], warn: Callable[[str], None] = _log.warning) -
     that are not UTF-8 are shown with their bytes escaped (caf\\xe9) in source_uri and the outlet."""
     refs: list[InputRef] = []
     for given in paths:
-        root = Path(given)
+        root = Path(given if os.path.lexists(given) else unshown(given))
         if root.is_dir():
             for path in sorted(_walk(root, warn)):
                 relative = path.relative_to(root)
@@ -51,6 +52,15 @@ def shown(name: str) -> str:
         return os.fsencode(name).decode("utf-8", "backslashreplace")
     except UnicodeEncodeError:  # a lone surrogate that no file system byte stands for
         return name.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+_ESCAPED_BYTE = re.compile(r"\\x([89a-f][0-9a-f])")
+
+
+def unshown(text: str) -> str:
+    """The path that `shown` wrote as `text`: each escaped byte (\\xe9) back as Python keeps a non-UTF-8 byte of a
+    file name. Looked at only when `text` itself names nothing."""
+    return _ESCAPED_BYTE.sub(lambda match: chr(0xDC00 + int(match.group(1), 16)), text)
 
 
 def _walk(root: Path, warn: Callable[[str], None]) -> Iterator[Path]:
