@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -16,6 +17,8 @@ import pytest
 
 from khabar.flows.ingest import ingest_dumps
 from khabar.flows.params import BatchOptions
+from khabar.inputs.discover import discover, read_inputs
+from khabar.text.decode import Decoded, decode_bytes
 from tests.conftest import ROOT, SAMPLES, khabar_cli
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
@@ -247,3 +250,19 @@ def test_every_defect_at_once_through_the_command(prefect_api: str, tmp_path: Pa
     ]
     [(params,)] = rows(db, "SELECT params FROM runs")
     assert json.loads(str(params))["paths"][1] == f"{tmp_path}/d\\xe9p\\xf4t"
+
+
+def test_other_single_byte_charsets_are_not_taken_for_cp1252() -> None:
+    russian = "Министр заявил, что правительство не отступит от своих планов по реформе. " * 5
+    decoded = decode_bytes(russian.encode("cp1251"))
+    assert isinstance(decoded, Decoded) and decoded.text == russian.strip() and decoded.encoding == "cp1251"
+
+
+def test_a_long_jsonl_line_is_refused_while_reading(tmp_path: Path) -> None:
+    long_line = json.dumps({"url": "https://example.in/long", "text": SEED * 30}, ensure_ascii=False).encode()
+    short_line = json.dumps({"url": "https://example.in/short", "text": SEED}, ensure_ascii=False).encode()
+    (tmp_path / "r.jsonl").write_bytes(long_line + b"\r\n" + short_line + b"\n")
+    too_long, fine = read_inputs(discover([str(tmp_path / "r.jsonl")]), 50_000)
+    assert (too_long.reject_reason, too_long.data, too_long.byte_size) == ("too_large", None, len(long_line))
+    assert too_long.doc_id == hashlib.sha256(long_line).hexdigest()  # the same id as a whole read gives
+    assert fine.data == short_line and fine.ref.line_no == 2
