@@ -120,7 +120,10 @@ def restore_lost_bytes(
         left2 = chars[index - 2] if index >= 2 else _EDGE
         left1 = chars[index - 1] if index >= 1 else _EDGE
         right1 = chars[index + 1] if index + 1 < len(chars) and index + 1 not in options else None
-        chars[index] = _choose(options[index], left2, left1, right1, counts)
+        if _joiner_may_follow(index + 1, options) and "\u094d" in options[index]:
+            chars[index] = "\u094d"  # a joiner follows a virama: स्‍थ
+        else:
+            chars[index] = _choose(options[index], left2, left1, right1, counts)
     return Restored("".join(chars), len(where))
 
 
@@ -136,14 +139,18 @@ def _options(char: str, byte_at: int) -> list[str]:
     return found
 
 
+def _joiner_may_follow(index: int, options: dict[int, list[str]]) -> bool:
+    return "\u200d" in options.get(index, ())
+
+
 def _choose_words(chars: list[str], options: dict[int, list[str]], words: Mapping[str, float]) -> None:
     """For each word with lost characters, the spelling that is the commonest known word, if any is known. The
     sites it decides leave `options`."""
     text = "".join(chars)
     for match in _WORD.finditer(text):
         sites = [i for i in range(match.start(), match.end()) if i in options]
-        if not sites or len(sites) > MAX_WORD_SITES:
-            continue
+        if not sites or len(sites) > MAX_WORD_SITES or _joiner_may_follow(match.end(), options):
+            continue  # a word cut by a lost joiner is only half a word: the characters decide
         best, best_frequency = None, 0.0
         for choice in itertools.product(*(options[i] for i in sites)):
             spelled = list(chars[match.start() : match.end()])
@@ -159,7 +166,10 @@ def _choose_words(chars: list[str], options: dict[int, list[str]], words: Mappin
 
 
 def _choose(options: list[str], left2: str, left1: str, right1: str | None, counts: dict[str, int]) -> str:
-    """The option with the most evidence at the most specific level of context that has any."""
+    """The option with the most evidence at the most specific level of context that has any. A lost E2 80 xx
+    after a virama is the zero-width joiner that asks for a half form (स्‍थ), not a closing quote."""
+    if left1 == "\u094d" and "\u200d" in options:
+        return "\u200d"
     levels: list[tuple[int, ...]] = []
     for option in options:
         keys = context_keys(left2, left1, option, right1 or _EDGE)

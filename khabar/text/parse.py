@@ -128,9 +128,9 @@ def _cut_clean(text: str) -> str | None:
 
 
 def _source_name(record: dict[str, Any]) -> str | None:
-    """A news API's `source: {"name": ...}` (GNews, NewsAPI)."""
+    """A news API's `source: {"name": ...}` (GNews, NewsAPI), or a plain `source` name."""
     source = record.get("source")
-    return _str(source.get("name")) if isinstance(source, dict) else None
+    return _str(source.get("name")) if isinstance(source, dict) else _str(source)
 
 
 def _finish(
@@ -148,16 +148,16 @@ def _finish(
         value = getattr(result, name)
         if isinstance(value, str):
             value, count = _without_surrogates(value)
-            dropped += count
-            values[name] = value.strip() or (None if name != "body" else "")
-    removed = []
-    for block in result.removed:
-        text, count = _without_surrogates(block.text)
-        dropped += count
-        removed.append(replace(block, text=text))
-    if values["body"] != result.body:
+            if count:
+                dropped += count
+                values[name] = value.strip() or (None if name != "body" else "")
+    in_blocks = sum(_without_surrogates(block.text)[1] for block in result.removed)
+    if in_blocks:
+        dropped += in_blocks
+        values["removed"] = tuple(replace(b, text=_without_surrogates(b.text)[0]) for b in result.removed)
+    if "body" in values:
         values.update(body_sha256=body_sha256(values["body"]), word_count=word_count(values["body"]))
-    article = replace(result, **values, removed=tuple(removed))
+    article = replace(result, **values) if values else result
     for name in ("body", "title"):
         lost = (getattr(article, name) or "").count("\ufffd")
         if lost:
