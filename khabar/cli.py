@@ -155,13 +155,14 @@ def _given(path: str | None) -> str | None:
 def _ingest_paths(
     paths: list[str], db: str | None, max_bytes: int | None, batch_size: int | None, verbose: bool
 ) -> int:
-    from khabar.inputs.discover import InputError
+    from khabar.inputs.discover import InputError, shown
 
     db = config.db_path(db)
     for path in paths:
         if not os.path.exists(path):
-            print(f"khabar: no such file or folder: {path}", file=sys.stderr)
+            print(f"khabar: no such file or folder: {shown(path)}", file=sys.stderr)
             return 2
+    paths = [shown(path) for path in paths]  # a name that is not UTF-8 travels escaped (caf\xe9): runs are JSON
     started = time.monotonic()
     early = _prefect_environment(verbose, start_server=True)
     from khabar.flows.params import BatchOptions, DedupOptions

@@ -94,6 +94,8 @@ class Article:
     word_count: int
     body_sha256: str
     removed: tuple[RemovedBlock, ...] = field(default=())
+    truncated: bool = False  # the source cut the text short (a news API's "… [1506 chars]")
+    repairs: tuple[str, ...] = ()  # what had to be fixed to read the input, for documents.repair_note
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,42 +2,85 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
 import os
-from collections.abc import Iterable, Iterator
+import re
+import stat
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from khabar.inputs.landing import read_sidecar
 from khabar.records import InputRef, RawDoc
 
 FORMATS = {".txt": "text", ".html": "html", ".htm": "html", ".jsonl": "jsonl"}
+_CHUNK = 1 << 20
+_log = logging.getLogger(__name__)
 
 
 class InputError(ValueError):
     """A path given by the user does not exist or holds nothing khabar reads."""
 
 
-def discover(paths: Iterable[str]) -> list[InputRef]:
-    """Every supported file under `paths`, in a stable order. A sub-folder's name is the outlet hint."""
+def discover(paths: Iterable[str], warn: Callable[[str], None] = _log.warning) -> list[InputRef]:
+    """Every supported file under `paths`, in a stable order. A sub-folder's name is the outlet hint.
+
+    Symbolic links to folders are followed, each real folder once. A folder that cannot be listed, or a link
+    that would go round in a loop, is passed to `warn`: nothing under `paths` is skipped without a word. Names
+    that are not UTF-8 are shown with their bytes escaped (caf\\xe9) in source_uri and the outlet."""
     refs: list[InputRef] = []
     for given in paths:
-        root = Path(given)
-        if root.is_file():
-            refs.append(_ref(root, given, None))
-        elif root.is_dir():
-            for path in sorted(_walk(root)):
+        root = Path(given if os.path.lexists(given) else unshown(given))
+        if root.is_dir():
+            for path in sorted(_walk(root, warn)):
                 relative = path.relative_to(root)
-                outlet = relative.parts[0] if len(relative.parts) > 1 else None
-                refs.append(_ref(path, os.path.join(given, str(relative)), outlet))
+                outlet = shown(relative.parts[0]) if len(relative.parts) > 1 else None
+                refs.append(_ref(path, shown(os.path.join(given, str(relative))), outlet))
+        elif root.exists():  # a file, or a FIFO or device given by name: read_inputs gives it a row
+            refs.append(_ref(root, shown(given), None))
         else:
             raise InputError(f"no such file or folder: {given}")
     return refs
 
 
-def _walk(root: Path) -> Iterator[Path]:
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
+def shown(name: str) -> str:
+    """A path as text that any UTF-8 consumer takes: the bytes of a name that is not UTF-8 escaped (\\xe9)."""
+    try:
+        return os.fsencode(name).decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a lone surrogate that no file system byte stands for
+        return name.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+_ESCAPED_BYTE = re.compile(r"\\x([89a-f][0-9a-f])")
+
+
+def unshown(text: str) -> str:
+    """The path that `shown` wrote as `text`: each escaped byte (\\xe9) back as Python keeps a non-UTF-8 byte of a
+    file name. Looked at only when `text` itself names nothing."""
+    return _ESCAPED_BYTE.sub(lambda match: chr(0xDC00 + int(match.group(1), 16)), text)
+
+
+def _walk(root: Path, warn: Callable[[str], None]) -> Iterator[Path]:
+    seen = {os.path.realpath(root)}
+
+    def unreadable(error: OSError) -> None:
+        warn(f"skipped folder {shown(str(error.filename))}: {error.strerror or error}")
+
+    for folder, dirs, files in os.walk(root, onerror=unreadable, followlinks=True):
+        kept = []
+        for name in sorted(dirs):
+            if name.startswith("."):
+                continue
+            real = os.path.realpath(os.path.join(folder, name))
+            if real in seen:
+                warn(f"skipped folder {shown(os.path.join(folder, name))}: a link to {shown(real)}, already read")
+                continue
+            seen.add(real)
+            kept.append(name)
+        dirs[:] = kept
         for name in files:
             if not name.startswith(".") and Path(name).suffix.lower() in FORMATS:
                 yield Path(folder) / name
@@ -50,59 +93,113 @@ def _ref(path: Path, source_uri: str, outlet: str | None) -> InputRef:
 def read_inputs(refs: Iterable[InputRef], max_bytes: int, read_at: datetime | None = None) -> list[RawDoc]:
     """Raw documents for `refs`: one per file, one per non-blank line of a JSONL file.
 
+    Only regular files are read (a FIFO or a device named *.txt gets a `not_a_file` row without being opened
+    for a blocking read), and never more than `max_bytes` of one document: the cap holds while reading, not
+    only by the size the file claims.
+
     `read_at` is their fetched_at (default: the moment each is read). A run gives its start, so documents read by
     parallel batches are ordered by source_uri rather than by which worker happened to read first."""
     docs: list[RawDoc] = []
     for ref in refs:
         now = read_at or datetime.now(UTC)
         try:
-            if ref.format == "jsonl":
-                docs.extend(_read_jsonl(ref, max_bytes, now))
-            else:
-                docs.append(_read_file(ref, max_bytes, now))
+            with _open_regular(ref.path) as handle:
+                if isinstance(handle, str):
+                    docs.append(_refused(ref, "not_a_file", handle, now))
+                elif ref.format == "jsonl":
+                    docs.extend(_read_jsonl(ref, handle, max_bytes, now))
+                else:
+                    docs.append(_read_file(ref, handle, max_bytes, now))
         except OSError as error:
             docs.append(_unreadable(ref, error, now))
     return docs
 
 
-def _read_file(ref: InputRef, max_bytes: int, now: datetime) -> RawDoc:
-    size = os.path.getsize(ref.path)
+_KINDS = {
+    stat.S_IFIFO: "a FIFO (named pipe)",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFDIR: "a folder",
+}
+
+
+@contextlib.contextmanager
+def _open_regular(path: str) -> Iterator[BinaryIO | str]:
+    """A regular file opened for reading, or (a str) what the path is instead. The kind is looked at before the
+    file is opened and again on the open file: opening a FIFO or a device is never what reading waits on."""
+    kind = _kind(os.stat(path).st_mode)
+    if kind:
+        yield kind
+        return
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # O_NONBLOCK: never wait for a FIFO's writer
+    try:
+        kind = _kind(os.fstat(fd).st_mode)
+        if kind:
+            yield kind
+            return
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            yield handle
+    finally:
+        os.close(fd)
+
+
+def _kind(mode: int) -> str | None:
+    return None if stat.S_ISREG(mode) else _KINDS.get(stat.S_IFMT(mode), "not a regular file")
+
+
+def _read_file(ref: InputRef, handle: BinaryIO, max_bytes: int, now: datetime) -> RawDoc:
     headers = None
     fetched = read_sidecar(ref.path) if ref.format == "html" else None
     if fetched:  # a page khabar fetched: its URL, source, fetch time and charset come along
         ref = InputRef(ref.path, fetched.final_url, "html", fetched.source or ref.outlet_hint)
         now, headers = fetched.fetched_at, {**fetched.headers, "charset": fetched.charset or ""}
-    if size > max_bytes:
+    data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:  # hash the rest without keeping it
+        digest, size = hashlib.sha256(data), len(data)
+        for chunk in iter(lambda: handle.read(_CHUNK), b""):
+            digest.update(chunk)
+            size += len(chunk)
         detail = f"{size} bytes, over the limit of {max_bytes}"
-        return RawDoc(_hash_file(ref.path), ref, size, now, None, "too_large", detail)
-    data = Path(ref.path).read_bytes()
+        return RawDoc(digest.hexdigest(), ref, size, now, None, "too_large", detail)
     return RawDoc(hashlib.sha256(data).hexdigest(), ref, len(data), now, data, http_headers=headers)
 
 
-def _read_jsonl(ref: InputRef, max_bytes: int, now: datetime) -> Iterator[RawDoc]:
-    with open(ref.path, "rb") as handle:
-        for line_no, line in enumerate(handle, start=1):
-            line = line.rstrip(b"\r\n")
-            if not line.strip():
-                continue
-            line_ref = InputRef(ref.path, f"{ref.source_uri}#L{line_no}", "jsonl", ref.outlet_hint, line_no)
-            digest = hashlib.sha256(line).hexdigest()
-            if len(line) > max_bytes:
-                detail = f"{len(line)} bytes, over the limit of {max_bytes}"
-                yield RawDoc(digest, line_ref, len(line), now, None, "too_large", detail)
-            else:
-                yield RawDoc(digest, line_ref, len(line), now, line)
+def _read_jsonl(ref: InputRef, handle: BinaryIO, max_bytes: int, now: datetime) -> Iterator[RawDoc]:
+    line_no = 0
+    while True:
+        line = handle.readline(max_bytes + 3)  # the line, its line break, and one byte to tell it is too long
+        if not line:
+            return
+        line_no += 1
+        digest, size = None, len(line.rstrip(b"\r\n"))
+        if not line.endswith(b"\n") and len(line) > max_bytes:  # over the cap: hash the rest of the line
+            digest = hashlib.sha256()
+            while True:
+                more = b"" if line.endswith(b"\n") else handle.readline(_CHUNK)
+                if not more:
+                    digest.update(line.rstrip(b"\r\n"))
+                    break
+                digest.update(line)
+                size += len(more.rstrip(b"\r\n"))
+                line = more
+        line = line.rstrip(b"\r\n")
+        if digest is None and not line.strip():
+            continue
+        line_ref = InputRef(ref.path, f"{ref.source_uri}#L{line_no}", "jsonl", ref.outlet_hint, line_no)
+        if digest is not None or len(line) > max_bytes:
+            digest = digest or hashlib.sha256(line)
+            detail = f"{size} bytes, over the limit of {max_bytes}"
+            yield RawDoc(digest.hexdigest(), line_ref, size, now, None, "too_large", detail)
+        else:
+            yield RawDoc(hashlib.sha256(line).hexdigest(), line_ref, len(line), now, line)
 
 
-def _hash_file(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+def _refused(ref: InputRef, reason: str, detail: str, now: datetime) -> RawDoc:
+    # Nothing is read, so the id hashes the path: the input is still recorded, once.
+    doc_id = hashlib.sha256(f"{reason}:{ref.source_uri}".encode()).hexdigest()
+    return RawDoc(doc_id, ref, 0, now, None, reason, detail)
 
 
 def _unreadable(ref: InputRef, error: OSError, now: datetime) -> RawDoc:
-    # The bytes cannot be read, so the id hashes the path: the failure is still recorded once.
-    doc_id = hashlib.sha256(f"unreadable:{ref.source_uri}".encode()).hexdigest()
-    return RawDoc(doc_id, ref, 0, now, None, "unreadable", f"{type(error).__name__}: {error}")
+    return _refused(ref, "unreadable", f"{type(error).__name__}: {error}", now)

@@ -24,8 +24,9 @@ from khabar.web.crawl import failed_page_docs
 
 @task(name="discover-inputs", cache_policy=NO_CACHE, persist_result=False)
 def discover_inputs(paths: list[str]) -> list[InputRef]:
-    refs = discovery.discover(paths)
-    get_run_logger().info("found %d input files under %s", len(refs), ", ".join(paths))
+    logger = get_run_logger()
+    refs = discovery.discover(paths, logger.warning)
+    logger.info("found %d input files under %s", len(refs), ", ".join(discovery.shown(p) for p in paths))
     return refs
 
 

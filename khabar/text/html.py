@@ -15,6 +15,7 @@ from trafilatura import load_html
 
 from khabar.records import ArticleMeta
 from khabar.text import metadata
+from khabar.text.normalize import drop_surrogates
 
 _META_CHARSET = regex.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", regex.IGNORECASE)
 _HTML_MARKERS = regex.compile(rb"<\s*(?:!doctype\s+html|html|head|body|article|div|p)[\s>]", regex.IGNORECASE)
@@ -84,7 +85,7 @@ def _byline_texts(tree: Any) -> list[str]:
 def _json_ld(tree: Any) -> dict[str, Any]:
     for script in tree.xpath('//script[@type="application/ld+json"]'):
         try:
-            data = json.loads(script.text_content())
+            data, _ = drop_surrogates(json.loads(script.text_content()))  # "\\ud800" escapes: no characters
         except (ValueError, TypeError):
             continue
         for item in _flatten(data):

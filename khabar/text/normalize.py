@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import cache
+from typing import Any
 
 import regex
 
@@ -14,6 +15,27 @@ _ZERO_WIDTH_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 _ZERO_WIDTH = re.compile(f"[{_ZERO_WIDTH_CHARS}]")
 _DEVANAGARI_DIGIT_CHARS = "०१२३४५६७८९"
 _DEVANAGARI_DIGIT = re.compile("[०-९]")
+
+# A lone surrogate (half of a UTF-16 pair, from a JSON "\\ud800" escape) is no character: UTF-8 cannot hold it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def drop_surrogates(value: Any) -> tuple[Any, int]:
+    """`value` (a str, or JSON data: lists and dicts of them) without lone surrogates, and how many there were."""
+    if isinstance(value, str):
+        return _SURROGATE.subn("", value) if _SURROGATE.search(value) else (value, 0)
+    if isinstance(value, list):
+        pairs = [drop_surrogates(item) for item in value]
+        return [item for item, _ in pairs], sum(count for _, count in pairs)
+    if isinstance(value, dict):
+        total, cleaned = 0, {}
+        for key, item in value.items():
+            (key, in_key), (item, in_item) = drop_surrogates(key), drop_surrogates(item)
+            cleaned[key] = item
+            total += in_key + in_item
+        return cleaned, total
+    return value, 0
+
 
 # C0/C1 controls except tab and newline; they never carry text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any
@@ -12,18 +13,25 @@ from khabar.text import html, metadata
 from khabar.text.clean import clean
 from khabar.text.decode import Decoded, decode_bytes, is_wide_charset
 from khabar.text.digest import body_sha256
-from khabar.text.normalize import storage_text, word_count
+from khabar.text.normalize import drop_surrogates, storage_text, word_count
 
 
 @dataclass(frozen=True, slots=True)
 class ParseSettings:
     min_body_words: int = 20
+    min_summary_words: int = 5  # a news API record whose content is only navigation keeps its description
+
+
+# A news API's truncation marker at the end of `content`: GNews "... [1506 chars]", NewsAPI "… [+1506 chars]".
+_SENTENCE_ENDS = ("।", ".", "!", "?", '"', "”", "’", ")", "॥")
+_TRUNCATED = re.compile(r"\s*(?:…|\.\.\.)?\s*\[\+?\d[\d,]* ?chars?\]\s*$")
 
 
 def parse_document(raw: RawDoc, settings: ParseSettings = ParseSettings()) -> Outcome:
     """Never raises: a document that cannot be read becomes a rejection with its reason."""
     outlet = raw.ref.outlet_hint
     source_uri = raw.ref.source_uri
+    dropped = 0  # lone surrogates taken out of a record's strings
     try:
         if raw.reject_reason or raw.data is None:
             result: Article | Rejection = Rejection(raw.reject_reason or "unreadable", raw.reject_detail or "")
@@ -32,13 +40,15 @@ def parse_document(raw: RawDoc, settings: ParseSettings = ParseSettings()) -> Ou
             if isinstance(record, Rejection):
                 result = record
             else:
+                record, dropped = drop_surrogates(record)
                 source_uri = _str(record.get("url")) or source_uri
-                outlet = _str(record.get("outlet")) or outlet
+                outlet = _str(record.get("outlet")) or _source_name(record) or outlet
                 result, outlet = _article_from_record(raw, record, outlet, settings)
         else:
             result, outlet = _article_from_bytes(raw, raw.data, raw.ref.format, ArticleMeta(outlet=outlet), settings)
+        result, source_uri, outlet = _finish(result, source_uri, outlet, dropped)
     except Exception as error:  # one bad document never stops the others
-        result = Rejection("parse_error", f"{type(error).__name__}: {error}"[:500])
+        result = Rejection("parse_error", _without_surrogates(f"{type(error).__name__}: {error}"[:500])[0])
     article = result if isinstance(result, Article) else None
     rejection = result if isinstance(result, Rejection) else None
     return Outcome(raw.doc_id, source_uri, outlet, raw.ref.format, raw.fetched_at, raw.byte_size, article, rejection)
@@ -62,34 +72,115 @@ def _article_from_bytes(
         if wide and not html.looks_like_html(decoded.text[:65536].encode()):
             return Rejection("not_html", "no HTML markup in the content"), hints.outlet
         page = html.read_page(decoded.text)
-        return _article(raw, storage_text(page.text), _merge(hints, page.meta), settings)
+        return _article(raw, storage_text(page.text), _merge(hints, page.meta), settings, decoded.notes)
     decoded = decode_bytes(data)
     if not isinstance(decoded, Decoded):
         return decoded, hints.outlet
-    return _article(raw, decoded.text, hints, settings)
+    return _article(raw, decoded.text, hints, settings, decoded.notes)
 
 
 def _article_from_record(
     raw: RawDoc, record: dict[str, Any], outlet: str | None, settings: ParseSettings
 ) -> tuple[Article | Rejection, str | None]:
+    """A JSONL record: khabar's own field names, or a news API's (GNews, NewsAPI: `description`, `content`,
+    `publishedAt`, `source.name`). An API's `content` is often cut short with a marker ("… [+1506 chars]"): the
+    marker is dropped and the article marked truncated. A record whose content holds no article (only the
+    site's navigation, or nothing) but which has a description keeps the description as its body."""
+    summary = _str(record.get("lede") or record.get("summary") or record.get("description"))
     hints = ArticleMeta(
         title=_str(record.get("title")),
-        lede=_str(record.get("lede") or record.get("summary")),
+        lede=summary,
         author=_str(record.get("author")),
         agency=metadata.agency_code(_str(record.get("agency")) or "") or _str(record.get("agency")),
-        published_at=_timestamp(record.get("published_at")),
+        published_at=_timestamp(record.get("published_at") or record.get("publishedAt")),
         outlet=outlet,
     )
     if _str(record.get("html")):
         return _article_from_bytes(raw, record["html"].encode("utf-8"), "html", hints, settings)
-    text = _str(record.get("text") or record.get("body"))
-    if text is None:
-        return Rejection("no_article_body", "record has no text, body or html field"), outlet
-    return _article_from_bytes(raw, text.encode("utf-8"), "text", hints, settings)
+    text = _str(record.get("text") or record.get("body") or record.get("content"))
+    truncated = False
+    if text is not None:
+        marker = _TRUNCATED.search(text)
+        if marker:
+            text, truncated = _cut_clean(text[: marker.start()]), True
+    result: Article | Rejection = Rejection("no_article_body", "record has no text, body, content or html field")
+    if text is not None:
+        result, outlet = _article_from_bytes(raw, text.encode("utf-8"), "text", hints, settings)
+    if isinstance(result, Article):
+        return replace(result, truncated=truncated), outlet
+    if summary is None or result.reason != "no_article_body":
+        return result, outlet
+    brief = replace(settings, min_body_words=settings.min_summary_words)
+    fallback, outlet = _article_from_bytes(raw, summary.encode("utf-8"), "text", replace(hints, lede=None), brief)
+    if isinstance(fallback, Article):  # the summary is all the record gives of the article: cut short
+        note = f"body from the record's description: its content had none ({result.detail})"
+        return replace(fallback, truncated=True, repairs=(*fallback.repairs, note)), outlet
+    return result, outlet
+
+
+def _cut_clean(text: str) -> str | None:
+    """Text an API cut at a character count, without the word it cut in two."""
+    text = text.rstrip()
+    if not text.endswith(_SENTENCE_ENDS):
+        head, _, _ = text.rpartition(" ")
+        text = head.rstrip() if head.strip() else text
+    return text or None
+
+
+def _source_name(record: dict[str, Any]) -> str | None:
+    """A news API's `source: {"name": ...}` (GNews, NewsAPI), or a plain `source` name."""
+    source = record.get("source")
+    return _str(source.get("name")) if isinstance(source, dict) else _str(source)
+
+
+def _finish(
+    result: Article | Rejection, source_uri: str, outlet: str | None, dropped: int = 0
+) -> tuple[Article | Rejection, str, str | None]:
+    """The end of parsing: no value leaves with a lone surrogate, and no body or title with U+FFFD (a character
+    lost before khabar read the input: the text is not what was written)."""
+    source_uri, in_uri = _without_surrogates(source_uri)
+    outlet, in_outlet = _without_surrogates(outlet) if outlet else (outlet, 0)
+    if isinstance(result, Rejection):
+        return replace(result, detail=_without_surrogates(result.detail)[0]), source_uri, outlet or None
+    dropped += in_uri + in_outlet
+    values: dict[str, Any] = {}
+    for name in ("title", "lede", "body", "agency", "author", "dateline_place"):
+        value = getattr(result, name)
+        if isinstance(value, str):
+            value, count = _without_surrogates(value)
+            if count:
+                dropped += count
+                values[name] = value.strip() or (None if name != "body" else "")
+    in_blocks = sum(_without_surrogates(block.text)[1] for block in result.removed)
+    if in_blocks:
+        dropped += in_blocks
+        values["removed"] = tuple(replace(b, text=_without_surrogates(b.text)[0]) for b in result.removed)
+    if "body" in values:
+        values.update(body_sha256=body_sha256(values["body"]), word_count=word_count(values["body"]))
+    article = replace(result, **values) if values else result
+    for name in ("body", "title"):
+        lost = (getattr(article, name) or "").count("\ufffd")
+        if lost:
+            detail = f"{lost} replacement characters (U+FFFD) in the {name}: characters lost before khabar read it"
+            return Rejection("undecodable", detail), source_uri, outlet or None
+    garbled: dict[str, Any] = {  # a garbled secondary value is dropped, not stored
+        name: None for name in ("lede", "author", "dateline_place") if "\ufffd" in (getattr(article, name) or "")
+    }
+    if garbled:
+        article = replace(article, **garbled)
+    if dropped:
+        note = f"dropped {dropped} lone surrogates (halves of UTF-16 pairs, not characters)"
+        article = replace(article, repairs=(*article.repairs, note))
+    return article, source_uri, outlet or None
+
+
+def _without_surrogates(value: str) -> tuple[str, int]:
+    cleaned, count = drop_surrogates(value)
+    return str(cleaned), count
 
 
 def _article(
-    raw: RawDoc, text: str, hints: ArticleMeta, settings: ParseSettings
+    raw: RawDoc, text: str, hints: ArticleMeta, settings: ParseSettings, repairs: tuple[str, ...] = ()
 ) -> tuple[Article | Rejection, str | None]:
     cleaned = clean(text, hints, raw.fetched_at)
     meta = cleaned.meta
@@ -111,6 +202,7 @@ def _article(
         word_count=words,
         body_sha256=body_sha256(body),
         removed=cleaned.removed,
+        repairs=repairs,
     )
     return article, meta.outlet
 

@@ -126,9 +126,18 @@ def _load(
         con.execute("COMMIT")
         log(f"committed in {time.perf_counter() - started:.2f} s")
         return report
-    except BaseException:
-        con.execute("ROLLBACK")
+    except BaseException as error:
+        _rollback(con, error, log)
         raise
+
+
+def _rollback(con: duckdb.DuckDBPyConnection, error: BaseException, log: Callable[[str], None]) -> None:
+    """Undo the run's transaction, if there still is one: a COMMIT that failed (a full disk) has already ended
+    it, and DuckDB then refuses the ROLLBACK. The original error is the one that must reach the user."""
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error as failed:
+        log(f"no rollback needed after {type(error).__name__}: {failed}")
 
 
 def record_failed_run(db_path: str | Path, run: RunRecord, error: BaseException) -> None:

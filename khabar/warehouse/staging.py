@@ -3,6 +3,7 @@ single writer to load. Imports no DuckDB, so workers can use it."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -29,6 +30,7 @@ DOCUMENTS = pa.schema(
         ("reject_reason", pa.string()),
         ("reject_detail", pa.string()),
         ("format", pa.string()),
+        ("repair_note", pa.string()),
     ]
 )
 ARTICLES = pa.schema(
@@ -49,6 +51,7 @@ ARTICLES = pa.schema(
         ("word_count", pa.int32()),
         ("body_sha256", pa.string()),
         ("fetched_at", _TS),
+        ("truncated", pa.bool_()),
     ]
 )
 REMOVED_BLOCKS = pa.schema(
@@ -102,6 +105,31 @@ TABLES = {
 }
 
 
+# Arrow takes only valid UTF-8. A str can hold what UTF-8 cannot: lone surrogates, from a JSON "\\ud800" escape or
+# from a file name that is not UTF-8 (Python keeps each such byte as U+DC80..U+DCFF).
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def safe_text(value: str) -> str:
+    """`value` with every lone surrogate written out: a non-UTF-8 byte of a name as \\xe9, others as \\ud800."""
+    return _SURROGATE.sub(_escape, value)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
+
+
+def arrow_table(rows: list[dict[str, object]], schema: pa.Schema) -> pa.Table:
+    """Rows as an Arrow table. The sources make their values safe; any lone surrogate still left is written out
+    here, the one place every staged value passes, so that no value can fail a batch, and so the run."""
+    try:
+        return pa.Table.from_pylist(rows, schema=schema)
+    except UnicodeEncodeError:
+        safe = [{k: safe_text(v) if isinstance(v, str) else v for k, v in row.items()} for row in rows]
+        return pa.Table.from_pylist(safe, schema=schema)
+
+
 @dataclass(frozen=True)
 class StagedBatch:
     """Where a batch's rows wait for the load, and what they add up to."""
@@ -143,7 +171,7 @@ def stage(
     directory.mkdir(parents=True)
     if fetches:
         log = [{name: getattr(record, name) for name in FETCHES.names} for record in fetches]
-        pq.write_table(pa.Table.from_pylist(log, schema=FETCHES), directory / "fetches.parquet")
+        pq.write_table(arrow_table(log, FETCHES), directory / "fetches.parquet")
     rows: dict[str, list[dict[str, object]]] = {name: [] for name in TABLES}
     rows["sightings"] = [
         {"doc_id": s.doc_id, "source_uri": s.source_uri, "outlet": s.outlet, "seen_at": s.seen_at} for s in sightings
@@ -160,6 +188,9 @@ def stage(
                 "reject_reason": outcome.rejection.reason if outcome.rejection else None,
                 "reject_detail": outcome.rejection.detail if outcome.rejection else None,
                 "format": outcome.format,
+                "repair_note": "; ".join(outcome.article.repairs)
+                if outcome.article and outcome.article.repairs
+                else None,
             }
         )
         article = outcome.article
@@ -183,6 +214,7 @@ def stage(
                 "word_count": article.word_count,
                 "body_sha256": article.body_sha256,
                 "fetched_at": outcome.fetched_at,
+                "truncated": article.truncated,
             }
         )
         rows["lsh_bands"].extend(
@@ -200,7 +232,7 @@ def stage(
     parsed = [o.article.article_id for o in outcomes if o.article]
     pq.write_table(shingle_table({a: kept[a] for a in parsed}), directory / "article_shingles.parquet")
     for name, schema in TABLES.items():
-        pq.write_table(pa.Table.from_pylist(rows[name], schema=schema), directory / f"{name}.parquet")
+        pq.write_table(arrow_table(rows[name], schema), directory / f"{name}.parquet")
     rejects = Counter(o.rejection.reason for o in outcomes if o.rejection)
     return StagedBatch(str(directory), len(sightings), len(outcomes), len(rows["articles"]), dict(rejects))
 
