@@ -69,6 +69,7 @@ def _read_file(ref: InputRef, max_bytes: int, now: datetime) -> RawDoc:
     size = os.path.getsize(ref.path)
     headers = None
     fetched = read_sidecar(ref.path) if ref.format == "html" else None
+    listed = fetched.dates if fetched else ()
     if fetched:  # a page khabar fetched: its URL, source, fetch time and charset come along
         ref = InputRef(ref.path, fetched.final_url, "html", fetched.source or ref.outlet_hint)
         now, headers = fetched.fetched_at, {**fetched.headers, "charset": fetched.charset or ""}
@@ -76,7 +77,7 @@ def _read_file(ref: InputRef, max_bytes: int, now: datetime) -> RawDoc:
         detail = f"{size} bytes, over the limit of {max_bytes}"
         return RawDoc(_hash_file(ref.path), ref, size, now, None, "too_large", detail)
     data = Path(ref.path).read_bytes()
-    return RawDoc(hashlib.sha256(data).hexdigest(), ref, len(data), now, data, http_headers=headers)
+    return RawDoc(hashlib.sha256(data).hexdigest(), ref, len(data), now, data, http_headers=headers, dates=listed)
 
 
 def _read_jsonl(ref: InputRef, max_bytes: int, now: datetime) -> Iterator[RawDoc]:

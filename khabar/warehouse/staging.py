@@ -48,6 +48,10 @@ ARTICLES = pa.schema(
         ("word_count", pa.int32()),
         ("body_sha256", pa.string()),
         ("fetched_at", _TS),
+        ("published_precision", pa.string()),
+        ("published_source", pa.string()),
+        ("dateline_day", pa.int8()),
+        ("dateline_month", pa.int8()),
     ]
 )
 REMOVED_BLOCKS = pa.schema(
@@ -178,6 +182,10 @@ def stage(
                 "word_count": article.word_count,
                 "body_sha256": article.body_sha256,
                 "fetched_at": outcome.fetched_at,
+                "published_precision": article.published_precision,
+                "published_source": article.published_source,
+                "dateline_day": article.dateline_day,
+                "dateline_month": article.dateline_month,
             }
         )
         rows["lsh_bands"].extend(

@@ -61,6 +61,50 @@ def assign_stories(
     _merge(con, grouping.merges, run_id, loaded_at)
     _insert_new(con, grouping.story_of, run_id, loaded_at)
     _refresh(con, run_id, {into for _, into, _ in grouping.merges}, kept, settings)
+    date_from_story(con, run_id)
+
+
+def date_from_story(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """A dateline without a year takes it from its story: in the stories this run touched, a member whose
+    dateline_date is NULL but whose dateline names a day and month takes the date of the members dated on
+    that same day and month (by their dateline or their publication date in India), when they agree on one.
+    Its published_at, when unknown, becomes that date (precision `date`, source `dateline`). Rows loaded
+    before migration 010 are not evidence: their dateline years may be their run's."""
+    con.execute(
+        """
+        UPDATE articles SET
+            dateline_date = f.day,
+            published_at = coalesce(articles.published_at, CAST(f.day AS TIMESTAMP) AT TIME ZONE 'Asia/Kolkata'),
+            published_precision = CASE WHEN articles.published_at IS NULL THEN 'date'
+                ELSE articles.published_precision END,
+            published_source = CASE WHEN articles.published_at IS NULL THEN 'dateline'
+                ELSE articles.published_source END
+        FROM (
+            SELECT u.article_id, min(k.day) AS day
+            FROM (
+                SELECT m.story_id, a.article_id, a.dateline_day, a.dateline_month
+                FROM story_members m JOIN articles a USING (article_id)
+                WHERE a.dateline_date IS NULL AND a.dateline_day IS NOT NULL
+                    AND m.story_id IN (SELECT story_id FROM story_members WHERE run_id = ?)
+            ) u
+            JOIN (
+                SELECT m.story_id, a.dateline_date AS day
+                FROM story_members m JOIN articles a USING (article_id)
+                WHERE a.dateline_date IS NOT NULL AND a.dateline_day IS NOT NULL
+                    AND m.story_id IN (SELECT story_id FROM story_members WHERE run_id = ?)
+                UNION ALL
+                SELECT m.story_id, CAST(a.published_at AT TIME ZONE 'Asia/Kolkata' AS DATE)
+                FROM story_members m JOIN articles a USING (article_id)
+                WHERE a.published_precision IN ('datetime', 'date')
+                    AND m.story_id IN (SELECT story_id FROM story_members WHERE run_id = ?)
+            ) k ON k.story_id = u.story_id AND month(k.day) = u.dateline_month AND day(k.day) = u.dateline_day
+            GROUP BY u.article_id
+            HAVING count(DISTINCT k.day) = 1
+        ) f
+        WHERE articles.article_id = f.article_id
+        """,
+        [run_id, run_id, run_id],
+    )
 
 
 def _candidates(
