@@ -81,6 +81,7 @@ class ArticleMeta:
     published_source: str | None = None
     dateline_day: int | None = None
     dateline_month: int | None = None
+    dateline_year_source: str | None = None  # printed, published, weekday (story: set by the writer)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +116,7 @@ class Article:
     published_source: str | None = None
     dateline_day: int | None = None
     dateline_month: int | None = None
+    dateline_year_source: str | None = None  # printed, published, weekday (story: set by the writer)
 
 
 @dataclass(frozen=True, slots=True)

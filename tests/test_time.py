@@ -15,7 +15,7 @@ import pytest
 import regex
 from pytest_httpserver import HTTPServer
 
-from khabar.text.dates import weekdays_named
+from khabar.text.dates import dateline_date, machine_time, weekdays_named
 from khabar.text.metadata import IST
 from tests.conftest import SAMPLES, khabar_cli
 
@@ -81,6 +81,12 @@ def _rows(db: str, query: str, params: list[Any] | None = None) -> list[tuple[An
 def _ingest(prefect_api: str, db: str, *paths: Path) -> None:
     result = khabar_cli(["ingest", *map(str, paths), "--db", db], prefect_api)
     assert result.returncode == 0, result.stderr[-3000:]
+
+
+def _year_sources(db: str) -> dict[str, str | None]:
+    return {
+        uri.rsplit("/", 1)[-1]: how for uri, how in _rows(db, "SELECT source_uri, dateline_year_source FROM articles")
+    }
 
 
 def _at(text: str) -> datetime:
@@ -188,6 +194,13 @@ def test_publication_times_and_dateline_years_on_an_ingest_run(prefect_api: str,
     assert got["no_evidence.txt"] == (21, 9, None, None, None, None)
     assert got["future_line.txt"] == (12, 7, None, None, None, None)
 
+    year_from = _year_sources(db)
+    assert (year_from["dated_line.txt"], year_from["weekday.txt"], year_from["no_evidence.txt"]) == (
+        "published",
+        "weekday",
+        None,
+    )
+
     # Records (keyed by the last part of their url). Out of bounds is unknown; a date alone is a date in India; a naive time is Indian time.
     assert got["1"][3:] == (None, None, None)  # "99999-01-01" is no year 9999
     assert got["2"][3:] == (None, None, None)  # 1985: before 1990
@@ -225,6 +238,10 @@ def test_a_dateline_without_a_year_takes_its_storys(prefect_api: str, db: str, t
     (second / "undated.txt").write_text(_dump(title, body), "utf-8")
     other_day = [f"वाशिंगटन, 11 जुलाई (आईएएनएस)। {FLOOD[0]}", FLOOD[1], TRAFFIC[0]]
     (second / "other_day.txt").write_text(_dump(title, other_day), "utf-8")
+    # Its paragraph names Thursday: alone, that would make it 2018 (the one Thursday 12 July in the window);
+    # the story's dated member comes first.
+    thursday = [f"वाशिंगटन, 12 जुलाई (आईएएनएस)। {FLOOD[0][:-1]}, प्रशासन ने गुरुवार को यह चेतावनी दी।", *body[1:]]
+    (second / "thursday.txt").write_text(_dump(title, thursday), "utf-8")
 
     _ingest(prefect_api, db, tmp_path / "run1")
     _ingest(prefect_api, db, tmp_path / "run2")
@@ -232,9 +249,16 @@ def test_a_dateline_without_a_year_takes_its_storys(prefect_api: str, db: str, t
     assert got["dated.txt"][2:] == (date(2025, 7, 12), _at("2025-07-12T11:19:00+05:30"), "datetime", "dump_text")
     assert got["undated.txt"][2:] == (date(2025, 7, 12), _at("2025-07-12T00:00:00+05:30"), "date", "dateline")
     assert got["other_day.txt"][2:] == (None, None, None, None)
+    assert got["thursday.txt"][2:] == (date(2025, 7, 12), _at("2025-07-12T00:00:00+05:30"), "date", "dateline")
+    year_from = _year_sources(db)
+    assert (year_from["dated.txt"], year_from["undated.txt"], year_from["thursday.txt"]) == (
+        "published",
+        "story",
+        "story",
+    )
     stories = dict(_rows(db, "SELECT source_uri, story_id FROM story_members JOIN articles USING (article_id)"))
     story = {Path(uri).name: story_id for uri, story_id in stories.items()}
-    assert story["dated.txt"] == story["undated.txt"]  # the year came through the story
+    assert story["dated.txt"] == story["undated.txt"] == story["thursday.txt"]  # the year came through the story
 
 
 def test_no_sample_carries_a_year_it_has_no_evidence_for(prefect_api: str, db: str, tmp_path: Path) -> None:
@@ -383,3 +407,33 @@ def test_feed_and_sitemap_dates_reach_the_warehouse(
         "sitemap",
         "sitemap",
     ]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2025-07-13", ("2025-07-13T00:00:00+05:30", "date")),
+        ("2025-07", ("2025-07-01T00:00:00+05:30", "month")),
+        ("2025-07-13T10:05:00", ("2025-07-13T10:05:00+05:30", "datetime")),
+        ("2025-07-13T04:35:00Z", ("2025-07-13T10:05:00+05:30", "datetime")),
+        ("Sun, 13 Jul 2025 10:05:00 +0530", ("2025-07-13T10:05:00+05:30", "datetime")),
+        ("Sun, 13 Jul 2025", ("2025-07-13T00:00:00+05:30", "date")),
+        ("July 12, 2025 11:19 AM", ("2025-07-12T11:19:00+05:30", "datetime")),
+        ("99999-01-01", None),
+        ("2025-13", None),
+        ("12", None),  # no lenient parser filling in today's month and year
+    ],
+)
+def test_machine_times(value: str, expected: tuple[str, str] | None) -> None:
+    found = machine_time(value, "meta")
+    assert (found and (found.at.astimezone(IST).isoformat(), found.precision)) == expected
+
+
+def test_a_weekday_names_a_year_only_when_one_candidate_fits() -> None:
+    fetched = datetime(2026, 12, 5, tzinfo=UTC)
+    assert dateline_date(13, 7, None, None, "… ने रविवार को दी।", fetched) == (date(2025, 7, 13), "weekday")
+    assert dateline_date(12, 7, None, None, "… ने गुरुवार को कहा।", fetched) == (date(2018, 7, 12), "weekday")
+    assert dateline_date(13, 7, None, None, "… ने सोमवार को कहा।", fetched) == (None, None)  # 2020 and 2026
+    assert dateline_date(13, 7, None, None, "… ने कहा।", fetched) == (None, None)
+    # A dateline after the fetch is no candidate: on 5 December 2026, 25 December 2026 cannot be meant.
+    assert dateline_date(25, 12, None, None, "शुक्रवार को", fetched) == (date(2020, 12, 25), "weekday")

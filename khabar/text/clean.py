@@ -407,10 +407,10 @@ def _metadata(
         for at, precision in metadata.publication_times(stamps, fetched_at if fetched_live else None)
     ]
     evidence = dates.best([*hints.dates, *printed], fetched_at)
-    on_dateline = (
+    on_dateline, year_from = (
         dates.dateline_date(dateline.day, dateline.month, dateline.year, evidence, paragraphs[0], fetched_at)
         if dateline
-        else None
+        else (None, None)
     )
     published = evidence or (dates.from_dateline(on_dateline) if on_dateline else None)
     agency = (dateline.agency if dateline else None) or _first(
@@ -447,6 +447,7 @@ def _metadata(
         published_source=published.source if published else None,
         dateline_day=dateline.day if dateline else None,
         dateline_month=dateline.month if dateline else None,
+        dateline_year_source=year_from,
     )
 
 

@@ -83,6 +83,8 @@ def machine_time(value: object, source: str) -> Dated | None:
             pass
     try:
         mailed = email.utils.parsedate_to_datetime(text)  # "Sun, 13 Jul 2025 10:00:00 +0530"
+        if ":" not in text:  # "Sun, 13 Jul 2025": a day
+            return Dated(start_of_day(mailed.date()), "date", source)
         return Dated(mailed if mailed.tzinfo else mailed.replace(tzinfo=IST), "datetime", source)
     except (TypeError, ValueError, IndexError, OverflowError):
         pass
@@ -108,31 +110,32 @@ def dateline_date(
     evidence: Dated | None,
     paragraph: str,
     fetched_at: datetime,
-) -> date | None:
-    """The date of a dateline. A printed year is used as printed. Without one, the year comes from the
-    article's own dated evidence (the year that puts the day nearest that date: a 31 December dateline on
-    a page dated 1 January is last year's), else from the weekdays its paragraph names when they fit a single
-    candidate year; else it is unknown (None), never the year of the run."""
+) -> tuple[date | None, str | None]:
+    """The date of a dateline and where its year came from (`printed`, `published`, `weekday`). A printed
+    year is used as printed. Without one, the year comes from the article's own dated evidence (the year
+    that puts the day nearest that date: a 31 December dateline on a page dated 1 January is last year's),
+    else from the weekdays its paragraph names when they fit a single candidate year; else it is unknown
+    (None), never the year of the run. (A story's dated members are asked later, by the writer.)"""
     if day is None or month is None:
-        return None
+        return None, None
     if year is not None:
         found = _date(year, month, day)
-        return found if found and in_bounds(start_of_day(found), fetched_at) else None
+        return (found, "printed") if found and in_bounds(start_of_day(found), fetched_at) else (None, None)
     if evidence is not None:
         anchor = evidence.at.astimezone(IST).date()
         near = [d for y in (anchor.year - 1, anchor.year, anchor.year + 1) if (d := _date(y, month, day))]
         found = min(near, key=lambda d: abs((d - anchor).days), default=None)
-        return found if found and in_bounds(start_of_day(found), fetched_at) else None
+        return (found, "published") if found and in_bounds(start_of_day(found), fetched_at) else (None, None)
     named = weekdays_named(paragraph)
     if not named:
-        return None
+        return None, None
     latest = (fetched_at + SLACK).astimezone(IST).date()
     fits = [
         d
         for y in range(latest.year - WEEKDAY_YEARS, latest.year + 1)
         if (d := _date(y, month, day)) and d <= latest and d.weekday() in named
     ]
-    return fits[0] if len(fits) == 1 else None
+    return (fits[0], "weekday") if len(fits) == 1 else (None, None)
 
 
 def from_dateline(day: date) -> Dated:

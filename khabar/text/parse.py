@@ -115,6 +115,7 @@ def _article(
         published_source=meta.published_source,
         dateline_day=meta.dateline_day,
         dateline_month=meta.dateline_month,
+        dateline_year_source=meta.dateline_year_source,
         language=metadata.language_of(body),
         word_count=words,
         body_sha256=body_sha256(body),

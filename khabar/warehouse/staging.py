@@ -52,6 +52,7 @@ ARTICLES = pa.schema(
         ("published_source", pa.string()),
         ("dateline_day", pa.int8()),
         ("dateline_month", pa.int8()),
+        ("dateline_year_source", pa.string()),
     ]
 )
 REMOVED_BLOCKS = pa.schema(
@@ -186,6 +187,7 @@ def stage(
                 "published_source": article.published_source,
                 "dateline_day": article.dateline_day,
                 "dateline_month": article.dateline_month,
+                "dateline_year_source": article.dateline_year_source,
             }
         )
         rows["lsh_bands"].extend(
