@@ -159,7 +159,7 @@ def test_seed_pairs_that_share_sentences_stay_apart(db: str) -> None:
 
 
 def test_a_warehouse_made_before_compact_shingles_upgrades_and_still_joins(tmp_path: Path) -> None:
-    from khabar.warehouse.migrate import SQL_DIR, migrate, migrations
+    from khabar.warehouse.migrate import SQL_DIR, migrate
 
     db = str(tmp_path / "old.duckdb")
     ingest_dumps(paths=[str(dump(tmp_path / "r1", "original.txt", LONG))], db=db)
@@ -177,7 +177,7 @@ def test_a_warehouse_made_before_compact_shingles_upgrades_and_still_joins(tmp_p
     ingest_dumps(paths=[str(dump(tmp_path / "r2", "trimmed.txt", LONG[:-2]))], db=db)
     assert members(db)["trimmed.txt"][:2] == (article_id(db, "original.txt"), "near")
     con = duckdb.connect(db, read_only=True)
-    latest = max(m.version for m in migrations())  # every migration since 006 applied, 007 among them
+    latest = max(int(path.name[:3]) for path in SQL_DIR.glob("[0-9][0-9][0-9]_*.sql"))
     assert con.execute("SELECT max(version) FROM schema_migrations").fetchall() == [(latest,)]
     assert con.execute("SELECT count(*) FROM article_shingles").fetchall() == [(2,)]
     con.close()
