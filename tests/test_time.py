@@ -435,5 +435,8 @@ def test_a_weekday_names_a_year_only_when_one_candidate_fits() -> None:
     assert dateline_date(12, 7, None, None, "… ने गुरुवार को कहा।", fetched) == (date(2018, 7, 12), "weekday")
     assert dateline_date(13, 7, None, None, "… ने सोमवार को कहा।", fetched) == (None, None)  # 2020 and 2026
     assert dateline_date(13, 7, None, None, "… ने कहा।", fetched) == (None, None)
+    # A weekday with its own date is about that date: "शुक्रवार 1 मई को", "सोमवार यानि चार मई को".
+    assert dateline_date(13, 7, None, None, "… से रविवार 1 मई को एक मरीज मिला।", fetched) == (None, None)
+    assert dateline_date(13, 7, None, None, "… रविवार यानि चार मई को …", fetched) == (None, None)
     # A dateline after the fetch is no candidate: on 5 December 2026, 25 December 2026 cannot be meant.
     assert dateline_date(25, 12, None, None, "शुक्रवार को", fetched) == (date(2020, 12, 25), "weekday")

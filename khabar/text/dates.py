@@ -45,7 +45,10 @@ _WEEKDAYS = {
     6: "रविवार|इतवार|sunday",
 }
 _WEEKDAY = regex.compile(
-    r"(?<![\p{L}\p{M}])(?:" + "|".join(f"(?P<d{n}>{words})" for n, words in _WEEKDAYS.items()) + r")(?![\p{L}\p{M}])",
+    r"(?<![\p{L}\p{M}])(?:" + "|".join(f"(?P<d{n}>{words})" for n, words in _WEEKDAYS.items()) + r")(?![\p{L}\p{M}])"
+    # A weekday followed by its own date is about that date, not the dateline's: "शुक्रवार 1 मई को",
+    # "सोमवार यानि चार मई को".
+    r"(?!\s*,?\s*(?:[0-9०-९]|यानि|यानी|अर्थात|\())",
     regex.IGNORECASE,
 )
 
