@@ -62,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
         help="ingest dump files and folders (.txt, .html/.htm, .jsonl)",
         description="Ingest files and folders, recursively: .txt text dumps, .html/.htm pages and .jsonl "
         "records (one JSON object per line with a text or html field, and optional url, outlet, title, "
-        "author, agency, published_at). A sub-folder's name is taken as the outlet. Documents already in "
+        "author, agency, published_at or published or date). A sub-folder's name is taken as the outlet. Documents already in "
         "the warehouse are skipped. Exits 0 when the run completed, even if documents were rejected.",
     )
     ingest.add_argument("paths", nargs="+", metavar="PATH", help="a file or a folder")

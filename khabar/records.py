@@ -7,6 +7,17 @@ from datetime import date, datetime
 
 
 @dataclass(frozen=True, slots=True)
+class Dated:
+    """A publication time as one source states it: `at` is a moment for precision `datetime`, else the
+    start of the day (`date`) or of the month (`month`) in Asia/Kolkata. `source` is where it was read:
+    jsonld, meta, feed, sitemap, record, dump_text or dateline (docs/time-model.md)."""
+
+    at: datetime
+    precision: str  # datetime, date or month
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
 class InputRef:
     """A discovered input: a file, or one line of a JSONL file."""
 
@@ -29,6 +40,7 @@ class RawDoc:
     reject_reason: str | None = None
     reject_detail: str | None = None
     http_headers: dict[str, str] | None = None
+    dates: tuple[Dated, ...] = ()  # what a feed or sitemap that listed the page said of its date
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +76,12 @@ class ArticleMeta:
     dateline_date: date | None = None
     published_at: datetime | None = None
     outlet: str | None = None
+    dates: tuple[Dated, ...] = ()  # publication times stated with the input or by the page, any trust
+    published_precision: str | None = None
+    published_source: str | None = None
+    dateline_day: int | None = None
+    dateline_month: int | None = None
+    dateline_year_source: str | None = None  # printed, published, weekday (story: set by the writer)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +114,11 @@ class Article:
     removed: tuple[RemovedBlock, ...] = field(default=())
     truncated: bool = False  # the source cut the text short (a news API's "… [1506 chars]")
     repairs: tuple[str, ...] = ()  # what had to be fixed to read the input, for documents.repair_note
+    published_precision: str | None = None
+    published_source: str | None = None
+    dateline_day: int | None = None
+    dateline_month: int | None = None
+    dateline_year_source: str | None = None  # printed, published, weekday (story: set by the writer)
 
 
 @dataclass(frozen=True, slots=True)

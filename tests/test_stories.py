@@ -178,6 +178,7 @@ def test_a_warehouse_made_before_compact_shingles_upgrades_and_still_joins(tmp_p
     assert members(db)["trimmed.txt"][:2] == (article_id(db, "original.txt"), "near")
     con = duckdb.connect(db, read_only=True)
     latest = max(m.version for m in migrations())  # every later migration applies on top
+    latest = max(int(path.name[:3]) for path in SQL_DIR.glob("[0-9][0-9][0-9]_*.sql"))
     assert con.execute("SELECT max(version) FROM schema_migrations").fetchall() == [(latest,)]
     assert con.execute("SELECT count(*) FROM article_shingles").fetchall() == [(2,)]
     con.close()

@@ -151,6 +151,7 @@ def _kind(mode: int) -> str | None:
 def _read_file(ref: InputRef, handle: BinaryIO, max_bytes: int, now: datetime) -> RawDoc:
     headers = None
     fetched = read_sidecar(ref.path) if ref.format == "html" else None
+    listed = fetched.dates if fetched else ()
     if fetched:  # a page khabar fetched: its URL, source, fetch time and charset come along
         ref = InputRef(ref.path, fetched.final_url, "html", fetched.source or ref.outlet_hint)
         now, headers = fetched.fetched_at, {**fetched.headers, "charset": fetched.charset or ""}
@@ -162,7 +163,7 @@ def _read_file(ref: InputRef, handle: BinaryIO, max_bytes: int, now: datetime) -
             size += len(chunk)
         detail = f"{size} bytes, over the limit of {max_bytes}"
         return RawDoc(digest.hexdigest(), ref, size, now, None, "too_large", detail)
-    return RawDoc(hashlib.sha256(data).hexdigest(), ref, len(data), now, data, http_headers=headers)
+    return RawDoc(hashlib.sha256(data).hexdigest(), ref, len(data), now, data, http_headers=headers, dates=listed)
 
 
 def _read_jsonl(ref: InputRef, handle: BinaryIO, max_bytes: int, now: datetime) -> Iterator[RawDoc]:

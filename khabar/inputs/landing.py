@@ -1,7 +1,7 @@
 """Raw landing: fetched bytes and their response headers on disk before anything parses them.
 
 A page lands in `<landing>/inbox/<host>/<doc_id>.html` with `<doc_id>.html.json` beside it (URL, final
-URL, source, status, headers, fetch time). After the run's load commits, it moves to
+URL, source, status, headers, fetch time, and the dates the feeds and sitemaps that listed it gave it). After the run's load commits, it moves to
 `<landing>/<YYYY-MM-DD>/<host>/`. Pages left in the inbox by a failed run are loaded by the next one,
 and `khabar ingest <landing>/<day>` re-processes a day without fetching it again.
 """
@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from khabar.records import InputRef
+from khabar.records import Dated, InputRef
 from khabar.text.decode import charset_of
 
 INBOX = "inbox"
@@ -38,6 +38,7 @@ class PageMeta:
     status: int
     headers: dict[str, str]
     fetched_at: datetime
+    dates: tuple[Dated, ...] = ()  # the dates the feeds and sitemaps that listed the page gave it
 
     @property
     def charset(self) -> str | None:
@@ -57,6 +58,7 @@ def land(landing_dir: str | Path, meta: PageMeta, body: bytes) -> Landed:
         "status": meta.status,
         "headers": meta.headers,
         "fetched_at": meta.fetched_at.isoformat(),
+        "listed_dates": [{"at": d.at.isoformat(), "precision": d.precision, "source": d.source} for d in meta.dates],
     }
     _write_atomic(Path(f"{page}{SIDECAR}"), json.dumps(sidecar, ensure_ascii=False, indent=1).encode())
     return Landed(doc_id, str(page))
@@ -83,6 +85,10 @@ def read_sidecar(page_path: str | Path) -> PageMeta | None:
             int(data.get("status", 200)),
             {str(k): str(v) for k, v in data.get("headers", {}).items()},
             datetime.fromisoformat(data["fetched_at"]),
+            tuple(
+                Dated(datetime.fromisoformat(d["at"]), str(d["precision"]), str(d["source"]))
+                for d in data.get("listed_dates", [])
+            ),
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None

@@ -10,14 +10,14 @@ leftover prompt.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import NamedTuple, TypeVar
 
 import regex
 
-from khabar.records import ArticleMeta, CleanText, RemovedBlock
-from khabar.text import metadata
+from khabar.records import ArticleMeta, CleanText, Dated, RemovedBlock
+from khabar.text import dates, metadata
 from khabar.text.lexicon import JOINING_WORDS, LIST_HEADER_KINDS, SECTION_WORDS, SITE_WORDS, TEASER_END, line_kind
 from khabar.text.normalize import line_keys, match_key
 
@@ -78,11 +78,15 @@ def forget_lines() -> None:
     metadata.parse_dateline.cache_clear()
 
 
-def clean(text: str, hints: ArticleMeta | None = None, fetched_at: datetime | None = None) -> CleanText:
-    """Split storage text into kept paragraphs, removed blocks and metadata."""
+def clean(
+    text: str, hints: ArticleMeta | None = None, fetched_at: datetime | None = None, fetched_live: bool = False
+) -> CleanText:
+    """Split storage text into kept paragraphs, removed blocks and metadata. `fetched_at` bounds the dates
+    found; `fetched_live` says it is the moment the page was downloaded, so "3 hours ago" can count from it."""
     hints = hints or ArticleMeta()
     lines = _lines(text)
     kinds: list[str | None] = [line.wording for line in lines]
+    _table_rows(lines, kinds)
     copies = _head_copies(lines)
     start = _body_start(lines, kinds, copies)
     title, title_prefix, site = _classify_head(lines, kinds, copies, start, hints.title, text)
@@ -104,7 +108,8 @@ def clean(text: str, hints: ArticleMeta | None = None, fetched_at: datetime | No
                 removed.append(RemovedBlock(len(removed), "site_name", site))
         else:
             removed.append(RemovedBlock(len(removed), kind, line.text))
-    return CleanText(tuple(paragraphs), tuple(removed), _metadata(paragraphs, removed, title, hints, fetched_at))
+    meta = _metadata(paragraphs, removed, title, hints, fetched_at or datetime.now(UTC), fetched_live)
+    return CleanText(tuple(paragraphs), tuple(removed), meta)
 
 
 def _lines(text: str) -> list[Line]:
@@ -139,6 +144,15 @@ def _facts(text: str, key: str) -> _Facts:
     if wording is None and not prose and words <= 25 and _is_stamp(text, words):
         wording = "timestamp"
     return key, words, prose, 1 <= words <= 30 and not ends, wording
+
+
+def _table_rows(lines: list[Line], kinds: list[str | None]) -> None:
+    """A date line beside another line of the same shape (a day and month, then numbers) is a row of a
+    table ("7 अप्रैल	4789" under "6 अप्रैल	4250"), not a timestamp: it stays in the body."""
+    rows = [kind == "timestamp" and metadata.is_table_row(line.text) for line, kind in zip(lines, kinds, strict=True)]
+    for i, row in enumerate(rows):
+        if row and any(0 <= j < len(lines) and metadata.is_table_row(lines[j].text) for j in (i - 1, i + 1)):
+            kinds[i] = None
 
 
 def _is_stamp(text: str, words: int) -> bool:
@@ -380,14 +394,25 @@ def _metadata(
     removed: list[RemovedBlock],
     title: str | None,
     hints: ArticleMeta,
-    fetched_at: datetime | None,
+    fetched_at: datetime,
+    fetched_live: bool,
 ) -> ArticleMeta:
     by_kind: dict[str, list[str]] = {}
     for block in removed:
         by_kind.setdefault(block.kind, []).append(block.text)
     dateline = metadata.parse_dateline(paragraphs[0]) if paragraphs else None
     stamps = by_kind.get("timestamp", []) + by_kind.get("byline", [])
-    published = hints.published_at or metadata.publication_time(stamps, fetched_at)
+    printed = [
+        Dated(at, precision, "dump_text")
+        for at, precision in metadata.publication_times(stamps, fetched_at if fetched_live else None)
+    ]
+    evidence = dates.best([*hints.dates, *printed], fetched_at)
+    on_dateline, year_from = (
+        dates.dateline_date(dateline.day, dateline.month, dateline.year, evidence, paragraphs[0], fetched_at)
+        if dateline
+        else (None, None)
+    )
+    published = evidence or (dates.from_dateline(on_dateline) if on_dateline else None)
     agency = (dateline.agency if dateline else None) or _first(
         metadata.agency_in(text) for text in by_kind.get("agency_credit", [])
     )
@@ -415,9 +440,14 @@ def _metadata(
         dateline_place=dateline.place
         if dateline
         else _first(metadata.reporter_place(t) for t in stamps + by_kind.get("other", [])),
-        dateline_date=metadata.dateline_date(dateline, published, fetched_at) if dateline and fetched_at else None,
-        published_at=published,
+        dateline_date=on_dateline,
+        published_at=published.at if published else None,
         outlet=outlet,
+        published_precision=published.precision if published else None,
+        published_source=published.source if published else None,
+        dateline_day=dateline.day if dateline else None,
+        dateline_month=dateline.month if dateline else None,
+        dateline_year_source=year_from,
     )
 
 

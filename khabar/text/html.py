@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import lxml.html
 import regex
 import trafilatura
-from dateutil import parser as dateutil_parser
 from trafilatura import load_html
 
 from khabar.records import ArticleMeta
-from khabar.text import metadata
+from khabar.text import dates, metadata
 from khabar.text.normalize import drop_surrogates
 
 _META_CHARSET = regex.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", regex.IGNORECASE)
@@ -126,16 +124,21 @@ def _page_meta(tree: Any, declared: dict[str, Any]) -> ArticleMeta:
     author_name = _text(author.get("name") if isinstance(author, dict) else author) or meta_content("author")
     publisher = declared.get("publisher")
     outlet = _text(publisher.get("name") if isinstance(publisher, dict) else publisher) or meta_content("og:site_name")
-    published_text = _text(declared.get("datePublished")) or meta_content(
-        "article:published_time", "og:published_time", "pubdate", "publish-date", "date"
+    stated = (
+        dates.machine_time(declared.get("datePublished"), "jsonld"),
+        dates.machine_time(declared.get("dateCreated"), "jsonld"),
+        *(
+            dates.machine_time(meta_content(name), "meta")
+            for name in ("article:published_time", "og:published_time", "pubdate", "publish-date", "date")
+        ),
     )
     return ArticleMeta(
         title=title,
         lede=_text(declared.get("description")) or meta_content("description", "og:description"),
         author=author_name if author_name and not metadata.agency_code(author_name) else None,
         agency=metadata.agency_code(author_name) if author_name else None,
-        published_at=_parse_time(published_text),
         outlet=outlet,
+        dates=tuple(found for found in stated if found),
     )
 
 
@@ -174,13 +177,3 @@ def _densest_container(tree: Any) -> Any:
 
 def _text(value: Any) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
-
-
-def _parse_time(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        found = dateutil_parser.parse(text)
-    except (ValueError, OverflowError):
-        return metadata.parse_published(text)
-    return found if found.tzinfo else found.replace(tzinfo=metadata.IST)

@@ -82,7 +82,10 @@ _DATE_DMY = regex.compile(
     rf"(?P<day>{_DIGIT}{{1,2}})(?:st|nd|rd|th)?\s+(?P<month>{_MONTH}),?\s+(?P<year>{_DIGIT}{{4}})", _F
 )
 _DATE_MDY = regex.compile(rf"(?P<month>{_MONTH})\s+(?P<day>{_DIGIT}{{1,2}}),?\s+(?P<year>{_DIGIT}{{4}})", _F)
-_DATE_ISO = regex.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
+# Not inside a longer run of digits: "99999-01-01" holds no date.
+_DATE_ISO = regex.compile(
+    r"(?<!\d)\d{4}-\d{2}-\d{2}(?!\d)(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+)
 _DATE_NUMERIC = regex.compile(
     rf"\b(?P<day>{_DIGIT}{{1,2}})[/.-](?P<month>{_DIGIT}{{1,2}})[/.-](?P<year>{_DIGIT}{{4}})\b"
 )
@@ -165,28 +168,29 @@ def month_number(name: str) -> int | None:
     return None
 
 
-def dateline_date(dateline: Dateline, published: datetime | None, fallback: datetime) -> date | None:
-    """The dateline's date; its year from the dateline, else from the publication date or the run."""
-    if dateline.day is None or dateline.month is None:
-        return None
-    anchor = (published.astimezone(IST) if published else fallback.astimezone(IST)).date()
-    year = dateline.year or anchor.year
-    try:
-        found = date(year, dateline.month, dateline.day)
-        if not dateline.year and found > anchor + timedelta(days=2):  # a December dateline in January
-            found = date(year - 1, dateline.month, dateline.day)
-        return found
-    except ValueError:
-        return None
+EARLIEST_YEAR = 1990  # no news khabar reads is older; a smaller "year" is a number of something
+
+
+def plausible_year(year: int) -> bool:
+    """A year a publication date can have: from 1990 to next year (a table's "6797" is a count)."""
+    return EARLIEST_YEAR <= year <= datetime.now(UTC).year + 1
 
 
 def parse_published(text: str, reference: datetime | None = None) -> datetime | None:
     """A publication time from a timestamp line: English, Hindi, ISO 8601, or relative to `reference`."""
+    found = published_in(text, reference)
+    return found[0] if found else None
+
+
+def published_in(text: str, reference: datetime | None = None) -> tuple[datetime, str] | None:
+    """A time printed in a line and its precision: `datetime` when a clock time is given, else `date`
+    (the start of the day in IST). A relative time ("3 hours ago") needs the moment the page was read."""
     iso = _DATE_ISO.search(text)
     if iso:
         try:
             found = dateutil_parser.isoparse(iso.group(0))
-            return found if found.tzinfo else found.replace(tzinfo=IST)
+            precision = "datetime" if len(iso.group(0)) > 10 else "date"
+            return (found if found.tzinfo else found.replace(tzinfo=IST)), precision
         except ValueError:
             pass
     for pattern in (_DATE_DMY, _DATE_MDY, _DATE_NUMERIC):
@@ -197,11 +201,11 @@ def parse_published(text: str, reference: datetime | None = None) -> datetime | 
     if relative and reference:
         unit = relative["unit"].casefold()
         hours = 1 / 60 if unit.startswith(("min", "मिनट")) else 24 if unit.startswith(("day", "दिन")) else 1
-        return reference - timedelta(hours=int(relative["n"]) * hours)
+        return reference - timedelta(hours=int(relative["n"]) * hours), "datetime" if hours < 24 else "date"
     return None
 
 
-def _with_time(match: regex.Match[str], after: str) -> datetime | None:
+def _with_time(match: regex.Match[str], after: str) -> tuple[datetime, str] | None:
     month_text = match["month"]
     month = int(month_text.translate(DEVANAGARI_DIGITS)) if month_text.isdigit() else month_number(month_text)
     if month is None:
@@ -215,6 +219,7 @@ def _with_time(match: regex.Match[str], after: str) -> datetime | None:
     hour = minute = 0
     tz = IST
     clock = _TIME.match(after.lstrip(" ,|-–at"))
+    precision = "date"
     if clock:
         hour, minute = int(clock["hour"]), int(clock["minute"])
         ampm = (clock["ampm"] or "").casefold().replace(".", "")
@@ -223,17 +228,32 @@ def _with_time(match: regex.Match[str], after: str) -> datetime | None:
             tz = UTC
         if hour > 23 or minute > 59:
             hour = minute = 0
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz)
+        else:
+            precision = "datetime"
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz), precision
 
 
 def is_date_line(text: str) -> bool:
-    """True when a short line is a date and little else ("April 25, 2024", "12 जुलाई 2025, 10:30 IST")."""
+    """True when a short line is a date and little else ("April 25, 2024", "12 जुलाई 2025, 10:30 IST"), with a
+    year a publication can have: "07 अप्रैल  6797" is a row of a table, not a date."""
     for pattern in (_DATE_ISO, _DATE_DMY, _DATE_MDY, _DATE_NUMERIC):
         match = pattern.search(text)
         if match:
+            year = int((match.groupdict().get("year") or match.group(0)[:4]).translate(DEVANAGARI_DIGITS))
             rest = _TIME.sub("", text[: match.start()] + text[match.end() :])
-            return len(_NOT_LETTER.sub("", rest)) <= 12
+            return plausible_year(year) and len(_NOT_LETTER.sub("", rest)) <= 12
     return False
+
+
+# A row of a table that starts with a day and a month: "7 अप्रैल	4789", "Apr 12 | 1,204 | 3.5%".
+_TABLE_ROW = regex.compile(
+    rf"^\s*(?:{_DIGIT}{{1,2}}\s+{_MONTH}|{_MONTH}\s+{_DIGIT}{{1,2}})[\s,.:|\-–]+{_DIGIT}[0-9०-९,.\s|%\-–]*$", _F
+)
+
+
+def is_table_row(text: str) -> bool:
+    """A day and month followed by numbers only: one row of a table, when its neighbours look the same."""
+    return _TABLE_ROW.match(text) is not None
 
 
 _UPDATE_LABEL = regex.compile(r"\b(?:last\s+)?updated\b|अपडेटेड?|अद्यतन", regex.IGNORECASE)
@@ -253,9 +273,9 @@ def is_stamp_line(text: str) -> bool:
     return bool(_CLOCK.search(text)) and parse_published(text) is not None
 
 
-def publication_time(stamps: list[str], reference: datetime | None) -> datetime | None:
-    """The publication time among timestamp and byline lines: a labelled publication time first, then an
-    unlabelled one; an update time is not a publication time and is never used."""
+def publication_times(stamps: list[str], reference: datetime | None) -> list[tuple[datetime, str]]:
+    """The publication times among timestamp and byline lines with their precision, labelled publication
+    times first, then unlabelled ones; an update time is not a publication time and is never used."""
     labelled, unlabelled = [], []
     for text in stamps:
         update = _UPDATE_LABEL.search(text)
@@ -266,11 +286,7 @@ def publication_time(stamps: list[str], reference: datetime | None) -> datetime 
             labelled.append(text[publish.start() :])
         elif not update:
             unlabelled.append(text)
-    for text in labelled + unlabelled:
-        found = parse_published(text, reference)
-        if found:
-            return found
-    return None
+    return [found for text in labelled + unlabelled if (found := published_in(text, reference))]
 
 
 def reporter_place(text: str) -> str | None:

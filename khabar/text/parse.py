@@ -5,15 +5,16 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, fields, replace
-from datetime import datetime
 from typing import Any
 
 from khabar.records import Article, ArticleMeta, Outcome, RawDoc, Rejection
-from khabar.text import html, metadata
+from khabar.text import dates, html, metadata
 from khabar.text.clean import clean
 from khabar.text.decode import Decoded, decode_bytes, is_wide_charset
 from khabar.text.digest import body_sha256
 from khabar.text.normalize import drop_surrogates, storage_text, word_count
+
+RECORD_TIME_FIELDS = ("published_at", "publishedAt", "published", "date_published", "datePublished", "pubDate", "date")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +46,8 @@ def parse_document(raw: RawDoc, settings: ParseSettings = ParseSettings()) -> Ou
                 outlet = _str(record.get("outlet")) or _source_name(record) or outlet
                 result, outlet = _article_from_record(raw, record, outlet, settings)
         else:
-            result, outlet = _article_from_bytes(raw, raw.data, raw.ref.format, ArticleMeta(outlet=outlet), settings)
+            hints = ArticleMeta(outlet=outlet, dates=raw.dates)
+            result, outlet = _article_from_bytes(raw, raw.data, raw.ref.format, hints, settings)
         result, source_uri, outlet = _finish(result, source_uri, outlet, dropped)
     except Exception as error:  # one bad document never stops the others
         result = Rejection("parse_error", _without_surrogates(f"{type(error).__name__}: {error}"[:500])[0])
@@ -92,8 +94,8 @@ def _article_from_record(
         lede=summary,
         author=_str(record.get("author")),
         agency=metadata.agency_code(_str(record.get("agency")) or "") or _str(record.get("agency")),
-        published_at=_timestamp(record.get("published_at") or record.get("publishedAt")),
         outlet=outlet,
+        dates=raw.dates + tuple(d for f in RECORD_TIME_FIELDS if (d := dates.machine_time(record.get(f), "record"))),
     )
     if _str(record.get("html")):
         return _article_from_bytes(raw, record["html"].encode("utf-8"), "html", hints, settings)
@@ -182,7 +184,9 @@ def _without_surrogates(value: str) -> tuple[str, int]:
 def _article(
     raw: RawDoc, text: str, hints: ArticleMeta, settings: ParseSettings, repairs: tuple[str, ...] = ()
 ) -> tuple[Article | Rejection, str | None]:
-    cleaned = clean(text, hints, raw.fetched_at)
+    # A relative time ("3 hours ago") counts from the moment a page was downloaded, which only khabar's own
+    # fetches know; a file's read time says nothing of when it was saved.
+    cleaned = clean(text, hints, raw.fetched_at, fetched_live=raw.http_headers is not None)
     meta = cleaned.meta
     body = cleaned.body
     words = word_count(body)
@@ -198,6 +202,11 @@ def _article(
         dateline_place=meta.dateline_place,
         dateline_date=meta.dateline_date,
         published_at=meta.published_at,
+        published_precision=meta.published_precision,
+        published_source=meta.published_source,
+        dateline_day=meta.dateline_day,
+        dateline_month=meta.dateline_month,
+        dateline_year_source=meta.dateline_year_source,
         language=metadata.language_of(body),
         word_count=words,
         body_sha256=body_sha256(body),
@@ -208,8 +217,10 @@ def _article(
 
 
 def _merge(hints: ArticleMeta, page: ArticleMeta) -> ArticleMeta:
-    """Values given with the input win over what the page says of itself."""
-    return replace(page, **{f.name: v for f in fields(hints) if (v := getattr(hints, f.name)) is not None})
+    """Values given with the input win over what the page says of itself; of dates, each source keeps its
+    trust (docs/time-model.md), so all are passed on."""
+    given = {f.name: v for f in fields(hints) if f.name != "dates" and (v := getattr(hints, f.name)) is not None}
+    return replace(page, **given, dates=page.dates + hints.dates)
 
 
 def _record(data: bytes) -> dict[str, Any] | Rejection:
@@ -224,8 +235,3 @@ def _record(data: bytes) -> dict[str, Any] | Rejection:
 
 def _str(value: Any) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
-
-
-def _timestamp(value: Any) -> datetime | None:
-    text = _str(value)
-    return metadata.parse_published(text) if text else None

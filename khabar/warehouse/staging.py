@@ -52,6 +52,11 @@ ARTICLES = pa.schema(
         ("body_sha256", pa.string()),
         ("fetched_at", _TS),
         ("truncated", pa.bool_()),
+        ("published_precision", pa.string()),
+        ("published_source", pa.string()),
+        ("dateline_day", pa.int8()),
+        ("dateline_month", pa.int8()),
+        ("dateline_year_source", pa.string()),
     ]
 )
 REMOVED_BLOCKS = pa.schema(
@@ -215,6 +220,11 @@ def stage(
                 "body_sha256": article.body_sha256,
                 "fetched_at": outcome.fetched_at,
                 "truncated": article.truncated,
+                "published_precision": article.published_precision,
+                "published_source": article.published_source,
+                "dateline_day": article.dateline_day,
+                "dateline_month": article.dateline_month,
+                "dateline_year_source": article.dateline_year_source,
             }
         )
         rows["lsh_bands"].extend(

@@ -61,6 +61,55 @@ def assign_stories(
     _merge(con, grouping.merges, run_id, loaded_at)
     _insert_new(con, grouping.story_of, run_id, loaded_at)
     _refresh(con, run_id, {into for _, into, _ in grouping.merges}, kept, settings)
+    date_from_story(con, run_id)
+
+
+def date_from_story(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """A dateline without a printed year takes it from its story, before any weekday cue: in the stories
+    this run touched, a member whose dateline names a day and month, and whose year is unknown or only a
+    weekday's guess, takes the date of the members dated on that same day and month, when they agree on
+    one. Evidence is a member's dateline year that was printed or came from its own publication date, or
+    a member's publication date in India from any source but a dateline. A member's published_at that was
+    only its dateline's becomes the new date (precision `date`, source `dateline`). Rows loaded before
+    migration 010 are no evidence: their dateline years may be their run's."""
+    con.execute(
+        """
+        UPDATE articles SET
+            dateline_date = f.day,
+            dateline_year_source = 'story',
+            published_at = CASE WHEN articles.published_at IS NULL OR articles.published_source = 'dateline'
+                THEN CAST(f.day AS TIMESTAMP) AT TIME ZONE 'Asia/Kolkata' ELSE articles.published_at END,
+            published_precision = CASE WHEN articles.published_at IS NULL OR articles.published_source = 'dateline'
+                THEN 'date' ELSE articles.published_precision END,
+            published_source = CASE WHEN articles.published_at IS NULL OR articles.published_source = 'dateline'
+                THEN 'dateline' ELSE articles.published_source END
+        FROM (
+            SELECT u.article_id, min(k.day) AS day
+            FROM (
+                SELECT m.story_id, a.article_id, a.dateline_day, a.dateline_month
+                FROM story_members m JOIN articles a USING (article_id)
+                WHERE a.dateline_day IS NOT NULL
+                    AND (a.dateline_date IS NULL OR a.dateline_year_source = 'weekday')
+                    AND m.story_id IN (SELECT story_id FROM story_members WHERE run_id = ?)
+            ) u
+            JOIN (
+                SELECT m.story_id, a.dateline_date AS day
+                FROM story_members m JOIN articles a USING (article_id)
+                WHERE a.dateline_year_source IN ('printed', 'published')
+                    AND m.story_id IN (SELECT story_id FROM story_members WHERE run_id = ?)
+                UNION ALL
+                SELECT m.story_id, CAST(a.published_at AT TIME ZONE 'Asia/Kolkata' AS DATE)
+                FROM story_members m JOIN articles a USING (article_id)
+                WHERE a.published_precision IN ('datetime', 'date') AND a.published_source <> 'dateline'
+                    AND m.story_id IN (SELECT story_id FROM story_members WHERE run_id = ?)
+            ) k ON k.story_id = u.story_id AND month(k.day) = u.dateline_month AND day(k.day) = u.dateline_day
+            GROUP BY u.article_id
+            HAVING count(DISTINCT k.day) = 1
+        ) f
+        WHERE articles.article_id = f.article_id
+        """,
+        [run_id, run_id, run_id],
+    )
 
 
 def _candidates(

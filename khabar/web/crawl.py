@@ -5,12 +5,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from khabar.inputs.landing import PageMeta, land
-from khabar.records import FetchRecord, InputRef, RawDoc
-from khabar.web.feeds import FeedError, feed_links, read_sitemap
+from khabar.records import Dated, FetchRecord, InputRef, RawDoc
+from khabar.web.feeds import FeedError, Listed, feed_entries, read_sitemap
 from khabar.web.http import Failure, Fetcher, Response, Validators
 from khabar.web.sources import Source, SourcesConfig
 from khabar.web.urls import BadURL, normalize_url
@@ -24,6 +24,7 @@ Log = Callable[[str], None]
 class Target:
     url: str
     source: str
+    dates: tuple[Dated, ...] = ()  # what the feeds and sitemaps that listed it said of its date
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,14 +46,18 @@ def discover(config: SourcesConfig, fetcher: Fetcher, history: History, log: Log
     targets: dict[str, Target] = {}
     records: list[FetchRecord] = []
     for source in config.sources:
-        found = list(source.urls)
+        found = [Listed(url) for url in source.urls]
         for feed in source.feeds:
-            found += _listed(source, feed, "feed", fetcher, history, records, lambda r: feed_links(r.body))
+            found += _listed(source, feed, "feed", fetcher, history, records, lambda r: feed_entries(r.body))
         found += _sitemap_urls(source, config.fetch.max_bytes * 4, fetcher, history, records)
         kept = 0
-        for url in found:
-            if url not in targets and (url in source.urls or source.is_article(url)):
-                targets[url] = Target(url, source.name)
+        for listed in found:
+            url = listed.url
+            if url in targets:  # listed again, by a feed and a sitemap: the page keeps every date stated
+                known = targets[url]
+                targets[url] = replace(known, dates=known.dates + listed.dates)
+            elif url in source.urls or source.is_article(url):
+                targets[url] = Target(url, source.name, listed.dates)
                 kept += 1
         log(f"{source.name}: {kept} article URLs from {len(found)} listed")
     return Discovery(tuple(targets.values()), tuple(records))
@@ -76,7 +81,9 @@ def download(
         if isinstance(result, Failure):
             log(f"{target.url}: {result.reason} ({result.detail})")
             return _record(result, source.name, "page")
-        meta = PageMeta(result.url, result.final_url, source.name, result.status, result.headers, result.fetched_at)
+        meta = PageMeta(
+            result.url, result.final_url, source.name, result.status, result.headers, result.fetched_at, target.dates
+        )
         landed = land(landing_dir, meta, result.body)
         return _record(result, source.name, "page", "landed", doc_id=landed.doc_id)
 
@@ -117,8 +124,8 @@ def _listed(
     fetcher: Fetcher,
     history: History,
     records: list[FetchRecord],
-    read: Callable[[Response], Iterable[str]],
-) -> list[str]:
+    read: Callable[[Response], Iterable[Listed]],
+) -> list[Listed]:
     """The URLs a feed or sitemap lists, resolved against it; nothing when unchanged since last time."""
     result = fetcher.get(url, source.allowed_hosts, source.rate, validators=history.validators.get(url))
     if isinstance(result, Failure):
@@ -137,7 +144,7 @@ def _listed(
     urls = []
     for link in listed:
         try:
-            urls.append(normalize_url(link, base=result.final_url))
+            urls.append(Listed(normalize_url(link.url, base=result.final_url), link.dates))
         except BadURL:
             continue
     return urls
@@ -145,22 +152,22 @@ def _listed(
 
 def _sitemap_urls(
     source: Source, max_bytes: int, fetcher: Fetcher, history: History, records: list[FetchRecord]
-) -> list[str]:
+) -> list[Listed]:
     """Page URLs of the source's sitemaps. An index unchanged since last time (304) does not list its
     children again, so the sitemaps read for this source before are re-checked as well."""
-    pages: list[str] = []
+    pages: list[Listed] = []
     queue = list(dict.fromkeys([*source.sitemaps, *history.sitemaps.get(source.name, [])]))
     seen = set(queue)
     while queue:
         sitemap_url = queue.pop(0)
         children: list[str] = []
 
-        def read(response: Response, children: list[str] = children) -> list[str]:
+        def read(response: Response, children: list[str] = children) -> list[Listed]:
             sitemap = read_sitemap(response.body, max_bytes)
             if sitemap.is_index:
                 children.extend(sitemap.locations)
                 return []
-            return list(sitemap.locations)
+            return list(sitemap.pages)
 
         pages += _listed(source, sitemap_url, "sitemap", fetcher, history, records, read)
         for child in children:

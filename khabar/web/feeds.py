@@ -8,6 +8,9 @@ from dataclasses import dataclass
 import feedparser
 from lxml import etree
 
+from khabar.records import Dated
+from khabar.text.dates import machine_time
+
 GZIP_MAGIC = b"\x1f\x8b"
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=True)
 
@@ -17,22 +20,38 @@ class FeedError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class Listed:
+    """A page URL as a feed or sitemap lists it, with the publication time it states, if any."""
+
+    url: str
+    dates: tuple[Dated, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Sitemap:
     is_index: bool
     locations: tuple[str, ...]  # child sitemaps of an index, else page URLs
+    pages: tuple[Listed, ...] = ()  # of a urlset: its URLs with their news:publication_date or lastmod
 
 
 def feed_links(data: bytes) -> list[str]:
     """The item links of an RSS or Atom feed, in feed order."""
+    return [entry.url for entry in feed_entries(data)]
+
+
+def feed_entries(data: bytes) -> list[Listed]:
+    """The items of an RSS or Atom feed, in feed order: the link, and the item's date (RSS `pubDate`, Atom
+    `published`, else `updated`) as written, not as feedparser rounds it to UTC."""
     parsed = feedparser.parse(data)
     if parsed.bozo and not parsed.entries:
         raise FeedError(f"not a feed: {parsed.get('bozo_exception', 'unreadable')}")
-    links = []
+    entries = []
     for entry in parsed.entries:
         link = entry.get("link") or next((x.get("href") for x in entry.get("links", []) if x.get("href")), None)
         if link:
-            links.append(str(link))
-    return links
+            stated = machine_time(entry.get("published"), "feed") or machine_time(entry.get("updated"), "feed")
+            entries.append(Listed(str(link), (stated,) if stated else ()))
+    return entries
 
 
 def read_sitemap(data: bytes, max_bytes: int) -> Sitemap:
@@ -49,14 +68,21 @@ def read_sitemap(data: bytes, max_bytes: int) -> Sitemap:
     if kind not in ("urlset", "sitemapindex"):
         raise FeedError(f"not a sitemap: the root element is <{kind}>")
     child = "sitemap" if kind == "sitemapindex" else "url"
-    locations = [
-        (loc.text or "").strip()
-        for entry in root
-        if isinstance(entry.tag, str) and etree.QName(entry).localname == child
-        for loc in entry
-        if isinstance(loc.tag, str) and etree.QName(loc).localname == "loc"
-    ]
-    return Sitemap(kind == "sitemapindex", tuple(loc for loc in locations if loc))
+    pages = [_entry(entry) for entry in root if isinstance(entry.tag, str) and etree.QName(entry).localname == child]
+    found = tuple(page for page in pages if page.url)
+    return Sitemap(kind == "sitemapindex", tuple(page.url for page in found), () if kind == "sitemapindex" else found)
+
+
+def _entry(entry: etree._Element) -> Listed:
+    """A sitemap's <url> or <sitemap>: its <loc>, and the page's date, Google News' publication date
+    before the lastmod (a modification time, the weaker word)."""
+    values: dict[str, str] = {}
+    for node in entry.iter():
+        if isinstance(node.tag, str):
+            values.setdefault(etree.QName(node).localname, (node.text or "").strip())
+    loc = next((c.text or "" for c in entry if isinstance(c.tag, str) and etree.QName(c).localname == "loc"), "")
+    stated = machine_time(values.get("publication_date"), "sitemap") or machine_time(values.get("lastmod"), "sitemap")
+    return Listed(loc.strip(), (stated,) if stated else ())
 
 
 def _gunzip(data: bytes, max_bytes: int) -> bytes:
