@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import regex
 
 from khabar.warehouse.db import connect_read_only, id_table, registered
+from khabar.warehouse.search import load_fts
 
 
 def known_doc_ids(db_path: str | Path, doc_ids: Sequence[str], log: Callable[[str], None] | None = None) -> set[str]:
@@ -108,7 +110,21 @@ class SqlError(Exception):
 @dataclass(frozen=True)
 class SqlResult:
     columns: list[str]
+    types: list[str]  # DuckDB's type of each column: JSON columns hold JSON text
     rows: list[tuple[object, ...]]
+
+
+# DESCRIBE of one table or view, as the query `khabar sql` runs instead: DuckDB's DESCRIBE plus the comment.
+_DESCRIBE = regex.compile(r"\s*(?:DESCRIBE|DESC)\s+(?:TABLE\s+)?(\w+)\s*;?\s*", regex.IGNORECASE)
+
+
+def sandboxed(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """`con` unable to touch any file but the warehouse: no COPY TO, ATTACH, read_csv of other paths, INSTALL;
+    the setting locked so a query cannot turn it back on. The fts extension is loaded first, for search SQL."""
+    load_fts(con)
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+    return con
 
 
 def run_sql(
@@ -118,18 +134,32 @@ def run_sql(
     show: tuple[int, int] | None = None,
     log: Callable[[str], None] | None = None,
 ) -> SqlResult | None:
-    """Run `query` on a read-only connection. With `show` (width, max_rows), print DuckDB's table and
-    return None; else return the columns and rows. None too for a statement without a result."""
+    """Run `query` on a read-only, sandboxed connection. With `show` (width, max_rows), print DuckDB's table
+    and return None; else return the columns and rows. None too for a statement without a result."""
     con = connect_read_only(db_path, log=log)
     try:
-        relation = con.sql(query)
+        sandboxed(con)
+        described = _DESCRIBE.fullmatch(query)
+        if described:
+            relation = con.sql(
+                "SELECT d.*, c.comment FROM (DESCRIBE " + _identifier(described.group(1)) + ") d "
+                "LEFT JOIN duckdb_columns() c ON c.table_name = $name AND c.column_name = d.column_name "
+                "AND c.schema_name = current_schema() AND c.database_name = current_database()",
+                params={"name": described.group(1)},
+            )
+        else:
+            relation = con.sql(query)
         if relation is None:
             return None
         if show:
             relation.show(max_width=show[0], max_rows=show[1])
             return None
-        return SqlResult(list(relation.columns), relation.fetchall())
+        return SqlResult(list(relation.columns), [str(t) for t in relation.types], relation.fetchall())
     except duckdb.Error as error:
         raise SqlError(str(error)) from error
     finally:
         con.close()
+
+
+def _identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'

@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 from khabar.config import DedupSettings
 from khabar.grouping.windows import Compact, compact_bodies
 from khabar.records import FetchRecord, Outcome, Sighting
+from khabar.text.search import search_key
 
 _TS = pa.timestamp("us", tz="UTC")
 DOCUMENTS = pa.schema(
@@ -68,6 +69,10 @@ ARTICLE_SHINGLES = pa.schema(
         ("numbers", pa.list_(pa.string())),
     ]
 )
+# Title, lede and body folded for search (khabar/text/search.py), by the workers, so the writer folds nothing.
+ARTICLE_SEARCH = pa.schema(
+    [("article_id", pa.string()), ("title", pa.string()), ("lede", pa.string()), ("body", pa.string())]
+)
 SIGHTINGS = pa.schema([("doc_id", pa.string()), ("source_uri", pa.string()), ("outlet", pa.string()), ("seen_at", _TS)])
 FETCHES = pa.schema(
     [
@@ -94,6 +99,7 @@ TABLES = {
     "removed_blocks": REMOVED_BLOCKS,
     "sightings": SIGHTINGS,
     "lsh_bands": LSH_BANDS,
+    "article_search": ARTICLE_SEARCH,
 }
 
 
@@ -178,6 +184,14 @@ def stage(
                 "word_count": article.word_count,
                 "body_sha256": article.body_sha256,
                 "fetched_at": outcome.fetched_at,
+            }
+        )
+        rows["article_search"].append(
+            {
+                "article_id": article.article_id,
+                "title": search_key(article.title),
+                "lede": search_key(article.lede),
+                "body": search_key(article.body),
             }
         )
         rows["lsh_bands"].extend(

@@ -1,0 +1,308 @@
+"""The researcher's tools on warehouses made by `khabar ingest`: sql, search."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from khabar.cli import main, split_statements
+from khabar.text.search import parse_query, search_key
+from tests.conftest import khabar_cli
+
+PRECOMPOSED_QA = "\u0958"  # क़ as one code point (NFC decomposes it)
+COMBINING_QA = "\u0915\u093c"  # क + nukta
+
+# Distinct stories, each spelling its key words its own way. Folder = outlet.
+DUMPS = {
+    "alpha/vaccine.txt": """स्वास्थ्य विभाग ने टीकाकरण अभियान शुरू किया
+
+नई दिल्ली, 12 मार्च (आईएएनएस)। राज्य के स्वास्थ्य विभाग ने सोमवार को कोविड-19 के खिलाफ टीकाकरण अभियान शुरू किया। पहले दिन हजारों लोग केंद्रों तक पहुंचे और अधिकारियों ने व्यवस्था की समीक्षा की।
+
+मंत्री ने कहा कि गांवों तक टीका पहुंच सके इसके लिए विशेष दल बनाए गए हैं। उन्होंने लोगों से अफवाहों पर ध्यान न देने की अपील की।
+""",
+    "gamma/flood.txt": """बाढ़ प्रभावित जिलों में राहत सामग्री भेजी गई
+
+पटना, 14 मार्च। बिहार के बाढ़ प्रभावित जिलों में राहत दल नावों से पहुँच रहे हैं। अभियान के तहत प्रशासन ने भोजन और दवाइयां बांटीं और कई गांवों में टीकाकरण भी हुआ।
+
+जिलाधिकारी ने बताया कि अभियान में सेना की मदद ली गई है। टीकाकरण के लिए अलग शिविर लगाए गए और अभियान अगले सप्ताह तक चलेगा। बच्चों का टीकाकरण प्राथमिकता पर है।
+""",
+    "delta/cricket.txt": """कोविड नियमों के बीच क्रिकेट सीरीज का कार्यक्रम घोषित
+
+मुंबई, 15 मार्च। भारतीय क्रिकेट बोर्ड ने कोविड-१९ के नियमों का पालन करते हुए आगामी सीरीज का कार्यक्रम घोषित कर दिया है। खिलाड़ियों को सात दिन पृथक रहना होगा।
+
+बोर्ड के सचिव ने कहा कि दर्शकों को स्टेडियम में आने की अनुमति अभी नहीं दी गई है और टिकटों की बिक्री बाद में शुरू होगी।
+""",
+    "alpha/court.txt": f"""उच्च न्यायालय ने नए {PRECOMPOSED_QA}ानून पर रोक लगाई
+
+प्रयागराज, 16 मार्च। उच्च न्यायालय ने राज्य सरकार के नए भूमि {PRECOMPOSED_QA}ानून के अमल पर अंतरिम रोक लगा दी है। याचिकाकर्ताओं ने दलील दी थी कि किसानों से राय नहीं ली गई।
+
+अदालत ने सरकार से चार सप्ताह में जवाब मांगा है और अगली सुनवाई अप्रैल में तय की गई है।
+""",
+    "gamma/parliament.txt": f"""संसद में श्रम {COMBINING_QA}ानून पर लंबी बहस
+
+नई दिल्ली, 17 मार्च। संसद में सोमवार को श्रम {COMBINING_QA}ानून में संशोधन के विधेयक पर लंबी बहस हुई। विपक्ष ने मजदूरों के अधिकार कमजोर होने का आरोप लगाया।
+
+सरकार की ओर से मंत्री ने जवाब दिया कि संशोधन से उद्योगों में रोजगार बढ़ेगा और विवाद जल्दी निपटेंगे।
+""",
+    "delta/school.txt": """स्कूलों में डिजिटल शि\u200dक्षा का विस्तार होगा
+
+भोपाल, 18 मार्च। राज्य सरकार ने सरकारी स्कूलों में डिजिटल शि\u200dक्षा के विस्तार की योजना मंजूर की है। हर जिले में स्मार्ट कक्षाएं बनेंगी और शिक्षकों को प्रशिक्षण मिलेगा।
+
+शिक्षा मंत्री ने कहा कि दूरदराज के बच्चों तक पढ़ाई पहुंचाना सरकार का लक्ष्य है और इसके लिए बजट बढ़ाया गया है।
+""",
+}
+# A second outlet's lightly edited copy of the vaccine story: one story, two outlets.
+DUMPS["beta/vaccine-copy.txt"] = DUMPS["alpha/vaccine.txt"].replace("हजारों", "सैकड़ों")
+
+
+@pytest.fixture(scope="module")
+def warehouse(prefect_api: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    root = tmp_path_factory.mktemp("research")
+    for name, text in DUMPS.items():
+        path = root / "dumps" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    db = str(root / "w.duckdb")
+    result = khabar_cli(["ingest", str(root / "dumps"), "--db", db], prefect_api)
+    assert result.returncode == 0, result.stderr
+    return db
+
+
+def titles_of(db: str, ids: list[str]) -> list[str]:
+    con = duckdb.connect(db, read_only=True)
+    try:
+        found = dict(con.execute("SELECT story_id, title FROM stories").fetchall())
+    finally:
+        con.close()
+    return [found[i] for i in ids]
+
+
+def search_json(db: str, *args: str) -> list[dict[str, object]]:
+    result = khabar_cli(["search", "--db", db, "--format", "json", *args], None)
+    assert result.returncode == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+# --- khabar sql -------------------------------------------------------------------------------------------
+
+
+def test_split_statements_ends_at_semicolons_outside_quotes_and_comments() -> None:
+    assert split_statements("SELECT 1;") == (["SELECT 1"], "")
+    assert split_statements("SELECT 1\nFROM t") == ([], "SELECT 1\nFROM t")
+    assert split_statements("SELECT ';' AS a; SELECT \"x;\" FROM t;") == (
+        ["SELECT ';' AS a", 'SELECT "x;" FROM t'],
+        "",
+    )
+    assert split_statements("SELECT 'it''s;'; -- a; comment\nSELECT 2") == (
+        ["SELECT 'it''s;'"],
+        " -- a; comment\nSELECT 2",
+    )
+    assert split_statements("SELECT /* ; */ 3;") == (["SELECT /* ; */ 3"], "")
+    assert split_statements("SELECT 'open;\n") == ([], "SELECT 'open;\n")
+
+
+def test_prompt_runs_a_multi_line_statement_once(warehouse: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "khabar.cli", "sql", "--db", warehouse, "--format", "json"],
+        input="SELECT count(*) AS n\nFROM articles\nWHERE outlet = 'alpha';\nSELECT 1 AS a; SELECT 'x;y' AS b;\n"
+        "SELECT 2 AS c\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert [json.loads(line) for line in result.stdout.splitlines()] == [{"n": 2}, {"a": 1}, {"b": "x;y"}, {"c": 2}]
+
+
+def test_prompt_exits_non_zero_when_a_piped_statement_fails(warehouse: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "khabar.cli", "sql", "--db", warehouse, "--format", "csv"],
+        input="SELECT nope FROM articles;\nSELECT 1 AS one;\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "nope" in result.stderr and result.stdout == "one\n1\n"
+
+
+def test_csv_lines_end_with_lf_and_lists_are_json(warehouse: str) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "khabar.cli",
+            "sql",
+            "--db",
+            warehouse,
+            "--format",
+            "csv",
+            "SELECT n_articles, outlets FROM stories ORDER BY n_articles DESC, title LIMIT 2",
+        ],
+        capture_output=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert b"\r" not in result.stdout
+    lines = result.stdout.decode().split("\n")
+    assert lines[0] == "n_articles,outlets"
+    assert lines[1] == '2,"[""alpha"", ""beta""]"'
+    assert lines[-1] == ""
+
+
+def test_json_keeps_lists_and_json_values_as_json(warehouse: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sql", "--db", warehouse, "--format", "json", "SELECT outlets FROM stories WHERE n_articles = 2"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"outlets": ["alpha", "beta"]}
+    assert main(["sql", "--db", warehouse, "--format", "json", "SELECT params FROM runs"]) == 0
+    params = json.loads(capsys.readouterr().out)["params"]
+    assert isinstance(params, dict) and params["db"] == warehouse
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "COPY articles TO '{out}'",
+        "ATTACH '{out}' AS other",
+        "SELECT * FROM read_csv('{out}')",
+        "SELECT * FROM read_text('/etc/hostname')",
+        "SET enable_external_access = true",
+    ],
+)
+def test_sql_cannot_touch_other_files(
+    warehouse: str, statement: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "leak.csv"
+    if "read_csv" in statement:
+        out.write_text("a,b\n1,2\n")
+    assert main(["sql", "--db", warehouse, statement.format(out=out, warehouse=warehouse)]) == 1
+    error = capsys.readouterr().err
+    assert "disabled by config" in error or "Cannot change configuration" in error
+    assert not out.exists() or out.read_text() == "a,b\n1,2\n"
+
+
+def test_every_table_view_and_column_has_a_comment(warehouse: str, capsys: pytest.CaptureFixture[str]) -> None:
+    con = duckdb.connect(warehouse, read_only=True)
+    try:
+        uncommented = con.execute(
+            """
+            SELECT table_name FROM duckdb_tables() WHERE NOT internal AND schema_name = 'main' AND comment IS NULL
+            UNION ALL
+            SELECT view_name FROM duckdb_views() WHERE NOT internal AND schema_name = 'main' AND comment IS NULL
+            UNION ALL
+            SELECT table_name || '.' || column_name FROM duckdb_columns()
+            WHERE NOT internal AND schema_name = 'main' AND comment IS NULL
+            """
+        ).fetchall()
+        n_columns = con.execute("SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'main'").fetchall()[0][0]
+    finally:
+        con.close()
+    assert uncommented == [] and n_columns > 80
+    assert main(["sql", "--db", warehouse, "--format", "csv", "DESCRIBE articles"]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    assert rows[0].endswith(",comment")
+    assert any(row.startswith("body,VARCHAR") and "paragraphs separated by one blank line" in row for row in rows)
+
+
+def test_stock_duckdb_cli_reads_the_comments(warehouse: str) -> None:
+    cli = shutil.which("duckdb", path=str(Path(sys.executable).parent))
+    assert cli
+    result = subprocess.run(
+        [
+            cli,
+            "-readonly",
+            "-list",
+            "-noheader",
+            warehouse,
+            "-c",
+            "SELECT comment FROM duckdb_columns() WHERE table_name = 'story_members' AND column_name = 'relation'",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "canonical, exact (same normalized body) or near"
+
+
+# --- khabar search ----------------------------------------------------------------------------------------
+
+
+def test_query_folding_matches_the_index() -> None:
+    assert search_key("पहुँच") == search_key("पहुंच") == "पहुंच"
+    assert search_key("कोविड-१९") == search_key("कोविड-19") == "कोविड 19"
+    assert search_key(PRECOMPOSED_QA + "ानून") == search_key(COMBINING_QA + "ानून") == "कानून"
+    assert search_key("शि\u200dक्षा") == "शिक्षा"
+    query = parse_query('"टीकाकरण  अभियान" पहुँच')
+    assert query.phrases == ("टीकाकरण अभियान",) and query.terms == "टीकाकरण अभियान पहुंच"
+
+
+@pytest.mark.parametrize(
+    ("spellings", "expected_titles"),
+    [
+        (["पहुंच", "पहुँच"], {"स्वास्थ्य विभाग ने टीकाकरण अभियान शुरू किया", "बाढ़ प्रभावित जिलों में राहत सामग्री भेजी गई"}),
+        (
+            ["कोविड-19", "कोविड-१९", "कोविड १९"],
+            {"स्वास्थ्य विभाग ने टीकाकरण अभियान शुरू किया", "कोविड नियमों के बीच क्रिकेट सीरीज का कार्यक्रम घोषित"},
+        ),
+        (
+            [PRECOMPOSED_QA + "ानून", COMBINING_QA + "ानून", "कानून"],
+            {"उच्च न्यायालय ने नए क़ानून पर रोक लगाई", "संसद में श्रम क़ानून पर लंबी बहस"},
+        ),
+        (["शिक्षा", "शि\u200dक्षा", "शि\u200cक्षा"], {"स्कूलों में डिजिटल शिक्षा का विस्तार होगा"}),
+    ],
+)
+def test_search_finds_every_spelling_variant(warehouse: str, spellings: list[str], expected_titles: set[str]) -> None:
+    for spelling in spellings:
+        hits = search_json(warehouse, spelling)
+        found = {search_key(str(hit["title"])) for hit in hits}
+        assert found == {search_key(title) for title in expected_titles}, spelling
+
+
+def test_an_exact_phrase_ranks_first_and_quotes_require_it(warehouse: str) -> None:
+    hits = search_json(warehouse, "टीकाकरण अभियान")
+    titles = [hit["title"] for hit in hits]
+    assert titles[0] == "स्वास्थ्य विभाग ने टीकाकरण अभियान शुरू किया" and hits[0]["phrase"] is True
+    flood = titles.index("बाढ़ प्रभावित जिलों में राहत सामग्री भेजी गई")
+    assert hits[flood]["phrase"] is False
+    # BM25 alone prefers the story that repeats both words: the phrase is what put the other first.
+    assert float(str(hits[flood]["score"])) > float(str(hits[0]["score"]))
+    quoted = search_json(warehouse, '"टीकाकरण अभियान"')
+    assert [hit["title"] for hit in quoted] == [titles[0]]
+
+
+def test_search_groups_copies_into_one_line_per_story(warehouse: str) -> None:
+    hits = search_json(warehouse, "टीका")
+    vaccine = [hit for hit in hits if hit["n_articles"] == 2]
+    assert len(vaccine) == 1 and vaccine[0]["matches"] == 2
+    assert sorted(vaccine[0]["outlets"]) == ["alpha", "beta"]  # type: ignore[arg-type]
+    assert vaccine[0]["first_time"] is not None
+
+
+def test_search_filters_and_formats(warehouse: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert [hit["title"] for hit in search_json(warehouse, "पहुंच", "--outlet", "gamma")] == [
+        "बाढ़ प्रभावित जिलों में राहत सामग्री भेजी गई"
+    ]
+    assert [hit["agency"] for hit in search_json(warehouse, "पहुंच", "--agency", "IANS")] == ["IANS"]
+    assert search_json(warehouse, "पहुंच", "--since", "2100-01-01") == []
+    assert len(search_json(warehouse, "पहुंच", "--limit", "1")) == 1
+    assert main(["search", "--db", warehouse, "--format", "csv", "कानून"]) == 0
+    lines = capsys.readouterr().out.split("\n")
+    assert lines[0].startswith("story_id,title,score,phrase") and len(lines) == 4 and lines[-1] == ""
+    assert main(["search", "--db", warehouse, "कानून"]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].startswith("2 stories for «कानून»") and len(table) == 4
+
+
+def test_search_sql_is_available_in_khabar_sql(warehouse: str, capsys: pytest.CaptureFixture[str]) -> None:
+    query = (
+        "SELECT count(*) AS n FROM (SELECT fts_main_article_search.match_bm25(article_id, 'कानून') AS s "
+        "FROM article_search) WHERE s IS NOT NULL"
+    )
+    assert main(["sql", "--db", warehouse, "--format", "csv", query]) == 0
+    assert capsys.readouterr().out == "n\n2\n"
