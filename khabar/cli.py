@@ -132,6 +132,28 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format")
     search.set_defaults(handler=_search)
 
+    export = commands.add_parser(
+        "export",
+        help="every table and view of the contract as files, for pandas, polars or R",
+        description="Write each table of the warehouse (documents, articles, removed_blocks, story_members, "
+        "sightings, story_merges, runs, and the stories view) as one file in DIR, from one read-only snapshot, "
+        "without Prefect: the same export as the export-parquet deployment. Each file is written beside its "
+        "target and renamed over it. Read the files, not the warehouse, from notebooks: a notebook holding "
+        "the warehouse open blocks every run (docs/research.md has pandas, polars and R recipes).",
+    )
+    export.add_argument("--db", help=db_help)
+    export.add_argument("--format", choices=("parquet", "csv", "jsonl"), default="parquet", help="file format")
+    export.add_argument("--out", default="warehouse/export", metavar="DIR", help="folder (default warehouse/export)")
+    export.add_argument(
+        "--since",
+        type=date.fromisoformat,
+        metavar="DATE",
+        help="only articles published (else fetched) from this day on (midnight in India), what belongs to "
+        "them, and runs, merges and sightings since",
+    )
+    export.add_argument("--tables", help="comma-separated tables (default: all)")
+    export.set_defaults(handler=_export)
+
     serve = commands.add_parser(
         "serve",
         help="serve the deployments to the Prefect server, so schedules run and the UI can start runs",
@@ -395,6 +417,23 @@ def _json_default(value: object) -> object:
 
 
 IST = ZoneInfo("Asia/Kolkata")
+
+
+def _export(args: argparse.Namespace) -> int:
+    from khabar.warehouse.db import WarehouseMissing
+    from khabar.warehouse.export import EXPORTABLE, export_tables
+
+    tables = [t.strip() for t in args.tables.split(",") if t.strip()] if args.tables else list(EXPORTABLE)
+    started = time.monotonic()
+    try:
+        exported = export_tables(config.db_path(args.db), Path(args.out), tables, fmt=args.format, since=args.since)
+    except (WarehouseMissing, ValueError) as error:
+        print(f"khabar export: {error}", file=sys.stderr)
+        return 2
+    print(f"khabar export: {len(exported)} files in {Path(args.out).resolve()} ({time.monotonic() - started:.1f} s)")
+    for item in exported:
+        print(f"  {item.table:<15} {item.rows:>9} rows  {item.bytes / 1024:>9.1f} KiB  {Path(item.path).name}")
+    return 0
 
 
 def _search(args: argparse.Namespace) -> int:

@@ -306,3 +306,79 @@ def test_search_sql_is_available_in_khabar_sql(warehouse: str, capsys: pytest.Ca
     )
     assert main(["sql", "--db", warehouse, "--format", "csv", query]) == 0
     assert capsys.readouterr().out == "n\n2\n"
+
+
+# --- khabar export ----------------------------------------------------------------------------------------
+
+
+def table_counts(db: str) -> dict[str, int]:
+    from khabar.warehouse.export import EXPORTABLE
+
+    con = duckdb.connect(db, read_only=True)
+    try:
+        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in EXPORTABLE}
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize(("fmt", "reader"), [("parquet", "read_parquet"), ("csv", "read_csv"), ("jsonl", "read_json")])
+def test_export_round_trips_row_counts(warehouse: str, tmp_path: Path, fmt: str, reader: str) -> None:
+    out = tmp_path / fmt
+    result = khabar_cli(["export", "--db", warehouse, "--format", fmt, "--out", str(out)], None)
+    assert result.returncode == 0, result.stderr
+    expected = table_counts(warehouse)
+    assert expected["articles"] == 7 and expected["stories"] == 6
+    con = duckdb.connect()
+    try:
+        for table, rows in expected.items():
+            path = out / f"{table}.{fmt}"
+            assert f"{table} " in result.stdout and path.exists()
+            if rows:
+                assert con.execute(f"SELECT count(*) FROM {reader}(?)", [str(path)]).fetchall()[0][0] == rows, table
+        bodies = con.execute(f"SELECT body FROM {reader}(?) ORDER BY body", [str(out / f"articles.{fmt}")]).fetchall()
+    finally:
+        con.close()
+    stored = duckdb.connect(warehouse, read_only=True)
+    try:
+        assert bodies == stored.execute("SELECT body FROM articles ORDER BY body").fetchall()  # text survives whole
+    finally:
+        stored.close()
+    assert not list(out.glob(".*partial"))
+
+
+def test_export_csv_is_lf_and_json_lines_keep_lists(warehouse: str, tmp_path: Path) -> None:
+    assert main(["export", "--db", warehouse, "--format", "csv", "--out", str(tmp_path), "--tables", "articles"]) == 0
+    raw = (tmp_path / "articles.csv").read_bytes()
+    assert b"\r" not in raw and raw.endswith(b"\n")
+    assert main(["export", "--db", warehouse, "--format", "jsonl", "--out", str(tmp_path), "--tables", "stories"]) == 0
+    stories = [json.loads(line) for line in (tmp_path / "stories.jsonl").read_text().splitlines()]
+    assert len(stories) == 6 and sorted(s["outlets"] for s in stories if s["n_articles"] == 2)[0] == ["alpha", "beta"]
+
+
+def test_export_since_keeps_what_belongs_to_recent_articles(
+    warehouse: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["export", "--db", warehouse, "--out", str(tmp_path / "all"), "--since", "2000-01-01"]) == 0
+    assert main(["export", "--db", warehouse, "--out", str(tmp_path / "none"), "--since", "2999-01-01"]) == 0
+    con = duckdb.connect()
+    try:
+        count = lambda folder, table: con.execute(  # noqa: E731
+            "SELECT count(*) FROM read_parquet(?)", [str(tmp_path / folder / f"{table}.parquet")]
+        ).fetchall()[0][0]
+        assert {t: count("all", t) for t in ("articles", "story_members", "stories", "documents")} == {
+            "articles": 7,
+            "story_members": 7,
+            "stories": 6,
+            "documents": 7,
+        }
+        assert {t: count("none", t) for t in ("articles", "story_members", "stories", "removed_blocks", "runs")} == {
+            "articles": 0,
+            "story_members": 0,
+            "stories": 0,
+            "removed_blocks": 0,
+            "runs": 0,
+        }
+    finally:
+        con.close()
+    assert main(["export", "--db", warehouse, "--out", str(tmp_path), "--tables", "secrets"]) == 2
+    assert "cannot export secrets" in capsys.readouterr().err

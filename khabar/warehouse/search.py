@@ -154,7 +154,7 @@ def _search(con: duckdb.DuckDBPyConnection, query: SearchQuery, filters: SearchF
               AND coalesce(list_bool_and([contains(s.t, p) OR contains(s.l, p) OR contains(s.b, p) FOR p IN $phrases]), true)
               AND ($outlet IS NULL OR a.outlet = $outlet)
               AND ($agency IS NULL OR a.agency = $agency)
-              AND ($since IS NULL OR coalesce(a.published_at, a.fetched_at) >= $since::DATE)
+              AND ($since IS NULL OR coalesce(a.published_at, a.fetched_at) >= timezone('Asia/Kolkata', $since::TIMESTAMP))
         ),
         best AS (
             SELECT story_id, max(score) AS score, bool_or(phrase) AS phrase,
