@@ -132,6 +132,27 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format")
     search.set_defaults(handler=_search)
 
+    show = commands.add_parser(
+        "show",
+        help="a story's copies in spread order, each against the canonical one paragraph by paragraph",
+        description="Show a story (or the story of an article): its copies ordered by publication time "
+        "(else fetch time) with outlet, time (IST), relation, similarity and shared ratio; the canonical "
+        "copy in full; and each other copy against it paragraph by paragraph: = kept, ~ edited (changed "
+        "words marked [-removed-] {+inserted+}, or coloured on a terminal), + added, - dropped. Paragraphs "
+        "and words are compared folded, so a respelling alone is no change. ID may be the first 6+ hex "
+        "digits of a story or article id. --format html writes a page that needs no network.",
+    )
+    show.add_argument("id", metavar="ID", help="story or article id, or an unambiguous prefix")
+    show.add_argument("--db", help=db_help)
+    show.add_argument("--format", choices=("text", "html"), default="text", help="output format")
+    show.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="terminal colours for text (default: when printing to a terminal)",
+    )
+    show.set_defaults(handler=_show)
+
     export = commands.add_parser(
         "export",
         help="every table and view of the contract as files, for pandas, polars or R",
@@ -417,6 +438,24 @@ def _json_default(value: object) -> object:
 
 
 IST = ZoneInfo("Asia/Kolkata")
+
+
+def _show(args: argparse.Namespace) -> int:
+    from khabar.text.versions import render_html, render_text
+    from khabar.warehouse.db import WarehouseMissing
+    from khabar.warehouse.query import NotFound, story_copies
+
+    try:
+        story_id, copies = story_copies(config.db_path(args.db), args.id)
+    except (WarehouseMissing, NotFound) as error:
+        print(f"khabar show: {error}", file=sys.stderr)
+        return 2
+    if args.format == "html":
+        sys.stdout.write(render_html(story_id, copies))
+    else:
+        colour = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
+        sys.stdout.write(render_text(story_id, copies, colour=colour))
+    return 0
 
 
 def _export(args: argparse.Namespace) -> int:

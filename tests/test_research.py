@@ -59,6 +59,20 @@ DUMPS = {
 }
 # A second outlet's lightly edited copy of the vaccine story: one story, two outlets.
 DUMPS["beta/vaccine-copy.txt"] = DUMPS["alpha/vaccine.txt"].replace("हजारों", "सैकड़ों")
+RAIL = [
+    "रेलवे ने नई वंदे भारत ट्रेन चलाने की घोषणा की",
+    "लखनऊ, 20 मार्च। रेलवे बोर्ड ने लखनऊ और वाराणसी के बीच नई वंदे भारत ट्रेन चलाने की घोषणा की है। यह ट्रेन सप्ताह में छह दिन चलेगी और यात्रा का समय दो घंटे कम हो जाएगा।",
+    "अधिकारियों के अनुसार ट्रेन में आठ डिब्बे होंगे और सभी में स्वचालित दरवाजे लगाए गए हैं। किराया अभी तय नहीं हुआ है लेकिन यह शताब्दी से थोड़ा अधिक रहेगा।",
+    "स्टेशनों पर प्लेटफार्म की लंबाई बढ़ाने का काम पूरा कर लिया गया है। सुरक्षा जांच के बाद परिचालन की तारीख घोषित की जाएगी और टिकट आनलाइन मिलेंगे।",
+    "यात्री संघ ने फैसले का स्वागत किया है और मांग की है कि ट्रेन को गोरखपुर तक बढ़ाया जाए। सांसदों ने भी रेल मंत्री को पत्र लिखकर यही मांग रखी है।",
+    "रेलवे ने बताया कि अगले वर्ष तक प्रदेश में ऐसी पांच और ट्रेनें शुरू करने की योजना है जिनके लिए नए रैक मंगाए जा रहे हैं।",
+]
+RAIL_INTRO = "उत्तर प्रदेश के यात्रियों के लिए यह अच्छी खबर है क्योंकि पूर्वांचल के लोग लंबे समय से इस ट्रेन की प्रतीक्षा कर रहे थे।"
+DUMPS["alpha/rail.txt"] = "\n\n".join(RAIL) + "\n"
+# Another outlet's copy: one word changed, a paragraph of its own, the last paragraph dropped.
+DUMPS["gamma/rail-copy.txt"] = (
+    "\n\n".join([RAIL[0], RAIL[1].replace("छह", "पांच"), RAIL[2], RAIL_INTRO, *RAIL[3:5]]) + "\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +131,7 @@ def test_prompt_runs_a_multi_line_statement_once(warehouse: str) -> None:
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    assert [json.loads(line) for line in result.stdout.splitlines()] == [{"n": 2}, {"a": 1}, {"b": "x;y"}, {"c": 2}]
+    assert [json.loads(line) for line in result.stdout.splitlines()] == [{"n": 3}, {"a": 1}, {"b": "x;y"}, {"c": 2}]
 
 
 def test_prompt_exits_non_zero_when_a_piped_statement_fails(warehouse: str) -> None:
@@ -143,7 +157,7 @@ def test_csv_lines_end_with_lf_and_lists_are_json(warehouse: str) -> None:
             warehouse,
             "--format",
             "csv",
-            "SELECT n_articles, outlets FROM stories ORDER BY n_articles DESC, title LIMIT 2",
+            "SELECT n_articles, outlets FROM stories ORDER BY n_articles DESC, outlets LIMIT 2",
         ],
         capture_output=True,
         timeout=60,
@@ -157,8 +171,12 @@ def test_csv_lines_end_with_lf_and_lists_are_json(warehouse: str) -> None:
 
 
 def test_json_keeps_lists_and_json_values_as_json(warehouse: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["sql", "--db", warehouse, "--format", "json", "SELECT outlets FROM stories WHERE n_articles = 2"]) == 0
-    assert json.loads(capsys.readouterr().out) == {"outlets": ["alpha", "beta"]}
+    query = "SELECT outlets FROM stories WHERE n_articles = 2 ORDER BY outlets"
+    assert main(["sql", "--db", warehouse, "--format", "json", query]) == 0
+    assert [json.loads(line) for line in capsys.readouterr().out.splitlines()] == [
+        {"outlets": ["alpha", "beta"]},
+        {"outlets": ["alpha", "gamma"]},
+    ]
     assert main(["sql", "--db", warehouse, "--format", "json", "SELECT params FROM runs"]) == 0
     params = json.loads(capsys.readouterr().out)["params"]
     assert isinstance(params, dict) and params["db"] == warehouse
@@ -278,7 +296,7 @@ def test_an_exact_phrase_ranks_first_and_quotes_require_it(warehouse: str) -> No
 
 def test_search_groups_copies_into_one_line_per_story(warehouse: str) -> None:
     hits = search_json(warehouse, "टीका")
-    vaccine = [hit for hit in hits if hit["n_articles"] == 2]
+    vaccine = [hit for hit in hits if hit["n_articles"] == 2 and "टीकाकरण" in str(hit["title"])]
     assert len(vaccine) == 1 and vaccine[0]["matches"] == 2
     assert sorted(vaccine[0]["outlets"]) == ["alpha", "beta"]  # type: ignore[arg-type]
     assert vaccine[0]["first_time"] is not None
@@ -327,7 +345,7 @@ def test_export_round_trips_row_counts(warehouse: str, tmp_path: Path, fmt: str,
     result = khabar_cli(["export", "--db", warehouse, "--format", fmt, "--out", str(out)], None)
     assert result.returncode == 0, result.stderr
     expected = table_counts(warehouse)
-    assert expected["articles"] == 7 and expected["stories"] == 6
+    assert expected["articles"] == 9 and expected["stories"] == 7
     con = duckdb.connect()
     try:
         for table, rows in expected.items():
@@ -352,7 +370,7 @@ def test_export_csv_is_lf_and_json_lines_keep_lists(warehouse: str, tmp_path: Pa
     assert b"\r" not in raw and raw.endswith(b"\n")
     assert main(["export", "--db", warehouse, "--format", "jsonl", "--out", str(tmp_path), "--tables", "stories"]) == 0
     stories = [json.loads(line) for line in (tmp_path / "stories.jsonl").read_text().splitlines()]
-    assert len(stories) == 6 and sorted(s["outlets"] for s in stories if s["n_articles"] == 2)[0] == ["alpha", "beta"]
+    assert len(stories) == 7 and ["alpha", "beta"] in [s["outlets"] for s in stories if s["n_articles"] == 2]
 
 
 def test_export_since_keeps_what_belongs_to_recent_articles(
@@ -366,10 +384,10 @@ def test_export_since_keeps_what_belongs_to_recent_articles(
             "SELECT count(*) FROM read_parquet(?)", [str(tmp_path / folder / f"{table}.parquet")]
         ).fetchall()[0][0]
         assert {t: count("all", t) for t in ("articles", "story_members", "stories", "documents")} == {
-            "articles": 7,
-            "story_members": 7,
-            "stories": 6,
-            "documents": 7,
+            "articles": 9,
+            "story_members": 9,
+            "stories": 7,
+            "documents": 9,
         }
         assert {t: count("none", t) for t in ("articles", "story_members", "stories", "removed_blocks", "runs")} == {
             "articles": 0,
@@ -382,3 +400,73 @@ def test_export_since_keeps_what_belongs_to_recent_articles(
         con.close()
     assert main(["export", "--db", warehouse, "--out", str(tmp_path), "--tables", "secrets"]) == 2
     assert "cannot export secrets" in capsys.readouterr().err
+
+
+# --- khabar show ------------------------------------------------------------------------------------------
+
+
+def test_show_marks_kept_edited_added_and_dropped_paragraphs(
+    warehouse: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    con = duckdb.connect(warehouse, read_only=True)
+    try:
+        [(story_id, copy_id)] = con.execute(
+            "SELECT m.story_id, m.article_id FROM story_members m JOIN articles a USING (article_id) "
+            "WHERE a.outlet = 'gamma' AND a.title LIKE 'रेलवे%'"
+        ).fetchall()
+    finally:
+        con.close()
+    assert story_id != copy_id  # the copy joined the canonical's story
+    assert main(["show", "--db", warehouse, copy_id[:10]]) == 0  # an article's prefix shows its story
+    text = capsys.readouterr().out
+    assert text.startswith(f"story {story_id}\n  {RAIL[0]}\n  2 copies, 2 outlets")
+    copy_part = text[text.index("2. gamma") :]
+    assert "3 kept, 1 edited, 1 added, 1 dropped" in copy_part
+    lines = copy_part.splitlines()
+    assert lines[2:] == [
+        " ~ ¶1 " + RAIL[1].replace("छह", "[-छह-] {+पांच+}"),
+        " = ¶2 kept",
+        f" + new {RAIL_INTRO}",
+        " = ¶3 kept",
+        " = ¶4 kept",
+        f" - ¶5 {RAIL[5]}",
+    ]
+    assert "\x1b[" not in text  # not a terminal: plain markers
+    assert main(["show", "--db", warehouse, story_id, "--color", "always"]) == 0
+    coloured = capsys.readouterr().out
+    assert "\x1b[9;31mछह\x1b[0m \x1b[32mपांच\x1b[0m" in coloured and "[-" not in coloured
+
+
+def test_show_as_html_needs_no_network(warehouse: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from html.parser import HTMLParser
+
+    con = duckdb.connect(warehouse, read_only=True)
+    try:
+        [(story_id,)] = con.execute("SELECT story_id FROM stories WHERE title LIKE 'रेलवे%'").fetchall()
+    finally:
+        con.close()
+    assert main(["show", "--db", warehouse, story_id, "--format", "html"]) == 0
+    page = capsys.readouterr().out
+
+    class Classes(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.seen: list[str] = []
+            self.urls: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            self.seen += [f"{tag}.{value}" for name, value in attrs if name == "class"] + [tag]
+            self.urls += [str(value) for name, value in attrs if name in ("href", "src")]
+
+    parser = Classes()
+    parser.feed(page)
+    assert parser.urls == [] and "http" not in page.split("</style>")[0]
+    assert parser.seen.count("p.added") == 1 and parser.seen.count("p.dropped") == 1
+    assert parser.seen.count("p.edited") == 1 and "<del>छह</del> <ins>पांच</ins>" in page
+
+
+def test_show_of_an_unknown_or_ambiguous_id_says_so(warehouse: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["show", "--db", warehouse, "ffffffffff"]) == 2
+    assert "no story or article" in capsys.readouterr().err
+    assert main(["show", "--db", warehouse, "nope"]) == 2
+    assert "not an id" in capsys.readouterr().err

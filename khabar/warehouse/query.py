@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import regex
 
+from khabar.text.versions import Copy
 from khabar.warehouse.db import connect_read_only, id_table, registered
 from khabar.warehouse.search import load_fts
 
@@ -163,3 +164,42 @@ def run_sql(
 
 def _identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+class NotFound(LookupError):
+    """No story or article has that id, or a prefix names several."""
+
+
+def story_copies(db_path: str | Path, ident: str, log: Callable[[str], None] | None = None) -> tuple[str, list[Copy]]:
+    """The story named by `ident` (a story id or an article id, or an unambiguous prefix of one) and its
+    copies in spread order: by publication time, else fetch time."""
+    ident = ident.strip().lower()
+    if len(ident) < 6 or not regex.fullmatch(r"[0-9a-f]+", ident):
+        raise NotFound(f"{ident!r} is not an id: give a story or article id, or its first 6 or more hex digits")
+    con = connect_read_only(db_path, log=log)
+    try:
+        stories = [
+            row[0]
+            for row in con.execute(
+                "SELECT DISTINCT story_id FROM story_members WHERE starts_with(story_id, $p) OR starts_with(article_id, $p) "
+                "ORDER BY 1 LIMIT 6",
+                {"p": ident},
+            ).fetchall()
+        ]
+        if not stories:
+            raise NotFound(f"no story or article with id {ident}")
+        if len(stories) > 1:
+            raise NotFound(f"{ident} names several stories ({', '.join(s[:12] for s in stories)}…): give more digits")
+        rows = con.execute(
+            """
+            SELECT a.article_id, a.outlet, coalesce(a.published_at, a.fetched_at), m.relation, m.similarity,
+                   m.shared_ratio, a.agency, a.title, a.body, a.source_uri
+            FROM story_members m JOIN articles a USING (article_id)
+            WHERE m.story_id = ?
+            ORDER BY coalesce(a.published_at, a.fetched_at), m.relation <> 'canonical', a.fetched_at, a.article_id
+            """,
+            [stories[0]],
+        ).fetchall()
+    finally:
+        con.close()
+    return stories[0], [Copy(*row) for row in rows]
