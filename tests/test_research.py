@@ -470,3 +470,23 @@ def test_show_of_an_unknown_or_ambiguous_id_says_so(warehouse: str, capsys: pyte
     assert "no story or article" in capsys.readouterr().err
     assert main(["show", "--db", warehouse, "nope"]) == 2
     assert "not an id" in capsys.readouterr().err
+
+
+def test_a_warehouse_from_before_search_gets_its_index_at_the_next_load(
+    warehouse: str, prefect_api: str, tmp_path: Path
+) -> None:
+    old = tmp_path / "old.duckdb"
+    shutil.copy(warehouse, old)
+    con = duckdb.connect(str(old))
+    try:
+        con.execute("DROP SCHEMA fts_main_article_search CASCADE")
+        con.execute("DELETE FROM article_search")
+    finally:
+        con.close()
+    assert khabar_cli(["search", "--db", str(old), "कानून"], None).returncode == 2
+    (tmp_path / "new" / "delta").mkdir(parents=True)
+    (tmp_path / "new" / "delta" / "court.txt").write_text(DUMPS["alpha/court.txt"].replace("प्रयागराज", "लखनऊ"))
+    result = khabar_cli(["ingest", str(tmp_path / "new"), "--db", str(old)], prefect_api)
+    assert result.returncode == 0, result.stderr
+    hits = search_json(str(old), "कानून")
+    assert len(hits) == 2 and sum(int(str(hit["n_articles"])) for hit in hits) == 3

@@ -94,7 +94,7 @@ def _load(
             log(f"loaded batch {number}/{len(batches)}: {batch.documents} documents")
         assign_stories(con, run.run_id, loaded_at, dedup, window_days)
         report = _report(con, run.run_id, sum(batch.seen for batch in batches))
-        if report.articles_loaded or not _has_search_index(con):
+        if report.articles_loaded or not _search_index_current(con):
             index_search(con, log)
         _write_run(con, run, report, "completed", None)
         con.execute("COMMIT")
@@ -154,12 +154,14 @@ def _insert_batch(con: duckdb.DuckDBPyConnection, batch: StagedBatch, run_id: st
             con.execute(f"INSERT INTO fetches ({_columns(FETCHES)}, run_id) SELECT *, ? FROM staged_fetches", [run_id])
 
 
-def _has_search_index(con: duckdb.DuckDBPyConnection) -> bool:
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = 'docs'", [INDEX_SCHEMA]
-        ).fetchall()[0][0]
-    )
+def _search_index_current(con: duckdb.DuckDBPyConnection) -> bool:
+    """The index exists and covers every article (a warehouse from before search has neither)."""
+    if not con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = 'stats'", [INDEX_SCHEMA]
+    ).fetchall()[0][0]:
+        return False
+    indexed = con.execute(f"SELECT num_docs FROM {INDEX_SCHEMA}.stats").fetchall()[0][0]
+    return bool(indexed == con.execute("SELECT count(*) FROM articles").fetchall()[0][0])
 
 
 def _report(con: duckdb.DuckDBPyConnection, run_id: str, docs_seen: int) -> LoadReport:

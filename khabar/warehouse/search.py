@@ -29,6 +29,11 @@ _INDEX = (
 )
 
 
+# Articles holding all of an unquoted query's words are checked for the words as a phrase (which ranks
+# first) among this many best by BM25, so a query of common words does not read every body.
+BONUS_POOL = 500
+
+
 class SearchUnavailable(RuntimeError):
     """The fts extension cannot be loaded, or the warehouse has no index yet."""
 
@@ -135,26 +140,56 @@ def search(
 
 
 def _search(con: duckdb.DuckDBPyConnection, query: SearchQuery, filters: SearchFilters) -> list[StoryHit]:
-    phrases = [f" {p} " for p in query.phrases]
+    tokens = query.terms.split()
+    phrase_words = sorted({word for phrase in query.phrases for word in phrase.split()})
     rows = con.execute(
         f"""
-        WITH scored AS (
-            SELECT article_id, {INDEX_SCHEMA}.match_bm25(article_id, $terms) AS score,
-                   ' ' || title || ' ' AS t, ' ' || lede || ' ' AS l, ' ' || body || ' ' AS b
-            FROM article_search
+        WITH qterms AS (SELECT DISTINCT unnest($tokens::VARCHAR[]) AS term),
+        qt AS (SELECT d.termid, d.term, d.df FROM {INDEX_SCHEMA}.dict d JOIN qterms USING (term)),
+        tf AS (
+            SELECT t.docid, t.termid, count(*) AS tf FROM {INDEX_SCHEMA}.terms t
+            WHERE t.termid IN (SELECT termid FROM qt) GROUP BY ALL
         ),
-        hits AS (
+        scored AS (  -- BM25 as the extension's match_bm25 computes it (k = 1.2, b = 0.75), for all documents at once
+            SELECT docs.name AS article_id, list(qt.term) AS found,
+                   sum(log((st.num_docs - qt.df + 0.5) / (qt.df + 0.5) + 1)
+                       * tf.tf * 2.2 / (tf.tf + 1.2 * (0.25 + 0.75 * docs.len / st.avgdl))) AS score
+            FROM tf JOIN qt USING (termid) JOIN {INDEX_SCHEMA}.docs docs USING (docid), {INDEX_SCHEMA}.stats st
+            GROUP BY docs.name
+        ),
+        filtered AS (
             SELECT s.article_id, m.story_id, s.score,
-                   $whole <> '' AND (contains(s.t, ' ' || $whole || ' ') OR contains(s.l, ' ' || $whole || ' ')
-                                     OR contains(s.b, ' ' || $whole || ' ')) AS phrase
+                   $whole <> '' AND len(s.found) = (SELECT count(*) FROM qterms) AS may_hold_whole,
+                   len($phrases::VARCHAR[]) > 0 AS must_hold_phrases
             FROM scored s
             JOIN articles a USING (article_id)
             JOIN story_members m USING (article_id)
-            WHERE s.score IS NOT NULL
-              AND coalesce(list_bool_and([contains(s.t, p) OR contains(s.l, p) OR contains(s.b, p) FOR p IN $phrases]), true)
+            WHERE (len($phrases::VARCHAR[]) = 0 OR list_has_all(s.found, $phrase_words::VARCHAR[]))
               AND ($outlet IS NULL OR a.outlet = $outlet)
               AND ($agency IS NULL OR a.agency = $agency)
               AND ($since IS NULL OR coalesce(a.published_at, a.fetched_at) >= timezone('Asia/Kolkata', $since::TIMESTAMP))
+        ),
+        checked AS (  -- the text is read only for articles that hold all the words of a phrase: for the
+                      -- bonus, only the best $bonus_pool by BM25; for quoted phrases, all of them
+            SELECT c.article_id,
+                   c.may_hold_whole AND c.rank <= $bonus_pool AND (
+                       contains(f.title, $whole) OR contains(f.lede, $whole) OR contains(f.body, $whole)) AND
+                       contains(' ' || f.title || ' ' || f.lede || ' ' || f.body || ' ', ' ' || $whole || ' ') AS whole,
+                   NOT c.must_hold_phrases OR list_bool_and([
+                       (contains(f.title, p) OR contains(f.lede, p) OR contains(f.body, p)) AND
+                       (contains(' ' || f.title || ' ', ' ' || p || ' ') OR contains(' ' || f.lede || ' ', ' ' || p || ' ')
+                        OR contains(' ' || f.body || ' ', ' ' || p || ' ')) FOR p IN $phrases::VARCHAR[]]) AS phrases_ok
+            FROM (
+                SELECT *, row_number() OVER (ORDER BY score DESC, article_id) AS rank FROM filtered
+                WHERE may_hold_whole OR must_hold_phrases
+            ) c
+            JOIN article_search f USING (article_id)
+            WHERE c.must_hold_phrases OR c.rank <= $bonus_pool
+        ),
+        hits AS (
+            SELECT h.article_id, h.story_id, h.score, coalesce(c.whole, false) AS phrase
+            FROM filtered h LEFT JOIN checked c USING (article_id)
+            WHERE NOT h.must_hold_phrases OR c.phrases_ok
         ),
         best AS (
             SELECT story_id, max(score) AS score, bool_or(phrase) AS phrase,
@@ -185,13 +220,15 @@ def _search(con: duckdb.DuckDBPyConnection, query: SearchQuery, filters: SearchF
         ORDER BY b.phrase DESC, b.score DESC, b.story_id
         """,
         {
-            "terms": query.terms,
+            "tokens": tokens,
             "whole": query.whole,
-            "phrases": phrases,
+            "phrases": list(query.phrases),
+            "phrase_words": phrase_words,
             "outlet": filters.outlet,
             "agency": filters.agency,
             "since": filters.since,
             "limit": filters.limit,
+            "bonus_pool": max(BONUS_POOL, 10 * filters.limit),
         },
     ).fetchall()
     return [
