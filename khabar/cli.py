@@ -10,8 +10,12 @@ import shutil
 import sys
 import time
 from collections.abc import Sequence
+from datetime import date, datetime
+from datetime import time as dt_time
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
+from zoneinfo import ZoneInfo
 
 from khabar import __version__, config
 
@@ -102,13 +106,77 @@ def _parser() -> argparse.ArgumentParser:
         "sql",
         help="query the warehouse read-only",
         description="Run SQL against the warehouse on a read-only connection and print the result. The file "
-        "is opened for each query and closed after it, so runs can write in between. Without QUERY, "
-        "an interactive prompt reads one query per line (.quit or Ctrl-D to leave).",
+        "is opened for each query and closed after it, so runs can write in between; the connection cannot read or "
+        "write any other file. Without QUERY, a prompt reads statements, each ended by a semicolon and as many "
+        "lines long as it needs (.quit or Ctrl-D to leave). DESCRIBE TABLE shows each column's comment.",
     )
     sql.add_argument("query", nargs="?", metavar="QUERY", help="the SQL to run")
     sql.add_argument("--db", help=db_help)
     sql.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format")
     sql.set_defaults(handler=_sql)
+
+    search = commands.add_parser(
+        "search",
+        help="ranked full-text search, blind to Hindi spelling variants; one line per story",
+        description="Search titles, ledes and bodies, ranked by BM25. The query and the text are folded "
+        "alike: nukta, chandrabindu/anusvara, Devanagari digits, zero-width characters and case make no "
+        "difference (पहुँच finds पहुंच, कोविड-१९ finds कोविड-19). Put a phrase in double quotes to require it "
+        "word for word; stories holding all the query's words as a phrase rank first (marked *). One line "
+        "per story: its best score, first time (publication, else fetch; IST), its outlets in order, title.",
+    )
+    search.add_argument("query", nargs="+", metavar="QUERY", help='words, and "quoted phrases"')
+    search.add_argument("--db", help=db_help)
+    search.add_argument("--outlet", help="only articles of this outlet")
+    search.add_argument("--agency", help="only articles credited to this agency (IANS, HS, PTI, UNI, ANI, AGENCY)")
+    search.add_argument(
+        "--since", type=date.fromisoformat, metavar="DATE", help="only articles published (else fetched) on or after"
+    )
+    search.add_argument("--limit", type=int, default=20, metavar="N", help="stories to list (default 20)")
+    search.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format")
+    search.set_defaults(handler=_search)
+
+    show = commands.add_parser(
+        "show",
+        help="a story's copies in spread order, each against the canonical one paragraph by paragraph",
+        description="Show a story (or the story of an article): its copies ordered by publication time "
+        "(else fetch time) with outlet, time (IST), relation, similarity and shared ratio; the canonical "
+        "copy in full; and each other copy against it paragraph by paragraph: = kept, ~ edited (changed "
+        "words marked [-removed-] {+inserted+}, or coloured on a terminal), + added, - dropped. Paragraphs "
+        "and words are compared folded, so a respelling alone is no change. ID may be the first 6+ hex "
+        "digits of a story or article id. --format html writes a page that needs no network.",
+    )
+    show.add_argument("id", metavar="ID", help="story or article id, or an unambiguous prefix")
+    show.add_argument("--db", help=db_help)
+    show.add_argument("--format", choices=("text", "html"), default="text", help="output format")
+    show.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="terminal colours for text (default: when printing to a terminal)",
+    )
+    show.set_defaults(handler=_show)
+
+    export = commands.add_parser(
+        "export",
+        help="every table and view of the contract as files, for pandas, polars or R",
+        description="Write each table of the warehouse (documents, articles, removed_blocks, story_members, "
+        "sightings, story_merges, runs, and the stories view) as one file in DIR, from one read-only snapshot, "
+        "without Prefect: the same export as the export-parquet deployment. Each file is written beside its "
+        "target and renamed over it. Read the files, not the warehouse, from notebooks: a notebook holding "
+        "the warehouse open blocks every run (docs/research.md has pandas, polars and R recipes).",
+    )
+    export.add_argument("--db", help=db_help)
+    export.add_argument("--format", choices=("parquet", "csv", "jsonl"), default="parquet", help="file format")
+    export.add_argument("--out", default="warehouse/export", metavar="DIR", help="folder (default warehouse/export)")
+    export.add_argument(
+        "--since",
+        type=date.fromisoformat,
+        metavar="DATE",
+        help="only articles published (else fetched) from this day on (midnight in India), what belongs to "
+        "them, and runs, merges and sightings since",
+    )
+    export.add_argument("--tables", help="comma-separated tables (default: all)")
+    export.set_defaults(handler=_export)
 
     serve = commands.add_parser(
         "serve",
@@ -304,19 +372,57 @@ def _sql(args: argparse.Namespace) -> int:
 
 
 def _prompt(db: str, fmt: str) -> int:
+    """Read statements up to their semicolon, over as many lines as they take, and run each."""
     interactive = sys.stdin.isatty()
     if interactive:
-        print(f"khabar sql on {db} (read-only). One query per line; .quit to leave.")
+        print(f"khabar sql on {db} (read-only). End each statement with ; (.quit to leave).")
+    pending, failed = "", False
     while True:
         try:
-            line = input("khabar> " if interactive else "")
+            line = input(("khabar> " if not pending.strip() else "   ...> ") if interactive else "")
         except EOFError:
-            return 0
-        line = line.strip()
-        if line in (".quit", ".exit", "\\q"):
-            return 0
-        if line:
-            _query(db, line, fmt)
+            if pending.strip():  # the last statement may go without its semicolon
+                failed |= _query(db, pending, fmt) != 0
+            return 1 if failed and not interactive else 0
+        if not pending.strip() and line.strip() in (".quit", ".exit", "\\q"):
+            return 1 if failed and not interactive else 0
+        statements, pending = split_statements(pending + line + "\n")
+        for statement in statements:
+            failed |= _query(db, statement, fmt) != 0
+
+
+def split_statements(text: str) -> tuple[list[str], str]:
+    """The complete statements of `text` (each up to a semicolon outside quotes and comments, without it)
+    and what is left after the last one."""
+    statements, start, i, n = [], 0, 0, len(text)
+    while i < n:
+        char = text[i]
+        if char in "'\"":
+            close = text.find(char, i + 1)
+            while close != -1 and text.startswith(char * 2, close):  # '' and "" escape the quote
+                close = text.find(char, close + 2)
+            if close == -1:
+                break
+            i = close + 1
+            continue
+        if text.startswith("--", i):
+            newline = text.find("\n", i)
+            if newline == -1:
+                break
+            i = newline + 1
+            continue
+        if text.startswith("/*", i):
+            close = text.find("*/", i + 2)
+            if close == -1:
+                break
+            i = close + 2
+            continue
+        if char == ";":
+            if text[start:i].strip():
+                statements.append(text[start:i].strip())
+            start = i + 1
+        i += 1
+    return statements, text[start:] if text[start:].strip() else ""
 
 
 def _query(db: str, query: str, fmt: str) -> int:
@@ -333,13 +439,126 @@ def _query(db: str, query: str, fmt: str) -> int:
         return 1
     if result is None:
         return 0
+    json_columns = [kind == "JSON" for kind in result.types]
     if fmt == "csv":
-        writer = csv.writer(sys.stdout)
+        writer = csv.writer(sys.stdout, lineterminator="\n")  # LF: $(khabar sql --format csv …) carries no \r
         writer.writerow(result.columns)
-        writer.writerows(result.rows)
+        writer.writerows([_csv_value(value) for value in row] for row in result.rows)
     else:
         for row in result.rows:
-            print(json.dumps(dict(zip(result.columns, row, strict=True)), ensure_ascii=False, default=str))
+            record = {
+                column: json.loads(value) if is_json and isinstance(value, str) else value
+                for column, value, is_json in zip(result.columns, row, json_columns, strict=True)
+            }
+            print(json.dumps(record, ensure_ascii=False, default=_json_default))
+    return 0
+
+
+def _csv_value(value: object) -> object:
+    """Lists, structs and maps as JSON text, not Python's repr."""
+    if isinstance(value, list | dict | tuple):
+        return json.dumps(value, ensure_ascii=False, default=_json_default)
+    return value
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, datetime | date | dt_time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    return str(value)
+
+
+IST = ZoneInfo("Asia/Kolkata")
+
+
+def _show(args: argparse.Namespace) -> int:
+    from khabar.text.versions import render_html, render_text
+    from khabar.warehouse.db import WarehouseMissing
+    from khabar.warehouse.query import NotFound, story_copies
+
+    try:
+        story_id, copies = story_copies(config.db_path(args.db), args.id)
+    except (WarehouseMissing, NotFound) as error:
+        print(f"khabar show: {error}", file=sys.stderr)
+        return 2
+    if args.format == "html":
+        sys.stdout.write(render_html(story_id, copies))
+    else:
+        colour = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
+        sys.stdout.write(render_text(story_id, copies, colour=colour))
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from khabar.warehouse.db import WarehouseMissing
+    from khabar.warehouse.export import EXPORTABLE, export_tables
+
+    tables = [t.strip() for t in args.tables.split(",") if t.strip()] if args.tables else list(EXPORTABLE)
+    started = time.monotonic()
+    try:
+        exported = export_tables(config.db_path(args.db), Path(args.out), tables, fmt=args.format, since=args.since)
+    except (WarehouseMissing, ValueError) as error:
+        print(f"khabar export: {error}", file=sys.stderr)
+        return 2
+    print(f"khabar export: {len(exported)} files in {Path(args.out).resolve()} ({time.monotonic() - started:.1f} s)")
+    for item in exported:
+        print(f"  {item.table:<15} {item.rows:>9} rows  {item.bytes / 1024:>9.1f} KiB  {Path(item.path).name}")
+    return 0
+
+
+def _search(args: argparse.Namespace) -> int:
+    from khabar.text.search import parse_query
+    from khabar.warehouse.db import WarehouseMissing
+    from khabar.warehouse.search import SearchFilters, SearchUnavailable, search
+
+    query = parse_query(" ".join(args.query))
+    if query.empty:
+        print("khabar search: the query has no words", file=sys.stderr)
+        return 2
+    filters = SearchFilters(outlet=args.outlet, agency=args.agency, since=args.since, limit=max(args.limit, 1))
+    started = time.monotonic()
+    try:
+        hits = search(config.db_path(args.db), query, filters)
+    except (WarehouseMissing, SearchUnavailable) as error:
+        print(f"khabar search: {error}", file=sys.stderr)
+        return 2
+    seconds = time.monotonic() - started
+    records = [
+        {
+            "story_id": hit.story_id,
+            "title": hit.title,
+            "score": round(hit.score, 4),
+            "phrase": hit.phrase,
+            "article_id": hit.article_id,
+            "matches": hit.matches,
+            "n_articles": hit.n_articles,
+            "outlets": list(hit.outlets),
+            "first_time": hit.first_time.isoformat() if hit.first_time else None,
+            "agency": hit.agency,
+        }
+        for hit in hits
+    ]
+    if args.format == "json":
+        for record in records:
+            print(json.dumps(record, ensure_ascii=False))
+    elif args.format == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(records[0] if records else ["story_id"])
+        writer.writerows([_csv_value(value) for value in record.values()] for record in records)
+    else:
+        print(f"{len(hits)} stories for «{query.terms}» in {seconds * 1000:.0f} ms (* the words as a phrase)")
+        if hits:
+            print(f"{'score':>7}  {'first (IST)':<16}  {'copies':>6}  {'story':<12}  {'outlets':<32}  title")
+        for hit in hits:
+            first = hit.first_time.astimezone(IST).strftime("%Y-%m-%d %H:%M") if hit.first_time else "?"
+            shown = ", ".join(hit.outlets[:3]) + (f" +{len(hit.outlets) - 3}" if len(hit.outlets) > 3 else "")
+            print(
+                f"{hit.score:>6.2f}{'*' if hit.phrase else ' '}  {first:<16}  {hit.n_articles:>6}  "
+                f"{hit.story_id[:12]:<12}  {shown or '-':<32}  {hit.title or ''}"
+            )
     return 0
 
 

@@ -107,7 +107,7 @@ def test_sql_is_read_only_and_lets_go_of_the_file(loaded_db: str, capsys: pytest
 def test_sql_prompt_reads_queries_from_stdin(loaded_db: str) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "khabar.cli", "sql", "--db", loaded_db, "--format", "json"],
-        input="SELECT count(*) AS n FROM documents\n.quit\n",
+        input="SELECT count(*) AS n\nFROM documents;\n.quit\n",
         capture_output=True,
         text=True,
         timeout=60,

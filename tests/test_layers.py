@@ -25,7 +25,7 @@ ALLOWED: dict[str, set[str]] = {
     "grouping": {"records", "config", "text"},  # words are folded as text folds them
     "inputs": {"records", "config", "text"},
     "web": {"records", "config", "inputs", "text"},
-    "warehouse": {"records", "config", "grouping", "text"},
+    "warehouse": {"records", "config", "text", "grouping"},  # staging folds text for search
     "tasks": {"records", "config", "text", "grouping", "inputs", "web", "warehouse"},
     "flows": {"records", "config", "text", "grouping", "inputs", "web", "warehouse", "tasks"},
     "cli": {"records", "config", "text", "grouping", "inputs", "web", "warehouse", "tasks", "flows"},

@@ -17,7 +17,9 @@ import pyarrow.parquet as pq
 from khabar import config
 from khabar.config import DedupSettings
 from khabar.warehouse.db import registered, writer
+from khabar.warehouse.search import INDEX_SCHEMA, index_search
 from khabar.warehouse.staging import (
+    ARTICLE_SEARCH,
     ARTICLE_SHINGLES,
     ARTICLES,
     DOCUMENTS,
@@ -121,6 +123,8 @@ def _load(
             )
             log(f"outlet templates: {stripped} articles stripped in {time.perf_counter() - started:.2f} s")
         report = _report(con, run.run_id, sum(batch.seen for batch in batches))
+        if report.articles_loaded or not _search_index_current(con):
+            index_search(con, log)
         _write_run(con, run, report, "completed", None)
         started = time.perf_counter()
         con.execute("COMMIT")
@@ -184,9 +188,25 @@ def _insert_batch(con: duckdb.DuckDBPyConnection, batch: StagedBatch, run_id: st
             f"SELECT {_columns(ARTICLES)}, ?, ? FROM staged_articles",
             [loaded_at, run_id],
         )
+    if Path(batch.table("article_search")).exists():  # else folded by index_search
+        with registered(con, staged_search=pq.read_table(batch.table("article_search"), schema=ARTICLE_SEARCH)):
+            con.execute(
+                "INSERT OR IGNORE INTO article_search SELECT s.* FROM staged_search s "
+                "SEMI JOIN articles a USING (article_id)"
+            )
     if Path(batch.table("fetches")).exists():
         with registered(con, staged_fetches=pq.read_table(batch.table("fetches"), schema=FETCHES)):
             con.execute(f"INSERT INTO fetches ({_columns(FETCHES)}, run_id) SELECT *, ? FROM staged_fetches", [run_id])
+
+
+def _search_index_current(con: duckdb.DuckDBPyConnection) -> bool:
+    """The index exists and covers every article (a warehouse from before search has neither)."""
+    if not con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = 'stats'", [INDEX_SCHEMA]
+    ).fetchall()[0][0]:
+        return False
+    indexed = con.execute(f"SELECT num_docs FROM {INDEX_SCHEMA}.stats").fetchall()[0][0]
+    return bool(indexed == con.execute("SELECT count(*) FROM articles").fetchall()[0][0])
 
 
 def _report(con: duckdb.DuckDBPyConnection, run_id: str, docs_seen: int) -> LoadReport:

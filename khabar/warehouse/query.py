@@ -7,8 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import regex
 
+from khabar.text.versions import Copy
 from khabar.warehouse.db import connect_read_only, id_table, registered
+from khabar.warehouse.search import load_fts
 
 
 def known_doc_ids(db_path: str | Path, doc_ids: Sequence[str], log: Callable[[str], None] | None = None) -> set[str]:
@@ -112,7 +115,21 @@ class SqlError(Exception):
 @dataclass(frozen=True)
 class SqlResult:
     columns: list[str]
+    types: list[str]  # DuckDB's type of each column: JSON columns hold JSON text
     rows: list[tuple[object, ...]]
+
+
+# DESCRIBE of one table or view, as the query `khabar sql` runs instead: DuckDB's DESCRIBE plus the comment.
+_DESCRIBE = regex.compile(r"\s*(?:DESCRIBE|DESC)\s+(?:TABLE\s+)?(\w+)\s*;?\s*", regex.IGNORECASE)
+
+
+def sandboxed(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """`con` unable to touch any file but the warehouse: no COPY TO, ATTACH, read_csv of other paths, INSTALL;
+    the setting locked so a query cannot turn it back on. The fts extension is loaded first, for search SQL."""
+    load_fts(con)
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+    return con
 
 
 def run_sql(
@@ -122,18 +139,71 @@ def run_sql(
     show: tuple[int, int] | None = None,
     log: Callable[[str], None] | None = None,
 ) -> SqlResult | None:
-    """Run `query` on a read-only connection. With `show` (width, max_rows), print DuckDB's table and
-    return None; else return the columns and rows. None too for a statement without a result."""
+    """Run `query` on a read-only, sandboxed connection. With `show` (width, max_rows), print DuckDB's table
+    and return None; else return the columns and rows. None too for a statement without a result."""
     con = connect_read_only(db_path, log=log)
     try:
-        relation = con.sql(query)
+        sandboxed(con)
+        described = _DESCRIBE.fullmatch(query)
+        if described:
+            relation = con.sql(
+                "SELECT d.*, c.comment FROM (DESCRIBE " + _identifier(described.group(1)) + ") d "
+                "LEFT JOIN duckdb_columns() c ON c.table_name = $name AND c.column_name = d.column_name "
+                "AND c.schema_name = current_schema() AND c.database_name = current_database()",
+                params={"name": described.group(1)},
+            )
+        else:
+            relation = con.sql(query)
         if relation is None:
             return None
         if show:
             relation.show(max_width=show[0], max_rows=show[1])
             return None
-        return SqlResult(list(relation.columns), relation.fetchall())
+        return SqlResult(list(relation.columns), [str(t) for t in relation.types], relation.fetchall())
     except duckdb.Error as error:
         raise SqlError(str(error)) from error
     finally:
         con.close()
+
+
+def _identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class NotFound(LookupError):
+    """No story or article has that id, or a prefix names several."""
+
+
+def story_copies(db_path: str | Path, ident: str, log: Callable[[str], None] | None = None) -> tuple[str, list[Copy]]:
+    """The story named by `ident` (a story id or an article id, or an unambiguous prefix of one) and its
+    copies in spread order: by publication time, else fetch time."""
+    ident = ident.strip().lower()
+    if len(ident) < 6 or not regex.fullmatch(r"[0-9a-f]+", ident):
+        raise NotFound(f"{ident!r} is not an id: give a story or article id, or its first 6 or more hex digits")
+    con = connect_read_only(db_path, log=log)
+    try:
+        stories = [
+            row[0]
+            for row in con.execute(
+                "SELECT DISTINCT story_id FROM story_members WHERE starts_with(story_id, $p) OR starts_with(article_id, $p) "
+                "ORDER BY 1 LIMIT 6",
+                {"p": ident},
+            ).fetchall()
+        ]
+        if not stories:
+            raise NotFound(f"no story or article with id {ident}")
+        if len(stories) > 1:
+            raise NotFound(f"{ident} names several stories ({', '.join(s[:12] for s in stories)}…): give more digits")
+        rows = con.execute(
+            """
+            SELECT a.article_id, a.outlet, coalesce(a.published_at, a.fetched_at), m.relation, m.similarity,
+                   m.shared_ratio, a.agency, a.title, a.body, a.source_uri
+            FROM story_members m JOIN articles a USING (article_id)
+            WHERE m.story_id = ?
+            ORDER BY coalesce(a.published_at, a.fetched_at), m.relation <> 'canonical', a.fetched_at, a.article_id
+            """,
+            [stories[0]],
+        ).fetchall()
+    finally:
+        con.close()
+    return stories[0], [Copy(*row) for row in rows]

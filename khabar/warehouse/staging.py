@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 from khabar.config import DedupSettings
 from khabar.grouping.windows import Compact, compact_bodies
 from khabar.records import FetchRecord, Outcome, Sighting
+from khabar.text.search import search_key
 from khabar.text.templates import zone_units
 
 _TS = pa.timestamp("us", tz="UTC")
@@ -80,6 +81,10 @@ ARTICLE_SHINGLES = pa.schema(
         ("numbers", pa.list_(pa.string())),
     ]
 )
+# Title, lede and body folded for search (khabar/text/search.py), by the workers, so the writer folds nothing.
+ARTICLE_SEARCH = pa.schema(
+    [("article_id", pa.string()), ("title", pa.string()), ("lede", pa.string()), ("body", pa.string())]
+)
 SIGHTINGS = pa.schema([("doc_id", pa.string()), ("source_uri", pa.string()), ("outlet", pa.string()), ("seen_at", _TS)])
 FETCHES = pa.schema(
     [
@@ -107,6 +112,7 @@ TABLES = {
     "sightings": SIGHTINGS,
     "lsh_bands": LSH_BANDS,
     "zone_units": ZONE_UNITS,
+    "article_search": ARTICLE_SEARCH,
 }
 
 
@@ -225,6 +231,14 @@ def stage(
                 "dateline_day": article.dateline_day,
                 "dateline_month": article.dateline_month,
                 "dateline_year_source": article.dateline_year_source,
+            }
+        )
+        rows["article_search"].append(
+            {
+                "article_id": article.article_id,
+                "title": search_key(article.title),
+                "lede": search_key(article.lede),
+                "body": search_key(article.body),
             }
         )
         rows["lsh_bands"].extend(

@@ -1,0 +1,237 @@
+"""Full-text search: DuckDB's fts extension over the folded text of `article_search`, ranked by BM25.
+
+The extension comes from the `duckdb-extension-fts` wheel (pinned with duckdb), loaded from its file, so
+nothing is downloaded. Its tokenizer is configured to keep Devanagari: no stemmer, no stopwords, no accent
+stripping or lowercasing (the text is folded already), and only characters that are not letters, marks
+or digits separate words. The index is a snapshot: the load rebuilds it in its transaction whenever it
+adds articles.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from khabar.text.search import SearchQuery, search_key
+from khabar.warehouse.db import connect_read_only, registered
+
+INDEX_SCHEMA = "fts_main_article_search"
+_INDEX = (
+    "PRAGMA create_fts_index('article_search', 'article_id', 'title', 'lede', 'body', stemmer = 'none', "
+    r"stopwords = 'none', ignore = '[^\p{L}\p{M}\p{N}]+', strip_accents = 0, lower = 0, overwrite = 1)"
+)
+
+
+# Articles holding all of an unquoted query's words are checked for the words as a phrase (which ranks
+# first) among this many best by BM25, so a query of common words does not read every body.
+BONUS_POOL = 500
+
+
+class SearchUnavailable(RuntimeError):
+    """The fts extension cannot be loaded, or the warehouse has no index yet."""
+
+
+def fts_extension() -> Path | None:
+    """The extension file the `duckdb-extension-fts` wheel installs for this duckdb, if it is installed."""
+    spec = importlib.util.find_spec("duckdb_extension_fts")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / "extensions" / f"v{duckdb.__version__}"
+    path /= "fts.duckdb_extension"
+    return path if path.is_file() else None
+
+
+def load_fts(con: duckdb.DuckDBPyConnection) -> bool:
+    """Load the fts extension into `con`: from the wheel's file, else as DuckDB finds it (already installed
+    in ~/.duckdb). False when neither works; never downloads."""
+    path = fts_extension()
+    try:
+        if path is not None:
+            con.execute("LOAD '" + str(path).replace("'", "''") + "'")
+        else:
+            con.execute("SET autoinstall_known_extensions = false")
+            con.execute("LOAD fts")
+    except duckdb.Error:
+        return False
+    return True
+
+
+def index_search(con: duckdb.DuckDBPyConnection, log: Callable[[str], None] = lambda _: None) -> float | None:
+    """In the writer's transaction: fold what `article_search` lacks (articles loaded before it existed),
+    then rebuild the full-text index. Seconds the rebuild took; None when the extension is missing."""
+    missing = con.execute(
+        "SELECT a.article_id, a.title, a.lede, a.body FROM articles a ANTI JOIN article_search s USING (article_id)"
+    ).fetchall()
+    if missing:
+        folded = pa.table(
+            {
+                "article_id": [row[0] for row in missing],
+                "title": [search_key(row[1]) for row in missing],
+                "lede": [search_key(row[2]) for row in missing],
+                "body": [search_key(row[3]) for row in missing],
+            }
+        )
+        with registered(con, folded_search=folded):
+            con.execute("INSERT INTO article_search SELECT * FROM folded_search")
+        log(f"search: folded {len(missing)} articles stored before search existed")
+    if not load_fts(con):
+        log("search: the fts extension is not installed (pip install duckdb-extension-fts); index not built")
+        return None
+    started = time.perf_counter()
+    con.execute(_INDEX)
+    seconds = time.perf_counter() - started
+    log(f"search: index rebuilt in {seconds:.2f} s")
+    return seconds
+
+
+@dataclass(frozen=True)
+class StoryHit:
+    story_id: str
+    title: str | None
+    score: float  # the best BM25 score among its matching articles
+    phrase: bool  # one of them holds the query's words as a phrase
+    article_id: str  # that best-scoring article
+    matches: int  # its articles that match
+    n_articles: int
+    outlets: tuple[str, ...]  # every outlet that ran the story, first first
+    first_time: datetime | None  # earliest publication (else fetch) time of its articles
+    agency: str | None
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    outlet: str | None = None
+    agency: str | None = None
+    since: date | None = None
+    limit: int = 20
+
+
+def search(
+    db_path: str | Path,
+    query: SearchQuery,
+    filters: SearchFilters = SearchFilters(),
+    log: Callable[[str], None] | None = None,
+) -> list[StoryHit]:
+    """Stories whose articles match `query`, best first: those holding the query as a phrase, then by BM25."""
+    if query.empty:
+        return []
+    con = connect_read_only(db_path, log=log)
+    try:
+        if not load_fts(con):
+            raise SearchUnavailable(
+                "the fts extension is not installed for this duckdb: pip install duckdb-extension-fts=="
+                + duckdb.__version__
+            )
+        indexed = con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = 'docs'", [INDEX_SCHEMA]
+        ).fetchall()[0][0]
+        if not indexed:
+            raise SearchUnavailable("the warehouse has no search index yet: run `khabar ingest` once to build it")
+        return _search(con, query, filters)
+    finally:
+        con.close()
+
+
+def _search(con: duckdb.DuckDBPyConnection, query: SearchQuery, filters: SearchFilters) -> list[StoryHit]:
+    tokens = query.terms.split()
+    phrase_words = sorted({word for phrase in query.phrases for word in phrase.split()})
+    rows = con.execute(
+        f"""
+        WITH qterms AS (SELECT DISTINCT unnest($tokens::VARCHAR[]) AS term),
+        qt AS (SELECT d.termid, d.term, d.df FROM {INDEX_SCHEMA}.dict d JOIN qterms USING (term)),
+        tf AS (
+            SELECT t.docid, t.termid, count(*) AS tf FROM {INDEX_SCHEMA}.terms t
+            WHERE t.termid IN (SELECT termid FROM qt) GROUP BY ALL
+        ),
+        scored AS (  -- BM25 as the extension's match_bm25 computes it (k = 1.2, b = 0.75), for all documents at once
+            SELECT docs.name AS article_id, list(qt.term) AS found,
+                   sum(log((st.num_docs - qt.df + 0.5) / (qt.df + 0.5) + 1)
+                       * tf.tf * 2.2 / (tf.tf + 1.2 * (0.25 + 0.75 * docs.len / st.avgdl))) AS score
+            FROM tf JOIN qt USING (termid) JOIN {INDEX_SCHEMA}.docs docs USING (docid), {INDEX_SCHEMA}.stats st
+            GROUP BY docs.name
+        ),
+        filtered AS (
+            SELECT s.article_id, m.story_id, s.score,
+                   $whole <> '' AND len(s.found) = (SELECT count(*) FROM qterms) AS may_hold_whole,
+                   len($phrases::VARCHAR[]) > 0 AS must_hold_phrases
+            FROM scored s
+            JOIN articles a USING (article_id)
+            JOIN story_members m USING (article_id)
+            WHERE (len($phrases::VARCHAR[]) = 0 OR list_has_all(s.found, $phrase_words::VARCHAR[]))
+              AND ($outlet IS NULL OR a.outlet = $outlet)
+              AND ($agency IS NULL OR a.agency = $agency)
+              AND ($since IS NULL OR coalesce(a.published_at, a.fetched_at) >= timezone('Asia/Kolkata', $since::TIMESTAMP))
+        ),
+        checked AS (  -- the text is read only for articles that hold all the words of a phrase: for the
+                      -- bonus, only the best $bonus_pool by BM25; for quoted phrases, all of them
+            SELECT c.article_id,
+                   c.may_hold_whole AND c.rank <= $bonus_pool AND (
+                       contains(f.title, $whole) OR contains(f.lede, $whole) OR contains(f.body, $whole)) AND
+                       contains(' ' || f.title || ' ' || f.lede || ' ' || f.body || ' ', ' ' || $whole || ' ') AS whole,
+                   NOT c.must_hold_phrases OR list_bool_and([
+                       (contains(f.title, p) OR contains(f.lede, p) OR contains(f.body, p)) AND
+                       (contains(' ' || f.title || ' ', ' ' || p || ' ') OR contains(' ' || f.lede || ' ', ' ' || p || ' ')
+                        OR contains(' ' || f.body || ' ', ' ' || p || ' ')) FOR p IN $phrases::VARCHAR[]]) AS phrases_ok
+            FROM (
+                SELECT *, row_number() OVER (ORDER BY score DESC, article_id) AS rank FROM filtered
+                WHERE may_hold_whole OR must_hold_phrases
+            ) c
+            JOIN article_search f USING (article_id)
+            WHERE c.must_hold_phrases OR c.rank <= $bonus_pool
+        ),
+        hits AS (
+            SELECT h.article_id, h.story_id, h.score, coalesce(c.whole, false) AS phrase
+            FROM filtered h LEFT JOIN checked c USING (article_id)
+            WHERE NOT h.must_hold_phrases OR c.phrases_ok
+        ),
+        best AS (
+            SELECT story_id, max(score) AS score, bool_or(phrase) AS phrase,
+                   arg_max(article_id, (phrase, score)) AS article_id, count(*) AS matches
+            FROM hits GROUP BY story_id
+            ORDER BY phrase DESC, score DESC, story_id LIMIT $limit
+        ),
+        members AS (
+            SELECT m.story_id, a.outlet, a.title, a.agency, m.relation,
+                   coalesce(a.published_at, a.fetched_at) AS t_at
+            FROM story_members m JOIN articles a USING (article_id)
+            WHERE m.story_id IN (SELECT story_id FROM best)
+        ),
+        stories AS (
+            SELECT story_id, any_value(title) FILTER (WHERE relation = 'canonical') AS title,
+                   any_value(agency) FILTER (WHERE relation = 'canonical') AS agency,
+                   count(*) AS n_articles, min(t_at) AS first_time
+            FROM members GROUP BY story_id
+        ),
+        outlets AS (
+            SELECT story_id, list(outlet ORDER BY t_at, outlet) AS outlets
+            FROM (SELECT story_id, outlet, min(t_at) AS t_at FROM members WHERE outlet IS NOT NULL GROUP BY ALL)
+            GROUP BY story_id
+        )
+        SELECT b.story_id, s.title, b.score, b.phrase, b.article_id, b.matches, s.n_articles,
+               coalesce(o.outlets, []), s.first_time, s.agency
+        FROM best b JOIN stories s USING (story_id) LEFT JOIN outlets o USING (story_id)
+        ORDER BY b.phrase DESC, b.score DESC, b.story_id
+        """,
+        {
+            "tokens": tokens,
+            "whole": query.whole,
+            "phrases": list(query.phrases),
+            "phrase_words": phrase_words,
+            "outlet": filters.outlet,
+            "agency": filters.agency,
+            "since": filters.since,
+            "limit": filters.limit,
+            "bonus_pool": max(BONUS_POOL, 10 * filters.limit),
+        },
+    ).fetchall()
+    return [
+        StoryHit(sid, title, score, phrase, aid, matches, n, tuple(outlets), first, agency)
+        for sid, title, score, phrase, aid, matches, n, outlets, first, agency in rows
+    ]
