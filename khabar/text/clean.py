@@ -505,6 +505,7 @@ def _metadata(
     cues = [
         dateline.agency if dateline else None,
         *(metadata.agency_in(text) for text in by_kind.get("agency_credit", [])),
+        *(metadata.agency_code(_BYLINE_END.sub("", _BYLINE_LABEL.sub("", t))) for t in by_kind.get("byline", [])),
         metadata.agency_in_brackets(paragraphs[0]) if paragraphs else None,
         hints.agency,
         *(metadata.agency_in(text) for text in by_kind.get("disclaimer", [])),

@@ -118,6 +118,7 @@ LINE_PATTERNS: list[
     ("agency_credit", compile_nfc(r"^\(?\s*" + _AGENCY_WORD + r"\s*\)?\s*[।.|]?$"), 140),
     ("agency_credit", compile_nfc(r"^(?:हिन्दुस्थान|हिंदुस्थान)\s+समाचार\s*(?:[/|,].{0,80})?$"), 140),
     ("agency_credit", compile_nfc(r"^[(\[]?\s*(?:इनपुट|input)s?\s*[:：\-–]\s*.{1,40}[)\]]?$"), 140),
+    ("agency_credit", compile_nfc(rf"^[(\[]?\s*(?:स्रोत|source)\s*[:：\-–]\s*{_AGENCY_WORD}\s*[)\]]?[।.]?$"), 140),
     # "(एजेंसी इनपुट के साथ)", "(भाषा के इनपुट सहित)", "With inputs from PTI", "(With agency inputs)".
     (
         "agency_credit",

@@ -57,7 +57,23 @@ def tail_sentences(line: str) -> list[str]:
             pieces.append(line[start:end])
             start = end
     pieces.append(line[start:])
+    last = _final_aside(pieces[-1])
+    if last:  # "…कहा। भाषा राजकुमार (इस खबर को … प्रकाशित की गई है)": the closing aside is a piece of its own
+        pieces[-1:] = [pieces[-1][:last], pieces[-1][last:]]
     return [piece for piece in pieces if piece]
+
+
+def _final_aside(piece: str) -> int:
+    """Where a bracketed aside that ends `piece` opens, after a space; 0 when there is none."""
+    end = piece.rstrip().rstrip("।॥.?!")
+    if not end.endswith(")"):
+        return 0
+    depth = 0
+    for i in range(len(end) - 1, -1, -1):
+        depth += {")": 1, "(": -1}.get(end[i], 0)
+        if depth == 0:
+            return i if i > 0 and piece[i - 1].isspace() else 0
+    return 0
 
 
 def _ends_sentence(line: str, start: int, stop: regex.Match[str]) -> bool:
