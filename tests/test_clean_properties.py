@@ -61,7 +61,7 @@ def check_nothing_invented_nothing_lost(text: str, result: CleanText) -> None:
                 if kept[paragraph] and paragraph in line
                 for before, _, after in [line.partition(paragraph)]
             ]
-            for paragraph, before, after in cuts or [("", line, "")]:
+            for paragraph, before, after in [*cuts, ("", line, "")]:
                 made = pieces_of(before, gone)
                 made = None if made is None else made + (pieces_of(after, gone - Counter(made)) or [])
                 if made is not None and "".join(made).replace(" ", "") == (before + after).replace(" ", ""):

@@ -9,6 +9,7 @@ leftover prompt.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from datetime import datetime
 from functools import lru_cache
@@ -26,7 +27,10 @@ from khabar.text.lexicon import (
     TEASER_END,
     disclaimer_cue,
     is_disclaimer,
+    is_signoff,
     line_kind,
+    may_disclaim,
+    opens_disclaimer,
     tail_kind,
 )
 from khabar.text.normalize import line_keys, match_key
@@ -61,6 +65,8 @@ _BARE_NAME = regex.compile(
     regex.VERSION1,
 )
 T = TypeVar("T")
+# Where tail_sentences may cut a line: a stop with text after it, or a bracket opening after a space.
+_MAY_SPLIT = regex.compile(r"[।॥?!？！.](?=.)|\s[(\[]")
 _SLASH = regex.compile(r"\s*/\s*")
 EXCLAIMED_PROSE = 12  # words: a line this long ending in ? or ! is a sentence, not a headline
 LONG_PARAGRAPH = 45  # words: a line this long is prose even without a full stop; headlines are shorter
@@ -90,6 +96,7 @@ def forget_lines() -> None:
     """Forget what cleaning learnt of the lines it has seen (to measure its speed on unseen text)."""
     _FACTS.clear()
     metadata.parse_dateline.cache_clear()
+    _tail_cut.cache_clear()
 
 
 def clean(text: str, hints: ArticleMeta | None = None, fetched_at: datetime | None = None) -> CleanText:
@@ -162,6 +169,8 @@ def _facts(text: str, key: str) -> _Facts:
     wording = line_kind(text, key)
     if wording is None and not prose and words <= 25 and _is_stamp(text, words):
         wording = "timestamp"
+    elif wording is None and opens_disclaimer(text):
+        wording = "disclaimer"
     return key, words, prose, 1 <= words <= 30 and not ends, wording
 
 
@@ -217,14 +226,12 @@ def _cut_tail(
     lines: list[Line], kinds: list[str | None], i: int, after: dict[int, list[tuple[str, str]]], signoff: bool = True
 ) -> str:
     """Cut line i's trailing boilerplate sentences; say what went: "none", "part" or "whole"."""
-    pieces = tail_sentences(lines[i].text)
-    cut, blocks = _credit_suffix(pieces, signoff)
+    kept, blocks = _tail_cut(lines[i].text, signoff)
     if not blocks:
         return "none"
-    kept = "".join(pieces[:cut]).rstrip()
     if kept:
         lines[i] = _line(kept, lines[i].gap_before)
-        after[i] = blocks
+        after[i] = list(blocks)
         return "part"
     (kind, text), *rest = blocks
     lines[i] = _line(text, lines[i].gap_before)
@@ -234,21 +241,32 @@ def _cut_tail(
     return "whole"
 
 
-def _credit_suffix(pieces: list[str], signoff: bool) -> tuple[int, list[tuple[str, str]]]:
+@lru_cache(maxsize=1 << 12)  # agency copy ends the same way on every outlet that prints it
+def _tail_cut(text: str, signoff: bool) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """What stays of a line whose wording marks nothing, and the boilerplate sentences cut off its end."""
+    pieces = tail_sentences(text) if _MAY_SPLIT.search(text) else [text]
+    cut, blocks = _credit_suffix(pieces, signoff, may_disclaim(text))
+    return "".join(pieces[:cut]).rstrip(), tuple(blocks)
+
+
+def _credit_suffix(pieces: list[str], signoff: bool, disclaiming: bool) -> tuple[int, list[tuple[str, str]]]:
     """The index of the first trailing sentence that is boilerplate, and the blocks they make, in order."""
     blocks: list[tuple[str, str]] = []
     cut = len(pieces)  # pieces[cut:] are boilerplate
     for j in range(len(pieces) - 1, -1, -1):
         text = pieces[j].strip()
-        kind = tail_kind(text, signoff)
-        pending = j + 1 < cut  # sentences after this one that may belong to a disclaimer
-        if kind == "disclaimer" or (kind is None and disclaimer_cue(text) and is_disclaimer("".join(pieces[j:cut]))):
+        if len(pieces) == 1:  # the whole line, whose wording marks nothing: only a sign-off or a disclaimer run
+            kind = "agency_credit" if signoff and is_signoff(text) else None
+        else:
+            kind = tail_kind(text, signoff)
+        cue = disclaiming and kind is None and disclaimer_cue(text)
+        if kind == "disclaimer" or (cue and is_disclaimer("".join(pieces[j:cut]))):
             blocks.append(("disclaimer", "".join(pieces[j:cut]).strip()))
             cut = j
-        elif kind is not None and not pending:
+        elif kind is not None and j + 1 == cut:  # nothing pending after it that might be a disclaimer's
             blocks.append((kind, text))
             cut = j
-        elif not (kind is None and cut - j < DISCLAIMER_SENTENCES and disclaimer_cue(text)):
+        elif not (cue and cut - j < DISCLAIMER_SENTENCES):
             break
     return cut, blocks[::-1]
 
@@ -502,15 +520,19 @@ def _metadata(
     published = hints.published_at or metadata.publication_time(stamps, fetched_at)
     # Every cue names the agency: the dateline, a credit or sign-off, a bracketed agency near the start, the page's
     # own metadata, a disclaimer. A named agency wins over an unnamed one ("एजेंसी").
-    cues = [
-        dateline.agency if dateline else None,
-        *(metadata.agency_in(text) for text in by_kind.get("agency_credit", [])),
-        *(metadata.agency_code(_BYLINE_END.sub("", _BYLINE_LABEL.sub("", t))) for t in by_kind.get("byline", [])),
-        metadata.agency_in_brackets(paragraphs[0]) if paragraphs else None,
-        hints.agency,
-        *(metadata.agency_in(text) for text in by_kind.get("disclaimer", [])),
-    ]
-    agency = _first(code for code in cues if code != "AGENCY") or _first(iter(cues))
+    cues = itertools.chain(
+        (dateline.agency if dateline else None,),
+        map(metadata.agency_in, by_kind.get("agency_credit", [])),
+        (metadata.agency_code(_BYLINE_END.sub("", _BYLINE_LABEL.sub("", t))) for t in by_kind.get("byline", [])),
+        (metadata.agency_in_brackets(paragraphs[0]) if paragraphs else None, hints.agency),
+        map(metadata.agency_in, by_kind.get("disclaimer", [])),
+    )
+    agency = None
+    for code in cues:
+        agency = agency or code
+        if code and code != "AGENCY":
+            agency = code
+            break
     credit = _first(map(metadata.credit_line, stamps))
     outlet = (
         hints.outlet

@@ -6,6 +6,7 @@ Structure (position, repetition, list shape) does the rest of the work in `clean
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -78,26 +79,6 @@ LINE_PATTERNS: list[
 ] = [
     # Headed, whatever follows the heading word: a colon, a visarga, a dash, a bracket or nothing.
     ("disclaimer", compile_nfc(rf"^[(\[*]?\s*(?:{_DISCLAIMER_WORD})(?:\s*[:：ः\-–—|.)\]]|\s|$)"), None),
-    # Unheaded, in any outlet's words: a feed named, the copy disowned, the article speaking of itself, from the
-    # line's first words on (a sentence of an article that mentions a news feed does not open that way).
-    (
-        "disclaimer",
-        compile_nfc(rf"^(?=.{{0,60}}?(?:{_FEED}|{_DISOWN}|{_SELF}))(?=.*{_FEED})(?=.*{_DISOWN})(?=.*{_SELF})"),
-        500,
-        ("ीड", "feed", "केट", "syndicat", "ऑटो", "auto", "एजेंसी"),
-    ),
-    (
-        "disclaimer",
-        compile_nfc(
-            r"^\(?(?:यह|ये)\s+(?:खबर|ख़बर|न्यूज़|समाचार|लेख)\s+(?:सीधे\s+)?(?:\S+\s+){0,2}(?:सिंडिकेट|सिंडीकेट|ऑटो|एजेंसी)\s+फ\u093c?ीड"
-        ),
-        None,
-    ),
-    (
-        "disclaimer",
-        compile_nfc(r"^\(?इस\s+(?:खबर|ख़बर|न्यूज़|समाचार|लेख)\s+(?:को|में)\s+.{0,60}(?:टीम|स्टाफ)\s+(?:ने|द्वारा)"),
-        None,
-    ),
     (
         "related",
         _labelled(
@@ -349,12 +330,48 @@ def tail_kind(sentence: str, signoff: bool = True) -> str | None:
     kind = line_kind(sentence)
     if kind in TAIL_KINDS:
         return kind
+    if opens_disclaimer(sentence):
+        return "disclaimer"
     return "agency_credit" if signoff and is_signoff(sentence) else None
+
+
+# Parts of every word for a feed and every disclaimer heading, in the cases they are printed in.
+_FEED_WORDS = (
+    *("फीड", "फ\u093cीड", "सिंडि", "सिंडी", "सिन्डि", "ऑटो", "एजेंसी", "स्क्लेमर", "अस्वीकरण"),
+    *(
+        spelling
+        for word in ("feed", "syndicat", "auto", "disclaimer")
+        for spelling in (word, word.title(), word.upper())
+    ),
+)
+
+
+# The standard engine scans for a set of literals faster than `regex` or a loop of substring tests.
+_FEED_LITERALS = re.compile("|".join(map(re.escape, _FEED_WORDS)))
+
+
+def may_disclaim(text: str) -> bool:
+    """Whether `text` can hold a disclaimer: it has a feed's word or a disclaimer's heading (a cheap test)."""
+    return _FEED_LITERALS.search(text) is not None
+
+
+_CUE = compile_nfc(f"{_FEED}|{_DISOWN}|{_SELF}")
+OPENING_CUE = 60  # characters: a disclaimer speaks of the feed, the copy or itself from its first words
+LONGEST_DISCLAIMER = 500
+
+
+def opens_disclaimer(text: str) -> bool:
+    """A syndication disclaimer in an outlet's own words, unheaded: it names a feed, disowns the copy and speaks
+    of the article itself, from its first words on (a sentence that mentions a news feed does not open so)."""
+    if len(text) > LONGEST_DISCLAIMER or not may_disclaim(text) or not is_disclaimer(text):
+        return False
+    cue = _CUE.search(text)
+    return cue is not None and cue.start() <= OPENING_CUE
 
 
 def disclaimer_cue(sentence: str) -> bool:
     """A sentence that may belong to a disclaimer: it names a feed, disowns, or speaks of the article."""
-    return any(pattern.search(sentence) for pattern in (FEED, DISOWN, SELF))
+    return _CUE.search(sentence) is not None
 
 
 def is_disclaimer(text: str) -> bool:

@@ -7,6 +7,8 @@ can drop whole trailing sentences and keep every sentence of the article whole.
 
 from __future__ import annotations
 
+import unicodedata
+
 import regex
 
 # A sentence ends after a danda (।, ॥), a full stop, a question mark or an exclamation mark, with any closing
@@ -14,8 +16,6 @@ import regex
 # pages glue "…कहा।भाषा राजकुमार"); a full stop only before a space, and never after an abbreviation or an
 # initial ("डॉ. शर्मा", "Mr. Singh", "एस. के. शर्मा"), inside a number (2.5) or in an ellipsis ("...").
 _END = regex.compile(r"(?:[।॥]+|[?!？！]+|(?<![.…])\.(?![.\d]))[\"'”’»)\]」]*")
-_OPEN = "(["
-_CLOSE = ")]"
 # Words that end in a full stop without ending the sentence.
 _ABBREVIATION_WORDS = (
     "mr mrs ms dr prof st jr sr lt col gen capt no vs etc inc ltd co govt dept sh smt shri km rs "
@@ -24,7 +24,6 @@ _ABBREVIATION_WORDS = (
     "ए बी सी डी ई एफ जी एच आई जे के एल एम एन ओ पी क्यू आर एस टी यू वी डब्ल्यू एक्स वाई जेड"
 )
 _ABBREVIATIONS = frozenset(_ABBREVIATION_WORDS.split())
-_WORD_BEFORE = regex.compile(r"([\p{L}\p{M}]+)$")
 LONGEST_ASIDE = 400  # characters: a bracket left open longer than this is a stray, not an aside
 
 
@@ -38,14 +37,14 @@ def tail_sentences(line: str) -> list[str]:
     start = 0
     depth, opened = 0, 0
     scan = 0
+    bracketed = "(" in line or "[" in line
     for match in _END.finditer(line):
         end = match.end()
-        for i in range(scan, end):  # brackets closed by the stop's own closers count: "…की गई है.)"
-            if line[i] in _OPEN:
-                opened = i if depth == 0 else opened
-                depth += 1
-            elif line[i] in _CLOSE and depth:
-                depth -= 1
+        if bracketed:  # brackets closed by the stop's own closers count: "…की गई है.)"
+            opening = line.count("(", scan, end) + line.count("[", scan, end)
+            if opening and not depth:
+                opened = min(i for i in (line.find("(", scan, end), line.find("[", scan, end)) if i >= 0)
+            depth = max(depth + opening - line.count(")", scan, end) - line.count("]", scan, end), 0)
         scan = end
         if depth and match.start() - opened > LONGEST_ASIDE:
             depth = 0
@@ -82,11 +81,11 @@ def _ends_sentence(line: str, start: int, stop: regex.Match[str]) -> bool:
     after = stop.end()
     if after < len(line) and not line[after].isspace():
         return False  # "U.S.", "www.x.com", "5.30"
-    before = line[start : stop.start()]
-    if len(before.split()) <= 1:
+    stop_at = stop.start()
+    word_start = stop_at
+    while word_start > start and unicodedata.category(line[word_start - 1])[0] in "LM":
+        word_start -= 1
+    if not line[start:word_start].strip():
         return False  # "1.", "डॉ.": a sentence has more than one word
-    word = _WORD_BEFORE.search(before)
-    if word is None:
-        return True
-    text = word.group(1)
-    return len(text) > 1 and text.casefold() not in _ABBREVIATIONS  # a single letter is an initial ("A.")
+    word = line[word_start:stop_at]
+    return not word or (len(word) > 1 and word.casefold() not in _ABBREVIATIONS)  # one letter is an initial ("A.")
