@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from khabar.records import ArticleMeta
 from khabar.text.clean import clean
 from khabar.text.lexicon import is_signoff, line_kind, tail_kind
 from khabar.text.metadata import agency_code, bracketed_byline, day_number, parse_dateline
@@ -198,3 +199,27 @@ def test_desk_credits_are_neither_author_nor_body() -> None:
     assert result.paragraphs == (OPENING, LAST)
     assert [b.kind for b in result.removed if "डेस्क" in b.text or "जेएनएन" in b.text] == ["byline", "byline"]
     assert result.meta.author is None
+
+
+def test_an_agency_or_desk_given_as_author_is_no_author() -> None:
+    text = storage_text("\n\n".join([OPENING.replace(" (भाषा)", ""), MIDDLE, LAST]))
+    for printed, agency in (("Digital Desk", None), ("IANS", "IANS"), ("Press Trust of India", "PTI"), ("JNN", None)):
+        meta = clean(text, ArticleMeta(author=printed), fetched_at=READ_AT).meta
+        assert (meta.author, meta.agency) == (None, agency), printed
+    assert clean(text, ArticleMeta(author="Ratan Gupta"), fetched_at=READ_AT).meta.author == "Ratan Gupta"
+
+
+def test_ani_dateline_with_the_country_in_square_brackets() -> None:
+    found = parse_dateline("नई दिल्ली [भारत], 12 जून (एएनआई): केंद्र सरकार ने")
+    assert found is not None
+    assert (found.place, found.day, found.month, found.agency) == ("नई दिल्ली", 12, 6, "ANI")
+
+
+def test_a_signoff_whose_last_name_fell_onto_the_next_line() -> None:
+    paragraphs, removed, agency = cleaned(OPENING, MIDDLE, f"{LAST} भाषा सुरभि मनीषा", "मनीषा")
+    assert paragraphs == [OPENING, MIDDLE, LAST]
+    assert removed == [("agency_credit", "भाषा सुरभि मनीषा"), ("agency_credit", "मनीषा")]
+    assert agency == "PTI"
+    paragraphs, removed, _ = cleaned(OPENING, MIDDLE, LAST, "भाषा सुरभि मनीषा", "मनीषा")
+    assert paragraphs == [OPENING, MIDDLE, LAST]
+    assert [kind for kind, _ in removed] == ["agency_credit", "agency_credit"]

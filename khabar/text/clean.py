@@ -215,11 +215,22 @@ def _trailing_credits(
                 break
         i -= 1
     first = True
+    names: set[str] = set()  # of a sign-off just cut: its last name may fall onto the next line
     for i in range(max(last, start - 1) + 1, len(lines)):  # lines after it: a sign-off only right after it
         if kinds[i] is None:
+            if names and set(lines[i].text.split()) <= names:
+                kinds[i], changed = "agency_credit", True
+                continue
             changed = _cut_tail(lines, kinds, i, after, signoff=first) != "none" or changed
             first = False
+        names = _signoff_names(kinds[i], lines[i].text, after.get(i))
     return changed
+
+
+def _signoff_names(kind: str | None, text: str, cut: list[tuple[str, str]] | None) -> set[str]:
+    """The editors' names of a sign-off ("भाषा सुरेश माधव") that line ends with, if it does."""
+    last = cut[-1] if cut else (kind, text)
+    return set(last[1].split()[1:]) if last[0] == "agency_credit" and is_signoff(last[1]) else set()
 
 
 def _cut_tail(
@@ -525,6 +536,7 @@ def _metadata(
         map(metadata.agency_in, by_kind.get("agency_credit", [])),
         (metadata.agency_code(_BYLINE_END.sub("", _BYLINE_LABEL.sub("", t))) for t in by_kind.get("byline", [])),
         (metadata.agency_in_brackets(paragraphs[0]) if paragraphs else None, hints.agency),
+        (metadata.agency_code(hints.author) if hints.author else None,),
         map(metadata.agency_in, by_kind.get("disclaimer", [])),
     )
     agency = None
@@ -546,7 +558,7 @@ def _metadata(
         title=title or hints.title,
         lede=_first(iter(by_kind.get("lede", []))) or hints.lede,
         agency=agency,
-        author=hints.author
+        author=_person(hints.author)
         or _first(_author(text) for text in by_kind.get("byline", []) + by_kind.get("agency_credit", []))
         or (credit and _author(credit[0])),
         dateline_place=dateline.place
@@ -574,6 +586,11 @@ def _author(text: str) -> str | None:
     if not name or metadata.agency_in(name) or len(name.split()) > 4 or _NOT_A_NAME.search(name):
         return None
     return name
+
+
+def _person(name: str | None) -> str | None:
+    """A name the page's metadata gives as author, unless it is an agency or a desk ("IANS", "Digital Desk")."""
+    return None if not name or metadata.agency_in(name) or _NOT_A_NAME.search(name) else name
 
 
 def _is_bare_name(text: str) -> bool:

@@ -86,8 +86,9 @@ _LETTER = r"[[\p{L}\p{M}]--[\u0903]]"
 _PLACE_CHAR = r"[[\p{L}\p{M}.\-]--[\u0903]]"
 _PLACE = rf"(?P<place>\p{{Lu}}?{_LETTER}{_PLACE_CHAR}*(?:[ /]{_LETTER}{_PLACE_CHAR}*){{0,3}}?)"
 _DAY = rf"(?:{_DIGIT}{{1,2}}(?:st|nd|rd|th)?|{_DAY_WORD})"
+# ANI adds the country in square brackets: "नई दिल्ली [भारत], 12 जून (एएनआई):".
 _DATELINE = regex.compile(
-    rf"^{_PLACE}\s*[,،]?\s*(?:(?P<day>{_DAY})\s+(?P<month>{_MONTH})|(?P<month>{_MONTH})\s+(?P<day>{_DAY})"
+    rf"^{_PLACE}(?:\s*\[[^\[\]]{{1,30}}\])?\s*[,،]?\s*(?:(?P<day>{_DAY})\s+(?P<month>{_MONTH})|(?P<month>{_MONTH})\s+(?P<day>{_DAY})"
     rf"|(?P<month>{_HINDI_MONTH})(?=\s*[(।:]))"
     rf"(?:,?\s+(?P<year>{_DIGIT}{{4}}))?\s*(?:\((?P<agency>[^()]{{1,30}})\))?(?:\s*(?P<sep>[।:ः|\-–—.])|(?<=\))\s|$)",
     _F | regex.VERSION1,
@@ -198,6 +199,8 @@ def bracketed_byline(paragraph: str) -> tuple[str, str] | None:
 
 def agency_in_brackets(text: str) -> str | None:
     """An agency in brackets near the start of a paragraph, as a dateline that did not parse still shows it."""
+    if "(" not in text[:160]:
+        return None
     match = _AGENCY_IN_BRACKETS.search(text, 0, 160)
     return agency_code(match.group(1)) if match else None
 
