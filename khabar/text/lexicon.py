@@ -36,10 +36,11 @@ _SEP = r"[:：\-–|>».…]"
 _INITIALS = r"(?-i:[\p{Devanagari}A-Z]{2,8}(?:\s*/\s*[\p{Devanagari}A-Z]{2,8}){0,3}\s*/?)"
 # An outlet's own desks and networks sign copy too ("जेएनएन", "राज्य ब्यूरो", "डिजिटल डेस्क"): credits, not people.
 DESK = r"(?:(?:[\p{L}\p{M}]+\s+){0,2}(?:डेस्क|ब्यूरो|desk|bureau)|जेएनएन|jnn|जागरण\s+न्यूज़?\s+नेटवर्क)"
-# A syndication disclaimer names a feed, disowns the copy, and speaks of itself ("यह खबर", "टीम", "staff").
+# A syndication disclaimer names a feed or an agency, disowns the copy, and speaks of itself ("यह खबर", "टीम").
 _FEED = (
     r"(?:फ\u093c?ीड|\bfeeds?\b|सि(?:ं|न्)ड(?:ि|ी)केट|syndicat|ऑटो[-\s]?(?:पब्लिश|जनरेट|जेनरेट)|auto[-\s]?(?:publish|generat)|"
-    r"एजेंसी\s+(?:इनपुट|से\s+(?:ली|प्राप्त|मिली))|(?:न्यूज़?|समाचार)\s+एजेंसी)"
+    r"एजेंसी\s+(?:इनपुट|से\s+(?:ली|प्राप्त|मिली))|(?:न्यूज़?|समाचार)\s+एजेंसी|"
+    r"(?<![\p{L}\p{M}])(?:आईएएनएस|आइएएनएस|पीटीआई|यूएनआई|एएनआई|यूनीवार्ता)(?![\p{L}\p{M}])|(?-i:\b(?:IANS|PTI|ANI|UNI)\b))"
 )
 _DISOWN = (
     r"(?:(?:संपादित|सम्पादित|संपादन|सम्पादन|एडिट|एडिटिंग|बदलाव|परिवर्तन|संशोधन|छेड़छाड़)[^।.]{0,40}?नहीं|"
@@ -338,6 +339,7 @@ def tail_kind(sentence: str, signoff: bool = True) -> str | None:
 # Parts of every word for a feed and every disclaimer heading, in the cases they are printed in.
 _FEED_WORDS = (
     *("फीड", "फ\u093cीड", "सिंडि", "सिंडी", "सिन्डि", "ऑटो", "एजेंसी", "स्क्लेमर", "अस्वीकरण"),
+    *("आईएएनएस", "आइएएनएस", "पीटीआई", "यूएनआई", "एएनआई", "यूनीवार्ता", "IANS", "PTI", "ANI", "UNI"),
     *(
         spelling
         for word in ("feed", "syndicat", "auto", "disclaimer")
