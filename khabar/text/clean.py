@@ -9,6 +9,7 @@ leftover prompt.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -18,8 +19,22 @@ import regex
 
 from khabar.records import ArticleMeta, CleanText, Dated, RemovedBlock
 from khabar.text import dates, metadata
-from khabar.text.lexicon import JOINING_WORDS, LIST_HEADER_KINDS, SECTION_WORDS, SITE_WORDS, TEASER_END, line_kind
+from khabar.text.lexicon import (
+    JOINING_WORDS,
+    LIST_HEADER_KINDS,
+    SECTION_WORDS,
+    SITE_WORDS,
+    TEASER_END,
+    disclaimer_cue,
+    is_disclaimer,
+    is_signoff,
+    line_kind,
+    may_disclaim,
+    opens_disclaimer,
+    tail_kind,
+)
 from khabar.text.normalize import line_keys, match_key
+from khabar.text.sentences import tail_sentences
 
 _SENTENCE_END = regex.compile(r"[।॥?!.…。！？]['\"”’)\]」]*$")
 _CLOSERS = "'\"”’)]」"  # may follow the stop that ends a line
@@ -41,7 +56,8 @@ _BYLINE_END = regex.compile(
 _EDITOR = regex.compile(r"^(?:edited|published)\s+by", regex.IGNORECASE)
 # Desks, teams and agencies sign articles too; they are not authors.
 _NOT_A_NAME = regex.compile(
-    r"[\d/]|(?i:desk|team|bureau|agency|agencies|news|feature|staff|online|web)|डेस्क|टीम|ब्यूरो|एजेंसी|न्यूज़?|संवाददाता"
+    r"[\d/]|(?i:desk|team|bureau|agency|agencies|news|feature|staff|online|web|jnn)|डेस्क|टीम|ब्यूरो|एजेंसी|न्यूज़?|संवाददाता|"
+    r"जेएनएन|तस्वीर|फोटो|वीडियो|अपडेट|सुधार|(?:^|\s)(?:साथ|सहित|समेत)(?:\s|$)"
 )
 _BARE_NAME = regex.compile(
     r"^(?:(?:\p{Lu}\.)+|\p{Lu}\p{Ll}+)(?:\s+(?:(?:\p{Lu}\.)+|\p{Lu}\p{Ll}+))+$"
@@ -49,11 +65,15 @@ _BARE_NAME = regex.compile(
     regex.VERSION1,
 )
 T = TypeVar("T")
+# Where tail_sentences may cut a line: a stop with text after it, or a bracket opening after a space.
+_MAY_SPLIT = regex.compile(r"[।॥?!？！.](?=.)|\s[(\[]")
 _SLASH = regex.compile(r"\s*/\s*")
 EXCLAIMED_PROSE = 12  # words: a line this long ending in ? or ! is a sentence, not a headline
 LONG_PARAGRAPH = 45  # words: a line this long is prose even without a full stop; headlines are shorter
 HEAD_WINDOW = 20  # lines searched for the dateline
 META_WINDOW = 12  # lines in which a byline or timestamp still belongs to the head
+TAIL_LINES = 3  # lines, from the last paragraph back, that may end in a credit, a sign-off or a disclaimer
+DISCLAIMER_SENTENCES = 4  # sentences a disclaimer may run to
 
 
 class Line(NamedTuple):  # not a frozen dataclass: one is made per line, and a tuple is made twice as fast
@@ -76,6 +96,7 @@ def forget_lines() -> None:
     """Forget what cleaning learnt of the lines it has seen (to measure its speed on unseen text)."""
     _FACTS.clear()
     metadata.parse_dateline.cache_clear()
+    _tail_cut.cache_clear()
 
 
 def clean(
@@ -87,17 +108,25 @@ def clean(
     lines = _lines(text)
     kinds: list[str | None] = [line.wording for line in lines]
     _table_rows(lines, kinds)
+    # Parts cut off a line (a bracketed byline before it, a sign-off after it), by line: (kind, text) in order.
+    before: dict[int, list[tuple[str, str]]] = {}
+    after: dict[int, list[tuple[str, str]]] = {}
+    _bracketed_bylines(lines, kinds, before)
     copies = _head_copies(lines)
     start = _body_start(lines, kinds, copies)
     title, title_prefix, site = _classify_head(lines, kinds, copies, start, hints.title, text)
     _bare_bylines(lines, kinds, start)
     last = _last_prose(lines, kinds, start)
+    if _trailing_credits(lines, kinds, start, last, after):
+        last = _last_prose(lines, kinds, start)
     _classify_body(lines, kinds, start, last, title)
     _classify_tail(lines, kinds, last)
 
     removed: list[RemovedBlock] = []
     paragraphs: list[str] = []
-    for line, kind in zip(lines, kinds, strict=True):
+    for i, (line, kind) in enumerate(zip(lines, kinds, strict=True)):
+        for cut_kind, cut_text in before.get(i, ()):
+            removed.append(RemovedBlock(len(removed), cut_kind, cut_text))
         if kind is None:
             paragraphs.append(line.text)
         elif kind == "title" and (title_prefix or site) and title:
@@ -108,6 +137,8 @@ def clean(
                 removed.append(RemovedBlock(len(removed), "site_name", site))
         else:
             removed.append(RemovedBlock(len(removed), kind, line.text))
+        for cut_kind, cut_text in after.get(i, ()):
+            removed.append(RemovedBlock(len(removed), cut_kind, cut_text))
     meta = _metadata(paragraphs, removed, title, hints, fetched_at or datetime.now(UTC), fetched_live)
     return CleanText(tuple(paragraphs), tuple(removed), meta)
 
@@ -143,6 +174,8 @@ def _facts(text: str, key: str) -> _Facts:
     wording = line_kind(text, key)
     if wording is None and not prose and words <= 25 and _is_stamp(text, words):
         wording = "timestamp"
+    elif wording is None and opens_disclaimer(text):
+        wording = "disclaimer"
     return key, words, prose, 1 <= words <= 30 and not ends, wording
 
 
@@ -153,6 +186,114 @@ def _table_rows(lines: list[Line], kinds: list[str | None]) -> None:
     for i, row in enumerate(rows):
         if row and any(0 <= j < len(lines) and metadata.is_table_row(lines[j].text) for j in (i - 1, i + 1)):
             kinds[i] = None
+
+
+def _line(text: str, gap_before: bool) -> Line:
+    """A Line for part of a line, cut where a credit or a byline was glued to it."""
+    return Line(text, gap_before, *(_FACTS.get(text) or _facts(text, match_key(text))))
+
+
+def _bracketed_bylines(lines: list[Line], kinds: list[str | None], before: dict[int, list[tuple[str, str]]]) -> None:
+    """A bracketed note before an agency dateline ("(ललित के झा) वाशिंगटन, 12 जून (भाषा) …"), on the dateline's
+    line or alone on the line above it: a reporter's name is the byline; any other note ("(तस्वीरों के साथ)") goes."""
+    for i, line in enumerate(lines[:HEAD_WINDOW]):
+        if kinds[i] is not None or not line.text.startswith("("):
+            continue
+        found = metadata.bracketed_byline(line.text)
+        if found:
+            note, rest = found
+            before[i] = [("byline" if _author(note) else "other", note)]
+            lines[i] = _line(rest, line.gap_before)
+        elif (
+            line.text.endswith(")")
+            and i + 1 < len(lines)
+            and metadata.bracketed_byline(line.text + " " + lines[i + 1].text)
+            and _author(line.text)
+        ):
+            kinds[i] = "byline"
+
+
+def _trailing_credits(
+    lines: list[Line], kinds: list[str | None], start: int, last: int, after: dict[int, list[tuple[str, str]]]
+) -> bool:
+    """Cut agency credits, sign-offs and disclaimers off the end of the article's last lines, where flattened
+    pages glue them to the last sentence; return whether any line changed. Only whole sentences are cut."""
+    changed = False
+    i, rounds = last, 0
+    while start <= i and rounds < TAIL_LINES:  # from the last paragraph back, while whole lines go
+        if kinds[i] is None:
+            rounds += 1
+            cut = _cut_tail(lines, kinds, i, after)
+            changed = changed or cut != "none"
+            if cut != "whole":
+                break
+        i -= 1
+    first = True
+    names: set[str] = set()  # of a sign-off just cut: its last name may fall onto the next line
+    for i in range(max(last, start - 1) + 1, len(lines)):  # lines after it: a sign-off only right after it
+        if kinds[i] is None:
+            if names and set(lines[i].text.split()) <= names:
+                kinds[i], changed = "agency_credit", True
+                continue
+            changed = _cut_tail(lines, kinds, i, after, signoff=first) != "none" or changed
+            first = False
+        names = _signoff_names(kinds[i], lines[i].text, after.get(i))
+    return changed
+
+
+def _signoff_names(kind: str | None, text: str, cut: list[tuple[str, str]] | None) -> set[str]:
+    """The editors' names of a sign-off ("भाषा सुरेश माधव") that line ends with, if it does."""
+    last = cut[-1] if cut else (kind, text)
+    return set(last[1].split()[1:]) if last[0] == "agency_credit" and is_signoff(last[1]) else set()
+
+
+def _cut_tail(
+    lines: list[Line], kinds: list[str | None], i: int, after: dict[int, list[tuple[str, str]]], signoff: bool = True
+) -> str:
+    """Cut line i's trailing boilerplate sentences; say what went: "none", "part" or "whole"."""
+    kept, blocks = _tail_cut(lines[i].text, signoff)
+    if not blocks:
+        return "none"
+    if kept:
+        lines[i] = _line(kept, lines[i].gap_before)
+        after[i] = list(blocks)
+        return "part"
+    (kind, text), *rest = blocks
+    lines[i] = _line(text, lines[i].gap_before)
+    kinds[i] = kind
+    if rest:
+        after[i] = rest
+    return "whole"
+
+
+@lru_cache(maxsize=1 << 12)  # agency copy ends the same way on every outlet that prints it
+def _tail_cut(text: str, signoff: bool) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """What stays of a line whose wording marks nothing, and the boilerplate sentences cut off its end."""
+    pieces = tail_sentences(text) if _MAY_SPLIT.search(text) else [text]
+    cut, blocks = _credit_suffix(pieces, signoff, may_disclaim(text))
+    return "".join(pieces[:cut]).rstrip(), tuple(blocks)
+
+
+def _credit_suffix(pieces: list[str], signoff: bool, disclaiming: bool) -> tuple[int, list[tuple[str, str]]]:
+    """The index of the first trailing sentence that is boilerplate, and the blocks they make, in order."""
+    blocks: list[tuple[str, str]] = []
+    cut = len(pieces)  # pieces[cut:] are boilerplate
+    for j in range(len(pieces) - 1, -1, -1):
+        text = pieces[j].strip()
+        if len(pieces) == 1:  # the whole line, whose wording marks nothing: only a sign-off or a disclaimer run
+            kind = "agency_credit" if signoff and is_signoff(text) else None
+        else:
+            kind = tail_kind(text, signoff)
+        cue = disclaiming and kind is None and disclaimer_cue(text)
+        if kind == "disclaimer" or (cue and is_disclaimer("".join(pieces[j:cut]))):
+            blocks.append(("disclaimer", "".join(pieces[j:cut]).strip()))
+            cut = j
+        elif kind is not None and j + 1 == cut:  # nothing pending after it that might be a disclaimer's
+            blocks.append((kind, text))
+            cut = j
+        elif not (cue and cut - j < DISCLAIMER_SENTENCES):
+            break
+    return cut, blocks[::-1]
 
 
 def _is_stamp(text: str, words: int) -> bool:
@@ -413,14 +554,22 @@ def _metadata(
         else (None, None)
     )
     published = evidence or (dates.from_dateline(on_dateline) if on_dateline else None)
-    agency = (dateline.agency if dateline else None) or _first(
-        metadata.agency_in(text) for text in by_kind.get("agency_credit", [])
+    # Every cue names the agency: the dateline, a credit or sign-off, a bracketed agency near the start, the page's
+    # own metadata, a disclaimer. A named agency wins over an unnamed one ("एजेंसी").
+    cues = itertools.chain(
+        (dateline.agency if dateline else None,),
+        map(metadata.agency_in, by_kind.get("agency_credit", [])),
+        (metadata.agency_code(_BYLINE_END.sub("", _BYLINE_LABEL.sub("", t))) for t in by_kind.get("byline", [])),
+        (metadata.agency_in_brackets(paragraphs[0]) if paragraphs else None, hints.agency),
+        (metadata.agency_code(hints.author) if hints.author else None,),
+        map(metadata.agency_in, by_kind.get("disclaimer", [])),
     )
-    agency = (
-        agency
-        or hints.agency
-        or _first(code for code in (metadata.agency_in(t) for t in by_kind.get("disclaimer", [])) if code != "AGENCY")
-    )
+    agency = None
+    for code in cues:
+        agency = agency or code
+        if code and code != "AGENCY":
+            agency = code
+            break
     credit = _first(map(metadata.credit_line, stamps))
     outlet = (
         hints.outlet
@@ -434,7 +583,7 @@ def _metadata(
         title=title or hints.title,
         lede=_first(iter(by_kind.get("lede", []))) or hints.lede,
         agency=agency,
-        author=hints.author
+        author=_person(hints.author)
         or _first(_author(text) for text in by_kind.get("byline", []) + by_kind.get("agency_credit", []))
         or (credit and _author(credit[0])),
         dateline_place=dateline.place
@@ -454,17 +603,24 @@ def _metadata(
 def _author(text: str) -> str | None:
     """A person's name from a byline or an agency credit ("हिन्दुस्थान समाचार / name / name")."""
     parts = [part.strip() for part in _SLASH.split(text)]
-    if len(parts) > 1 and metadata.agency_in(parts[0]):
+    if len(parts) > 1 and metadata.agency_code(parts[0]):
         name = parts[1]
+    elif text.startswith("(") and text.endswith(")"):  # "(ललित के झा)" before an agency dateline
+        name = text[1:-1].strip()
     elif _BYLINE_LABEL.match(text) and not _EDITOR.match(text):
         name = _BYLINE_END.sub("", _BYLINE_LABEL.sub("", text)).strip()
     elif _is_bare_name(text):
         name = text.strip()
     else:
         return None
-    if not name or metadata.agency_code(name) or len(name.split()) > 4 or _NOT_A_NAME.search(name):
+    if not name or metadata.agency_in(name) or len(name.split()) > 4 or _NOT_A_NAME.search(name):
         return None
     return name
+
+
+def _person(name: str | None) -> str | None:
+    """A name the page's metadata gives as author, unless it is an agency or a desk ("IANS", "Digital Desk")."""
+    return None if not name or metadata.agency_in(name) or _NOT_A_NAME.search(name) else name
 
 
 def _is_bare_name(text: str) -> bool:

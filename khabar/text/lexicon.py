@@ -6,6 +6,7 @@ Structure (position, repetition, list shape) does the rest of the work in `clean
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -19,8 +20,41 @@ def compile_nfc(pattern: str, flags: int = _F) -> regex.Pattern[str]:
     return regex.compile(unicodedata.normalize("NFC", pattern), flags)
 
 
-_AGENCY_WORD = r"(?:आईएएनएस|आइएएनएस|ians|भाषा|वार्ता|एजेंसी|एजेंसियां|यूएनआई|uni|पीटीआई|pti|एएनआई|ani|हि\.\s?स\.?|हिस)"
+# Wire agencies as Indian outlets print them: in a dateline "(भाषा)", a credit "पीटीआई-भाषा", a trailer
+# "--आईएएनएस", JSON-LD "Press Trust of India". Longer spellings first: an alternation takes the first that fits.
+AGENCIES = {
+    "IANS": r"आईएएनएस|आइएएनएस|आई\.\s?ए\.\s?एन\.\s?एस\.?|ians|indo[-\s]asian\s+news\s+service",
+    "HS": r"हिन्दुस्थान\s+समाचार|हिंदुस्थान\s+समाचार|hindusthan\s+samachar|हि\.?\s?स\.?",
+    "PTI": r"पीटीआई(?:\s?[-–/]\s?भाषा)?|भाषा|pti(?:\s?[-–/]\s?bhasha)?|bhasha|press\s+trust\s+of\s+india",
+    "UNI": r"यूनी\s?वार्ता|यूनि\s?वार्ता|वार्ता|यूएनआई|यू\.\s?एन\.\s?आई\.?|uni\s?varta|uni|united\s+news\s+of\s+india",
+    "ANI": r"एएनआई|ए\.\s?एन\.\s?आई\.?|ani|asian\s+news\s+international",
+    "AGENCY": r"एजेंसी|एजेंसियां|एजेंसियों|agency|agencies",
+}
+_AGENCY_WORD = "(?:" + "|".join(AGENCIES.values()) + ")"
 _SEP = r"[:：\-–|>».…]"
+# Desk initials under agency copy: "एसकेपी/एबीएम", "RS/", "एबीएस/" (case kept: capitals only).
+_INITIALS = r"(?-i:[\p{Devanagari}A-Z]{2,8}(?:\s*/\s*[\p{Devanagari}A-Z]{2,8}){0,3}\s*/?)"
+# An outlet's own desks and networks sign copy too ("जेएनएन", "राज्य ब्यूरो", "डिजिटल डेस्क"): credits, not people.
+DESK = r"(?:(?:[\p{L}\p{M}]+\s+){0,2}(?:डेस्क|ब्यूरो|desk|bureau)|जेएनएन|jnn|जागरण\s+न्यूज़?\s+नेटवर्क)"
+# A syndication disclaimer names a feed or an agency, disowns the copy, and speaks of itself ("यह खबर", "टीम").
+_FEED = (
+    r"(?:फ\u093c?ीड|\bfeeds?\b|सि(?:ं|न्)ड(?:ि|ी)केट|syndicat|ऑटो[-\s]?(?:पब्लिश|जनरेट|जेनरेट)|auto[-\s]?(?:publish|generat)|"
+    r"एजेंसी\s+(?:इनपुट|से\s+(?:ली|प्राप्त|मिली))|(?:न्यूज़?|समाचार)\s+एजेंसी|"
+    r"(?<![\p{L}\p{M}])(?:आईएएनएस|आइएएनएस|पीटीआई|यूएनआई|एएनआई|यूनीवार्ता)(?![\p{L}\p{M}])|(?-i:\b(?:IANS|PTI|ANI|UNI)\b))"
+)
+_DISOWN = (
+    r"(?:(?:संपादित|सम्पादित|संपादन|सम्पादन|एडिट|एडिटिंग|बदलाव|परिवर्तन|संशोधन|छेड़छाड़)[^।.]{0,40}?नहीं|"
+    r"नहीं\s+(?:किया|की|किए)[^।.]{0,20}?(?:संपादित|सम्पादित|बदलाव|परिवर्तन)|ज\u093c?िम्मेदार|ज\u093c?िम्मेवार|उत्तरदायी|"
+    r"not\s+(?:been\s+)?edited|unedited|responsib|reworked|सीधे\s+(?:प्रकाशित|पब्लिश)|"
+    r"(?:प्रकाशित|पब्लिश)\s+(?:की|किया|हुई|हुआ|होती|होता)|अपने[-\s]आप|published\s+(?:from|directly|via|through|as))"
+)
+_SELF = (
+    r"(?:(?:यह|ये|इस|इसे|इसमें|इसको|इसके|उक्त)\s+(?:[\p{L}\p{M}]+\s+){0,2}?"
+    r"(?:खबर|ख़बर|न्यूज़?|समाचार|लेख|रिपोर्ट|स्टोरी|कंटेंट|सामग्री|आर्टिकल)|"
+    r"\bthis\s+(?:\w+\s+)?(?:story|article|report|news|content|copy)|टीम|स्टाफ|\bstaff\b|\bteam\b|\.com\b|\.in\b)"
+)
+FEED, DISOWN, SELF = (compile_nfc(pattern) for pattern in (_FEED, _DISOWN, _SELF))
+_DISCLAIMER_WORD = r"अस्वीकरण|डिस्क्लेमर|डिसक्लेमर|disclaimer"
 
 
 def _labelled(words: str, tail: int) -> regex.Pattern[str]:
@@ -44,19 +78,8 @@ LINE_PATTERNS: list[
     tuple[str, regex.Pattern[str], int | None]
     | tuple[str, regex.Pattern[str], int | None, tuple[str | tuple[str, ...], ...]]
 ] = [
-    ("disclaimer", _labelled(r"अस्वीकरण|डिस्क्लेमर|डिसक्लेमर|disclaimer", 2000), None),
-    (
-        "disclaimer",
-        compile_nfc(
-            r"^\(?(?:यह|ये)\s+(?:खबर|ख़बर|न्यूज़|समाचार|लेख)\s+(?:सीधे\s+)?(?:\S+\s+){0,2}(?:सिंडिकेट|सिंडीकेट|ऑटो|एजेंसी)\s+फ\u093c?ीड"
-        ),
-        None,
-    ),
-    (
-        "disclaimer",
-        compile_nfc(r"^\(?इस\s+(?:खबर|ख़बर|न्यूज़|समाचार|लेख)\s+(?:को|में)\s+.{0,60}(?:टीम|स्टाफ)\s+(?:ने|द्वारा)"),
-        None,
-    ),
+    # Headed, whatever follows the heading word: a colon, a visarga, a dash, a bracket or nothing.
+    ("disclaimer", compile_nfc(rf"^[(\[*]?\s*(?:{_DISCLAIMER_WORD})(?:\s*[:：ः\-–—|.)\]]|\s|$)"), None),
     (
         "related",
         _labelled(
@@ -71,10 +94,24 @@ LINE_PATTERNS: list[
         ),
         400,
     ),
-    ("agency_credit", compile_nfc(r"^[-–—]+\s*" + _AGENCY_WORD + r"(?:\s*[/|,].{0,40})?$"), 140),
+    # "--आईएएनएस", "-- आईएएनएस एसकेपी/एबीएम", "—भाषा", "आईएएनएस/एसकेपी".
+    ("agency_credit", compile_nfc(rf"^[-–—]+\s*{_AGENCY_WORD}(?:\s*[/|,].{{0,40}}|\s+{_INITIALS})?$"), 140),
+    ("agency_credit", compile_nfc(rf"^{_AGENCY_WORD}\s+{_INITIALS.replace('{0,3}', '{1,3}')}$"), 80, ("/",)),
     ("agency_credit", compile_nfc(r"^\(?\s*" + _AGENCY_WORD + r"\s*\)?\s*[।.|]?$"), 140),
     ("agency_credit", compile_nfc(r"^(?:हिन्दुस्थान|हिंदुस्थान)\s+समाचार\s*(?:[/|,].{0,80})?$"), 140),
-    ("agency_credit", compile_nfc(r"^\(?\s*(?:इनपुट|input)\s*[:：\-–]\s*.{1,40}\)?$"), 140),
+    ("agency_credit", compile_nfc(r"^[(\[]?\s*(?:इनपुट|input)s?\s*[:：\-–]\s*.{1,40}[)\]]?$"), 140),
+    ("agency_credit", compile_nfc(rf"^[(\[]?\s*(?:स्रोत|source)\s*[:：\-–]\s*{_AGENCY_WORD}\s*[)\]]?[।.]?$"), 140),
+    # "(एजेंसी इनपुट के साथ)", "(भाषा के इनपुट सहित)", "With inputs from PTI", "(With agency inputs)".
+    (
+        "agency_credit",
+        compile_nfc(
+            rf"^[(\[]?\s*(?:(?:with\s+)?(?:inputs?\s+from\s+.{{1,40}}|(?:{_AGENCY_WORD}\s+)+inputs?)|"
+            rf"(?:{_AGENCY_WORD}|(?:न्यूज़?|समाचार)\s+एजेंसी)(?:\s*(?:,|/|और|व)\s*{_AGENCY_WORD})*\s+(?:के\s+)?"
+            r"(?:इनपुट्?स?)(?:\s+के\s+साथ|\s+सहित)?)\s*[)\]]?\s*[।.]?$"
+        ),
+        140,
+        ("input", "इनपुट"),
+    ),
     (
         "agency_credit",
         compile_nfc(r"(?-i:^[\p{Devanagari}A-Z]{2,8}(?:\s*/\s*[\p{Devanagari}A-Z]{2,8}){0,3}\s*/$)"),
@@ -99,6 +136,13 @@ LINE_PATTERNS: list[
         compile_nfc(r"^(?:[\p{L}\p{M}]+\s+)?(?:संवाददाता|ब्यूरो),\s*[\p{L}\p{M}\s]{2,30}$"),
         60,
         ("संवाददाता", "ब्यूरो"),
+    ),
+    # A desk's credit alone or with its place: "जेएनएन", "डिजिटल डेस्क, नई दिल्ली", "राज्य ब्यूरो, पटना :".
+    (
+        "byline",
+        compile_nfc(rf"^(?:by\s*:?\s*)?{DESK}(?:\s*[,|:।]\s*[\p{{L}}\p{{M}}\s]{{2,30}})?\s*[।.:ः]?$"),
+        70,
+        ("डेस्क", "ब्यूरो", "desk", "bureau", "जेएनएन", "jnn", "नेटवर्क"),
     ),
     ("byline", _labelled(r"author|लेखक|लेखिका|रिपोर्ट|रिपोर्टर|संवाददाता|एडिटेड\s+बाय|रिपोर्टेड\s+बाय", 80), 150),
     (
@@ -262,3 +306,76 @@ def _has_words(line: str, folded: str | None, needs: Required) -> bool:
         else:
             return True
     return False
+
+
+# PTI-Bhasha's sign-off after the last sentence: the agency and its editors' names, often repeated
+# ("भाषा राजकुमार राजकुमार", "भाषा सुरेश माधव माधव"). Only where an article ends, never in its text.
+_SIGNOFF = compile_nfc(
+    r"(?-i:^(?:पीटीआई\s?[-–]?\s?)?भाषा(?P<names>(?:[\s,]+[\p{Devanagari}&&[\p{L}\p{M}]]{2,16}){1,6})\s*$)"
+)
+
+
+def is_signoff(text: str) -> bool:
+    """An agency's editors' sign-off slug: the agency, then names and nothing else."""
+    match = _SIGNOFF.match(text)
+    return match is not None and not JOINING_WORDS.intersection(match["names"].replace(",", " ").split())
+
+
+# Kinds a sentence at the end of an article's last line may have, cut off it when its wording shows it.
+TAIL_KINDS = frozenset({"agency_credit", "disclaimer"})
+
+
+def tail_kind(sentence: str, signoff: bool = True) -> str | None:
+    """The boilerplate kind of a sentence that ends an article's last line: a credit, a disclaimer, or (where
+    `signoff`, right after the article's last sentence) an agency's sign-off."""
+    kind = line_kind(sentence)
+    if kind in TAIL_KINDS:
+        return kind
+    if opens_disclaimer(sentence):
+        return "disclaimer"
+    return "agency_credit" if signoff and is_signoff(sentence) else None
+
+
+# Parts of every word for a feed and every disclaimer heading, in the cases they are printed in.
+_FEED_WORDS = (
+    *("फीड", "फ\u093cीड", "सिंडि", "सिंडी", "सिन्डि", "ऑटो", "एजेंसी", "स्क्लेमर", "अस्वीकरण"),
+    *("आईएएनएस", "आइएएनएस", "पीटीआई", "यूएनआई", "एएनआई", "यूनीवार्ता", "IANS", "PTI", "ANI", "UNI"),
+    *(
+        spelling
+        for word in ("feed", "syndicat", "auto", "disclaimer")
+        for spelling in (word, word.title(), word.upper())
+    ),
+)
+
+
+# The standard engine scans for a set of literals faster than `regex` or a loop of substring tests.
+_FEED_LITERALS = re.compile("|".join(map(re.escape, _FEED_WORDS)))
+
+
+def may_disclaim(text: str) -> bool:
+    """Whether `text` can hold a disclaimer: it has a feed's word or a disclaimer's heading (a cheap test)."""
+    return _FEED_LITERALS.search(text) is not None
+
+
+_CUE = compile_nfc(f"{_FEED}|{_DISOWN}|{_SELF}")
+OPENING_CUE = 60  # characters: a disclaimer speaks of the feed, the copy or itself from its first words
+LONGEST_DISCLAIMER = 500
+
+
+def opens_disclaimer(text: str) -> bool:
+    """A syndication disclaimer in an outlet's own words, unheaded: it names a feed, disowns the copy and speaks
+    of the article itself, from its first words on (a sentence that mentions a news feed does not open so)."""
+    if len(text) > LONGEST_DISCLAIMER or not may_disclaim(text) or not is_disclaimer(text):
+        return False
+    cue = _CUE.search(text)
+    return cue is not None and cue.start() <= OPENING_CUE
+
+
+def disclaimer_cue(sentence: str) -> bool:
+    """A sentence that may belong to a disclaimer: it names a feed, disowns, or speaks of the article."""
+    return _CUE.search(sentence) is not None
+
+
+def is_disclaimer(text: str) -> bool:
+    """Sentences that together name a feed, disown the copy and speak of the article itself."""
+    return all(pattern.search(text) for pattern in (FEED, DISOWN, SELF))

@@ -9,7 +9,7 @@ from functools import lru_cache
 import regex
 from dateutil import parser as dateutil_parser
 
-from khabar.text.lexicon import SITE_WORDS
+from khabar.text.lexicon import AGENCIES, DESK, SITE_WORDS
 from khabar.text.normalize import DEVANAGARI_DIGITS, match_text
 
 IST = timezone(timedelta(hours=5, minutes=30))
@@ -54,30 +54,57 @@ _ENGLISH_MONTH = "|".join(_ENGLISH_MONTHS.values())
 _MONTH = rf"(?:{_HINDI_MONTH}|{_ENGLISH_MONTH})\.?"
 _DIGIT = r"[0-9०-९]"
 
-AGENCIES = {
-    "IANS": r"आईएएनएस|आइएएनएस|ians",
-    "HS": r"हि\.?\s?स\.?|हिन्दुस्थान\s+समाचार|हिंदुस्थान\s+समाचार",
-    "PTI": r"भाषा|पीटीआई|pti",
-    "UNI": r"वार्ता|यूएनआई|uni",
-    "ANI": r"एएनआई|ani",
-    "AGENCY": r"एजेंसी|एजेंसियां|एजेंसियों|agency|agencies",
-}
 _AGENCY_RE = {code: regex.compile(rf"^(?:{words})$", _F) for code, words in AGENCIES.items()}
 _AGENCY_IN_TEXT = regex.compile(r"(?:^|[\s(\-–—/:])(" + "|".join(AGENCIES.values()) + r")(?=$|[\s)।.,/:|])", _F)
+# An agency in brackets, as datelines print it: "(भाषा)", "(आईएएनएस)", "(एजेंसी)".
+_AGENCY_IN_BRACKETS = regex.compile(r"\(\s*(" + "|".join(AGENCIES.values()) + r")\s*\)", _F)
 
-_PLACE = r"(?P<place>\p{Lu}?[\p{L}\p{M}][\p{L}\p{M}.\-]*(?:[ /][\p{L}\p{M}][\p{L}\p{M}.\-]*){0,3}?)"
-_DATELINE = regex.compile(
-    rf"^{_PLACE}\s*[,،]?\s*(?:(?P<day>{_DIGIT}{{1,2}})\s+(?P<month>{_MONTH})|(?P<month>{_MONTH})\s+(?P<day>{_DIGIT}{{1,2}}))"
-    rf"(?:,?\s+(?P<year>{_DIGIT}{{4}}))?\s*(?:\((?P<agency>[^()]{{1,30}})\))?(?:\s*(?P<sep>[।:|\-–—.])|(?<=\))\s|$)",
-    _F,
+# Days as PTI-Bhasha writes them up to ten and others beyond: in words ("तीन जून"), or as ordinals ("पहली जून",
+# "पांचवीं"); keys folded with match_text.
+_DAY_WORDS = (
+    "एक दो तीन चार पांच|पाँच छह|छः|छ सात आठ नौ दस ग्यारह बारह तेरह चौदह पंद्रह|पन्द्रह सोलह सत्रह अठारह "
+    "उन्नीस बीस इक्कीस बाईस तेईस चौबीस पच्चीस छब्बीस सत्ताईस|सत्ताइस अट्ठाईस|अठ्ठाईस|अठाईस उनतीस|उन्तीस तीस "
+    "इकतीस|इकत्तीस"
 )
+_ORDINALS = {"पहली": 1, "पहला": 1, "दूसरी": 2, "दूसरा": 2, "तीसरी": 3, "तीसरा": 3, "चौथी": 4, "चौथा": 4, "छठी": 6}
+_DAY_NUMBER = {
+    match_text(word + suffix): day
+    for day, words in enumerate(_DAY_WORDS.split(), start=1)
+    for word in words.split("|")
+    for suffix in ("", "वीं", "वें", "वां", "वाँ")
+} | {match_text(word): day for word, day in _ORDINALS.items()}
+_DAY_WORD = (
+    r"(?:(?:"
+    + "|".join(sorted({w for ws in _DAY_WORDS.split() for w in ws.split("|")}, key=len, reverse=True))
+    + r")(?:वीं|वें|वां|वाँ)?|"
+    + "|".join(_ORDINALS)
+    + r")(?![\p{L}\p{M}])"
+)
+
+# A place's letters; the visarga (ः) is left out: outlets print it as a colon after the place ("लखनऊः").
+_LETTER = r"[[\p{L}\p{M}]--[\u0903]]"
+_PLACE_CHAR = r"[[\p{L}\p{M}.\-]--[\u0903]]"
+_PLACE = rf"(?P<place>\p{{Lu}}?{_LETTER}{_PLACE_CHAR}*(?:[ /]{_LETTER}{_PLACE_CHAR}*){{0,3}}?)"
+_DAY = rf"(?:{_DIGIT}{{1,2}}(?:st|nd|rd|th)?|{_DAY_WORD})"
+# ANI adds the country in square brackets: "नई दिल्ली [भारत], 12 जून (एएनआई):".
+_DATELINE = regex.compile(
+    rf"^{_PLACE}(?:\s*\[[^\[\]]{{1,30}}\])?\s*[,،]?\s*(?:(?P<day>{_DAY})\s+(?P<month>{_MONTH})|(?P<month>{_MONTH})\s+(?P<day>{_DAY})"
+    rf"|(?P<month>{_HINDI_MONTH})(?=\s*[(।:]))"
+    rf"(?:,?\s+(?P<year>{_DIGIT}{{4}}))?\s*(?:\((?P<agency>[^()]{{1,30}})\))?(?:\s*(?P<sep>[।:ः|\-–—.])|(?<=\))\s|$)",
+    _F | regex.VERSION1,
+)
+# The cheap test before _DATELINE: a digit or a Hindi month among the first words.
+_DATE_HINT = regex.compile(rf"\d|{_HINDI_MONTH}", _F)
 # Words are possessive (++): what may follow a word is never a letter, so giving letters back cannot help.
 _DATELINE_NO_DATE = regex.compile(
-    r"^(?:(?:[\p{L}\p{M}]++\s+)?(?:संवाददाता|ब्यूरो),\s*)?"
-    r"(?P<place>[\p{L}\p{M}]++(?:\s[\p{L}\p{M}]++)?)\s*(?:,\s*(?P<agency_word>एजेंसी|आईएएनएस|भाषा|वार्ता))?"
-    r"\s*(?:\((?P<agency>[^()]{1,30})\))?\s*[।|:.]\s",
-    _F,
+    rf"^(?:(?:{_LETTER}++\s+)?(?:संवाददाता|ब्यूरो|डेस्क|जेएनएन),\s*)?"
+    rf"(?P<place>{_LETTER}++(?:\s{_LETTER}++)?)\s*"
+    rf"(?:,\s*(?:(?P<agency_word>एजेंसी|आईएएनएस|भाषा|वार्ता|यूएनआई|पीटीआई|एएनआई)|{DESK}|संवाददाता))?"
+    r"\s*(?:\((?P<agency>[^()]{1,30})\))?\s*[।|:.ः]\s",
+    _F | regex.VERSION1,
 )
+# A reporter's name in brackets before an agency dateline: "(ललित के झा) वाशिंगटन, 12 जून (भाषा)".
+_BRACKETED = regex.compile(r"^\((?P<inner>(?=[^()]*\p{L})[^()]{2,40})\)\s*(?=\S)")
 _DATE_DMY = regex.compile(
     rf"(?P<day>{_DIGIT}{{1,2}})(?:st|nd|rd|th)?\s+(?P<month>{_MONTH}),?\s+(?P<year>{_DIGIT}{{4}})", _F
 )
@@ -132,11 +159,11 @@ def has_digit(text: str) -> bool:
 def parse_dateline(paragraph: str) -> Dateline | None:
     # A dated dateline has its day within its first seven words (a place of four words, a comma, a month):
     # most paragraphs are spared the costly full pattern.
-    match = _DATELINE.match(paragraph) if has_digit(" ".join(paragraph.split(None, 7)[:7])) else None
+    match = _DATELINE.match(paragraph) if _DATE_HINT.search(" ".join(paragraph.split(None, 7)[:7])) else None
     if match:
         return Dateline(
             place=match["place"].strip(),
-            day=int(match["day"].translate(DEVANAGARI_DIGITS)),
+            day=day_number(match["day"]) if match["day"] else None,
             month=month_number(match["month"]),
             year=int(match["year"].translate(DEVANAGARI_DIGITS)) if match["year"] else None,
             agency=agency_code(match["agency"]) if match["agency"] else None,
@@ -151,9 +178,34 @@ def parse_dateline(paragraph: str) -> Dateline | None:
             month=None,
             year=None,
             agency=agency_code(agency) if agency else None,
-            text=match.group(0).rstrip("।|:. "),
+            text=match.group(0).rstrip("।|:ः. "),
         )
     return None
+
+
+def day_number(text: str) -> int | None:
+    """A day of the month as datelines print it: "3", "०३", "3rd", "तीन", "पहली", "पांचवीं"."""
+    digits = text.translate(DEVANAGARI_DIGITS).rstrip("stndrhSTNDRH")
+    if digits.isdigit():
+        return int(digits)
+    return _DAY_NUMBER.get(match_text(text))
+
+
+def bracketed_byline(paragraph: str) -> tuple[str, str] | None:
+    """A bracketed note before a dateline ("(ललित के झा) वाशिंगटन, …") and the paragraph after it."""
+    match = _BRACKETED.match(paragraph)
+    if not match or agency_code(match["inner"]):
+        return None
+    rest = paragraph[match.end() :]
+    return (match.group(0).strip(), rest) if parse_dateline(rest) else None
+
+
+def agency_in_brackets(text: str) -> str | None:
+    """An agency in brackets near the start of a paragraph, as a dateline that did not parse still shows it."""
+    if "(" not in text[:160]:
+        return None
+    match = _AGENCY_IN_BRACKETS.search(text, 0, 160)
+    return agency_code(match.group(1)) if match else None
 
 
 @lru_cache(maxsize=1024)  # a few dozen spellings
