@@ -331,7 +331,7 @@ def _serve(args: argparse.Namespace) -> int:
         runner_deployments,
     )
     from khabar.flows.params import BatchOptions, DedupOptions
-    from khabar.tasks.limits import ensure_writer_limit
+    from khabar.tasks.limits import ensure_writer_limit, writer_limit
 
     api = get_current_settings().api.url
     if not api:
@@ -342,8 +342,9 @@ def _serve(args: argparse.Namespace) -> int:
         )
         return 2
     definitions = args.definitions or default_definitions()
+    db = str(Path(config.db_path(args.db)).resolve())
     settings = {
-        "db": str(Path(config.db_path(args.db)).resolve()),
+        "db": db,
         "batch": BatchOptions.from_env().model_dump(mode="json"),
         "dedup": DedupOptions.from_env().model_dump(mode="json"),
     }
@@ -353,7 +354,7 @@ def _serve(args: argparse.Namespace) -> int:
         missing = missing_configuration(deployment.parameters)
         if missing:
             print(f"khabar serve: {deployment.name} is not scheduled: {missing}; it runs when started by hand")
-    ensure_writer_limit()
+    ensure_writer_limit(writer_limit(db))
     serve(*deployments)
     return 0
 

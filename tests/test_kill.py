@@ -36,6 +36,7 @@ def test_kill_mid_load_leaves_the_warehouse_unchanged(prefect_api: str, tmp_path
 
     again = khabar_cli(["ingest", str(SAMPLES), "--db", db, "--batch-size", "2"], prefect_api)
     assert again.returncode == 0, again.stderr
+    assert "freed 1 slot(s) of khabar-writer-killed-" in again.stdout + again.stderr  # the dead run's slot
     after = count_rows(db)
     assert after["documents"] == after["articles"] == after["story_members"] == 5
     assert after["runs"] == before["runs"] + 1

@@ -89,23 +89,25 @@ def test_deep_merge_keeps_the_fields_a_run_did_not_give() -> None:
 
 
 def test_a_second_writer_waits_in_prefect_for_the_writer_slot(db: str) -> None:
-    """The test takes the writer's one slot of the global concurrency limit; a run then parses its inputs but
-    waits in Prefect before it writes, and loads as soon as the slot is free."""
+    """The test plays a live run: it takes the warehouse's one slot of the global concurrency limit and its file
+    lock. A run then parses its inputs but waits in Prefect before it writes, and loads once the slot is free."""
     from prefect.client.orchestration import get_client
     from prefect.concurrency.sync import concurrency
 
-    from khabar.tasks.limits import WRITER_LIMIT, ensure_writer_limit
+    from khabar.tasks.limits import ensure_writer_limit, writer_limit
+    from khabar.warehouse.db import write_lock
 
-    ensure_writer_limit()
+    name = writer_limit(db)
+    ensure_writer_limit(name)
     with get_client(sync_client=True) as client:
-        assert client.read_global_concurrency_limit_by_name(WRITER_LIMIT).limit == 1
+        assert client.read_global_concurrency_limit_by_name(name).limit == 1
     finished: dict[str, float] = {}
 
     def run() -> None:
         ingest_dumps(paths=[str(SAMPLES)], db=db)
         finished["at"] = time.monotonic()
 
-    with concurrency(WRITER_LIMIT, occupy=1, timeout_seconds=30, strict=True):
+    with concurrency(name, occupy=1, timeout_seconds=30, strict=True), write_lock(db, "the test"):
         worker = threading.Thread(target=run)
         worker.start()
         time.sleep(8)  # enough for the run to parse and reach the slot on a busy machine
@@ -114,4 +116,24 @@ def test_a_second_writer_waits_in_prefect_for_the_writer_slot(db: str) -> None:
         released = time.monotonic()
     worker.join(timeout=120)
     assert finished["at"] >= released
+    assert count_rows(db)["articles"] == 5
+
+
+def test_a_slot_left_by_a_dead_run_is_freed(db: str, caplog: pytest.LogCaptureFixture) -> None:
+    """A run killed while writing keeps its slot on a temporary server (which never expires leases). With no
+    process on the file lock, the next run frees it and writes at once instead of waiting out its timeout."""
+    from prefect.client.orchestration import get_client
+
+    from khabar.tasks.limits import ensure_writer_limit, writer_limit
+
+    name = writer_limit(db)
+    ensure_writer_limit(name)
+    with get_client(sync_client=True) as client:
+        client.increment_concurrency_slots_with_lease(names=[name], slots=1, mode="concurrency", lease_duration=600)
+        assert client.read_global_concurrency_limit_by_name(name).active_slots == 1
+    started = time.monotonic()
+    ingest_dumps(paths=[str(SAMPLES)], db=db)
+    assert time.monotonic() - started < 60
+    assert f"freed 1 slot(s) of {name}" in caplog.text
+    assert count_rows(db)["articles"] == 5
     assert count_rows(db)["articles"] == 5

@@ -103,7 +103,7 @@ def load_warehouse(
     """The only task that writes to DuckDB: one transaction for the whole run, one run at a time (the writer slot
     of Prefect's global concurrency limit, then the file lock)."""
     logger = get_run_logger()
-    with writer_slot():
+    with writer_slot(db):
         return load.load_run(
             db, batches, run, log=logger.info, dedup=dedup, window_days=window_days, templates=templates
         )

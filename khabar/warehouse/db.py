@@ -106,6 +106,21 @@ def write_lock(path: str | Path, holder: str, wait: float | None = None, log: Lo
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def has_live_writer(path: str | Path) -> bool:
+    """Whether a live process holds the warehouse's writer lock now. The OS drops an flock with its process, so
+    unlike any record a killed run left behind, a free lock proves that no run is writing."""
+    lock_path = Path(f"{path}.lock")
+    if not lock_path.exists():
+        return False
+    with open(lock_path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
+
+
 def _retrying(
     open_: Callable[[], duckdb.DuckDBPyConnection], path: Path, wait: float | None, log: Log | None
 ) -> duckdb.DuckDBPyConnection:
