@@ -355,6 +355,18 @@ def _serve(args: argparse.Namespace) -> int:
         if missing:
             print(f"khabar serve: {deployment.name} is not scheduled: {missing}; it runs when started by hand")
     ensure_writer_limit(writer_limit(db))
+    block = config.notify_block()
+    if block:
+        from khabar.flows.alerts import ensure_failure_automation
+
+        try:
+            automation = ensure_failure_automation(block)
+        except ValueError as error:
+            print(f"khabar serve: {error}", file=sys.stderr)
+            return 2
+        print(f"khabar serve: automation {automation.name!r} notifies {block} when a run fails")
+    else:
+        print("khabar serve: no alerts on failed runs; set KHABAR_NOTIFY_BLOCK to a notification block to get them")
     serve(*deployments)
     return 0
 

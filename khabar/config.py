@@ -155,3 +155,9 @@ DEFAULT_TEMPLATE_MIN_STORIES = 5
 def template_min_stories() -> int:
     """KHABAR_TEMPLATE_MIN_STORIES: distinct stories that make an outlet's head or tail unit a template; 0: off."""
     return int(os.environ.get("KHABAR_TEMPLATE_MIN_STORIES") or DEFAULT_TEMPLATE_MIN_STORIES)
+
+
+def notify_block() -> str | None:
+    """KHABAR_NOTIFY_BLOCK: a Prefect notification block, as type-slug/name (say custom-webhook/khabar-alerts or
+    slack-webhook/ops). `khabar serve` then makes an automation that sends to it when a khabar run fails."""
+    return os.environ.get("KHABAR_NOTIFY_BLOCK", "").strip() or None

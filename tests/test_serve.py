@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
+from pytest_httpserver import HTTPServer
 
 from khabar.flows.deployments import default_definitions, read_definitions
 from tests.conftest import FIXTURES, ROOT, SAMPLES, count_rows
@@ -64,7 +65,7 @@ def eventually(what: str, probe: Callable[[], T | None], timeout: float, logs: l
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}\n{tails}")
 
 
-def test_served_deployments_run_on_a_real_server(tmp_path: Path) -> None:
+def test_served_deployments_run_on_a_real_server(tmp_path: Path, httpserver: HTTPServer) -> None:
     api = f"http://127.0.0.1:{free_port()}/api"
     env = {
         **os.environ,
@@ -76,7 +77,9 @@ def test_served_deployments_run_on_a_real_server(tmp_path: Path) -> None:
         "KHABAR_DB": str(tmp_path / "default.duckdb"),
         "KHABAR_HOME": str(tmp_path),  # the project folder: it has no sources.toml
         "KHABAR_MAX_BYTES": "123456",  # this machine's setting, a served default
+        "KHABAR_NOTIFY_BLOCK": "custom-webhook/khabar-alerts",
     }
+    httpserver.expect_request("/alerts", method="POST").respond_with_data("ok")
     server_log, serve_log = tmp_path / "server.log", tmp_path / "serve.log"
     logs = [server_log, serve_log]
     http = httpx.Client(base_url=api, timeout=10)
@@ -96,6 +99,13 @@ def test_served_deployments_run_on_a_real_server(tmp_path: Path) -> None:
     port = api.rsplit(":", 1)[1].split("/")[0]
     with started([prefect, "server", "start", "--host", "127.0.0.1", "--port", port], env, server_log):
         eventually("the Prefect server", healthy, 90, logs)
+        from prefect.blocks.notifications import CustomWebhookNotificationBlock
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        with temporary_settings({PREFECT_API_URL: api}):  # the operator's notification block: a webhook here
+            hook = {"subject": "{{subject}}", "body": "{{body}}"}
+            block = CustomWebhookNotificationBlock(name="alerts", url=httpserver.url_for("/alerts"), json_data=hook)
+            block.save("khabar-alerts")
         with started([sys.executable, "-m", "khabar.cli", "serve"], env, serve_log):
             wanted = {d.name for d in read_definitions(default_definitions())}
 
@@ -121,9 +131,12 @@ def test_served_deployments_run_on_a_real_server(tmp_path: Path) -> None:
             params = {"paths": [str(SAMPLES), str(FIXTURES / "inputs")], "db": db, "batch": {"batch_size": 4}}
             run = post(f"/deployments/{ingest['id']}/create_flow_run", {"parameters": params})
 
-            def finished() -> dict[str, Any] | None:
-                state = http.get(f"/flow_runs/{run['id']}").json()["state"]
+            def finished_run(run_id: str) -> dict[str, Any] | None:
+                state = http.get(f"/flow_runs/{run_id}").json()["state"]
                 return state if state["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") else None
+
+            def finished() -> dict[str, Any] | None:
+                return finished_run(run["id"])
 
             state = eventually("the ingest run to finish", finished, 120, logs)
             assert state["type"] == "COMPLETED", state
@@ -170,6 +183,22 @@ def test_served_deployments_run_on_a_real_server(tmp_path: Path) -> None:
                     return [r for r in runs if r["auto_scheduled"]] or None
 
                 eventually(f"scheduled runs of {name} made by the server's scheduler", upcoming, 60, logs)
+
+            # A failed run notifies through the operator's block, by the automation `khabar serve` made.
+            failing = post(
+                f"/deployments/{ingest['id']}/create_flow_run",
+                {"parameters": {"paths": [str(tmp_path / "no-such-folder")], "db": db}},
+            )
+            assert eventually("the failing run to end", lambda: finished_run(failing["id"]), 120, logs)["type"] == (
+                "FAILED"
+            )
+
+            def alerted() -> list[Any] | None:
+                return [json.loads(request.get_data()) for request, _ in httpserver.log] or None
+
+            alert = eventually("the failure notification on the webhook", alerted, 90, logs)[0]
+            assert alert["subject"] == "khabar: ingest-dumps/no-such-folder-b1000 Failed"  # named by what it ran
+            assert "no-such-folder" in alert["body"]
 
 
 def test_serve_without_a_server_says_what_to_do(tmp_path: Path) -> None:
