@@ -146,17 +146,10 @@ def _finish(
         return replace(result, detail=_without_surrogates(result.detail)[0]), source_uri, outlet or None
     dropped += in_uri + in_outlet
     values: dict[str, Any] = {}
-    for name in ("title", "lede", "body", "agency", "author", "dateline_place"):
-        value = getattr(result, name)
-        if isinstance(value, str):
-            value, count = _without_surrogates(value)
-            if count:
-                dropped += count
-                values[name] = value.strip() or (None if name != "body" else "")
-    in_blocks = sum(_without_surrogates(block.text)[1] for block in result.removed)
-    if in_blocks:
-        dropped += in_blocks
-        values["removed"] = tuple(replace(b, text=_without_surrogates(b.text)[0]) for b in result.removed)
+    texts = [getattr(result, name) or "" for name in _TEXT_FIELDS] + [block.text for block in result.removed]
+    if drop_surrogates("\n".join(texts))[1]:  # one scan of everything; the rare case then field by field
+        values = _surrogates_dropped(result)
+        dropped += values.pop("dropped")
     if "body" in values:
         values.update(body_sha256=body_sha256(values["body"]), word_count=word_count(values["body"]))
     article = replace(result, **values) if values else result
@@ -174,6 +167,26 @@ def _finish(
         note = f"dropped {dropped} lone surrogates (halves of UTF-16 pairs, not characters)"
         article = replace(article, repairs=(*article.repairs, note))
     return article, source_uri, outlet or None
+
+
+_TEXT_FIELDS = ("title", "lede", "body", "agency", "author", "dateline_place")
+
+
+def _surrogates_dropped(result: Article) -> dict[str, Any]:
+    """The article's text fields that held lone surrogates, without them, and `dropped`: how many there were."""
+    values: dict[str, Any] = {"dropped": 0}
+    for name in _TEXT_FIELDS:
+        value = getattr(result, name)
+        if isinstance(value, str):
+            value, count = _without_surrogates(value)
+            if count:
+                values["dropped"] += count
+                values[name] = value.strip() or (None if name != "body" else "")
+    in_blocks = sum(_without_surrogates(block.text)[1] for block in result.removed)
+    if in_blocks:
+        values["dropped"] += in_blocks
+        values["removed"] = tuple(replace(b, text=_without_surrogates(b.text)[0]) for b in result.removed)
+    return values
 
 
 def _without_surrogates(value: str) -> tuple[str, int]:
