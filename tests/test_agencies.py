@@ -226,3 +226,9 @@ def test_a_signoff_whose_last_name_fell_onto_the_next_line() -> None:
     paragraphs, removed, _ = cleaned(OPENING, MIDDLE, LAST, "भाषा सुरभि मनीषा", "मनीषा")
     assert paragraphs == [OPENING, MIDDLE, LAST]
     assert [kind for kind, _ in removed] == ["agency_credit", "agency_credit"]
+
+
+def test_a_place_typed_with_a_zero_width_joiner() -> None:
+    found = parse_dateline("नई दिल्\u200dली, 4 अप्रैल (आईएएनएस)। कोरोना पर मुख्यमंत्री ने")
+    assert found is not None
+    assert (found.place, found.day, found.agency) == ("नई दिल्\u200dली", 4, "IANS")

@@ -309,13 +309,21 @@ def _key(text: str) -> str:
 
 
 def _head_copies(lines: list[Line]) -> set[int]:
-    """Head paragraphs that a later line contains whole (teasers, ledes)."""
+    """Head paragraphs that a later line contains whole (teasers, ledes), or whole but for a last word cut off
+    mid-word (a teaser cut at a length)."""
     keys = "\n".join(line.key for line in lines)  # keys have no line breaks: a match lies within one key
     found: set[int] = set()
     start = 0  # of the key of the line after line i
     for i, line in enumerate(lines[:HEAD_WINDOW]):
         start += len(line.key) + 1
-        if line.prose and i + 1 < len(lines) and keys.find(line.key, start) != -1:
+        if (
+            line.prose
+            and i + 1 < len(lines)
+            and (
+                keys.find(line.key, start) != -1
+                or (line.words >= 12 and keys.find(line.key.rsplit(" ", 1)[0], start) != -1)
+            )
+        ):
             found.add(i)
     return found
 
@@ -324,8 +332,8 @@ def _body_start(lines: list[Line], kinds: list[str | None], copies: set[int]) ->
     """Index of the article's first paragraph."""
     prose_seen = 0
     for i, line in enumerate(lines[:HEAD_WINDOW]):
-        if kinds[i] is not None or i in copies or not line.prose:
-            continue
+        if kinds[i] is not None or i in copies or not line.prose or TEASER_END.search(line.text):
+            continue  # a teaser ("…। पढ़ें पूरी खबर।") may open with the dateline it copies
         if metadata.parse_dateline(line.text):
             return i
         prose_seen += 1

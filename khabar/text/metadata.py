@@ -82,8 +82,9 @@ _DAY_WORD = (
 )
 
 # A place's letters; the visarga (ः) is left out: outlets print it as a colon after the place ("लखनऊः").
-_LETTER = r"[[\p{L}\p{M}]--[\u0903]]"
-_PLACE_CHAR = r"[[\p{L}\p{M}.\-]--[\u0903]]"
+# Zero-width joiners stay inside a word as outlets type it ("दिल्‍ली").
+_LETTER = r"[[\p{L}\p{M}\u200c\u200d]--[\u0903]]"
+_PLACE_CHAR = r"[[\p{L}\p{M}.\-\u200c\u200d]--[\u0903]]"
 _PLACE = rf"(?P<place>\p{{Lu}}?{_LETTER}{_PLACE_CHAR}*(?:[ /]{_LETTER}{_PLACE_CHAR}*){{0,3}}?)"
 _DAY = rf"(?:{_DIGIT}{{1,2}}(?:st|nd|rd|th)?|{_DAY_WORD})"
 # ANI adds the country in square brackets: "नई दिल्ली [भारत], 12 जून (एएनआई):".
