@@ -67,6 +67,8 @@ _BARE_NAME = regex.compile(
 T = TypeVar("T")
 # Where tail_sentences may cut a line: a stop with text after it, or a bracket opening after a space.
 _MAY_SPLIT = regex.compile(r"[।॥?!？！.](?=.)|\s[(\[]")
+_SENTENCE_STOP = regex.compile(r"[।॥?!]\s+")
+TAIL_CHARS = 1200  # characters at the end of a line that may hold its credits and disclaimer
 _SLASH = regex.compile(r"\s*/\s*")
 EXCLAIMED_PROSE = 12  # words: a line this long ending in ? or ! is a sentence, not a headline
 LONG_PARAGRAPH = 45  # words: a line this long is prose even without a full stop; headlines are shorter
@@ -269,7 +271,16 @@ def _cut_tail(
 @lru_cache(maxsize=1 << 12)  # agency copy ends the same way on every outlet that prints it
 def _tail_cut(text: str, signoff: bool) -> tuple[str, tuple[tuple[str, str], ...]]:
     """What stays of a line whose wording marks nothing, and the boilerplate sentences cut off its end."""
+    # Only a line's last sentences can go: a long paragraph is cut into sentences from a sentence end on that
+    # leaves more than any credit and disclaimer together.
+    head = ""
+    if len(text) > TAIL_CHARS:
+        stop = _SENTENCE_STOP.search(text, len(text) - TAIL_CHARS)
+        if stop:
+            head, text = text[: stop.end()], text[stop.end() :]
     pieces = tail_sentences(text) if _MAY_SPLIT.search(text) else [text]
+    if head:
+        pieces.insert(0, head)
     cut, blocks = _credit_suffix(pieces, signoff, may_disclaim(text))
     return "".join(pieces[:cut]).rstrip(), tuple(blocks)
 
@@ -321,7 +332,9 @@ def _head_copies(lines: list[Line]) -> set[int]:
             and i + 1 < len(lines)
             and (
                 keys.find(line.key, start) != -1
-                or (line.words >= 12 and keys.find(line.key.rsplit(" ", 1)[0], start) != -1)
+                or (
+                    line.words >= 12 and not _ends_sentence(line) and keys.find(line.key.rsplit(" ", 1)[0], start) != -1
+                )
             )
         ):
             found.add(i)
