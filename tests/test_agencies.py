@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from khabar.records import ArticleMeta
 from khabar.text.clean import clean
 from khabar.text.lexicon import is_signoff, line_kind, tail_kind
-from khabar.text.metadata import agency_code, bracketed_byline, day_number, parse_dateline
+from khabar.text.metadata import agency_code, agency_in_brackets, bracketed_byline, day_number, parse_dateline
 from khabar.text.normalize import storage_text
 from khabar.text.sentences import tail_sentences
 
@@ -232,3 +232,8 @@ def test_a_place_typed_with_a_zero_width_joiner() -> None:
     found = parse_dateline("नई दिल्\u200dली, 4 अप्रैल (आईएएनएस)। कोरोना पर मुख्यमंत्री ने")
     assert found is not None
     assert (found.place, found.day, found.agency) == ("नई दिल्\u200dली", 4, "IANS")
+
+
+def test_an_agency_in_brackets_counts_only_where_a_dateline_stands() -> None:
+    assert agency_in_brackets("नई दिल्ली, चौथी अप्रैल तारीख (आईएएनएस)। कोरोना पर") == "IANS"
+    assert agency_in_brackets("स्कूलों में अब बच्चों को उनकी मातृभाषा हिंदी (भाषा) में पढ़ाया जाएगा।") is None

@@ -104,6 +104,7 @@ _DATELINE_NO_DATE = regex.compile(
     r"\s*(?:\((?P<agency>[^()]{1,30})\))?\s*[।|:.ः]\s",
     _F | regex.VERSION1,
 )
+DATELINE_WORDS = 7  # words a dateline runs to: a place of up to four words, a day, a month, the agency
 # A reporter's name in brackets before an agency dateline: "(ललित के झा) वाशिंगटन, 12 जून (भाषा)".
 _BRACKETED = regex.compile(r"^\((?P<inner>(?=[^()]*\p{L})[^()]{2,40})\)\s*(?=\S)")
 _DATE_DMY = regex.compile(
@@ -202,10 +203,13 @@ def bracketed_byline(paragraph: str) -> tuple[str, str] | None:
 
 
 def agency_in_brackets(text: str) -> str | None:
-    """An agency in brackets near the start of a paragraph, as a dateline that did not parse still shows it."""
-    if "(" not in text[:160]:
+    """An agency in brackets among a paragraph's first words, where a dateline that did not parse still shows it
+    ("नई दिल्ली, चार अप्रैल (आईएएनएस)।"); not later, where "(भाषा)" may be a word of the text."""
+    head = text[:120]
+    if "(" not in head:
         return None
-    match = _AGENCY_IN_BRACKETS.search(text, 0, 160)
+    head = " ".join(head.split(None, DATELINE_WORDS)[:DATELINE_WORDS])
+    match = _AGENCY_IN_BRACKETS.search(head)
     return agency_code(match.group(1)) if match else None
 
 
