@@ -46,7 +46,7 @@ def check_nothing_invented_nothing_lost(text: str, result: CleanText) -> None:
             kept[line] -= 1
         elif gone[line]:
             gone[line] -= 1
-        elif any(line.endswith(title) and gone[title] for title in titles):
+        elif any(title in line and gone[title] for title in titles):
             rest = line
             for part in [part for part in title_parts if gone[part] and part in line]:
                 gone[part] -= 1

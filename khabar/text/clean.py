@@ -99,6 +99,8 @@ def forget_lines() -> None:
     _FACTS.clear()
     metadata.parse_dateline.cache_clear()
     _tail_cut.cache_clear()
+    _byline_name.cache_clear()
+    metadata.agency_in.cache_clear()
 
 
 def clean(
@@ -239,7 +241,11 @@ def _trailing_credits(
                 continue
             changed = _cut_tail(lines, kinds, i, after, signoff=first) != "none" or changed
             first = False
-        names = _signoff_names(kinds[i], lines[i].text, after.get(i))
+        names = (
+            _signoff_names(kinds[i], lines[i].text, after.get(i))
+            if kinds[i] == "agency_credit" or i in after
+            else set()
+        )
     return changed
 
 
@@ -320,23 +326,13 @@ def _key(text: str) -> str:
 
 
 def _head_copies(lines: list[Line]) -> set[int]:
-    """Head paragraphs that a later line contains whole (teasers, ledes), or whole but for a last word cut off
-    mid-word (a teaser cut at a length)."""
+    """Head paragraphs that a later line contains whole (teasers, ledes)."""
     keys = "\n".join(line.key for line in lines)  # keys have no line breaks: a match lies within one key
     found: set[int] = set()
     start = 0  # of the key of the line after line i
     for i, line in enumerate(lines[:HEAD_WINDOW]):
         start += len(line.key) + 1
-        if (
-            line.prose
-            and i + 1 < len(lines)
-            and (
-                keys.find(line.key, start) != -1
-                or (
-                    line.words >= 12 and not _ends_sentence(line) and keys.find(line.key.rsplit(" ", 1)[0], start) != -1
-                )
-            )
-        ):
+        if line.prose and i + 1 < len(lines) and keys.find(line.key, start) != -1:
             found.add(i)
     return found
 
@@ -345,9 +341,11 @@ def _body_start(lines: list[Line], kinds: list[str | None], copies: set[int]) ->
     """Index of the article's first paragraph."""
     prose_seen = 0
     for i, line in enumerate(lines[:HEAD_WINDOW]):
-        if kinds[i] is not None or i in copies or not line.prose or TEASER_END.search(line.text):
-            continue  # a teaser ("…। पढ़ें पूरी खबर।") may open with the dateline it copies
+        if kinds[i] is not None or i in copies or not line.prose:
+            continue
         if metadata.parse_dateline(line.text):
+            if TEASER_END.search(line.text):
+                continue  # a teaser ("…। पढ़ें पूरी खबर।") may open with the dateline it copies
             return i
         prose_seen += 1
         if prose_seen > 1:  # two paragraphs before any dateline: the article began without one
@@ -580,7 +578,7 @@ def _metadata(
     cues = itertools.chain(
         (dateline.agency if dateline else None,),
         map(metadata.agency_in, by_kind.get("agency_credit", [])),
-        (metadata.agency_code(_BYLINE_END.sub("", _BYLINE_LABEL.sub("", t))) for t in by_kind.get("byline", [])),
+        (metadata.agency_code(_byline_name(t)) for t in by_kind.get("byline", [])),
         (metadata.agency_in_brackets(paragraphs[0]) if paragraphs else None, hints.agency),
         (metadata.agency_code(hints.author) if hints.author else None,),
         map(metadata.agency_in, by_kind.get("disclaimer", [])),
@@ -629,7 +627,7 @@ def _author(text: str) -> str | None:
     elif text.startswith("(") and text.endswith(")"):  # "(ललित के झा)" before an agency dateline
         name = text[1:-1].strip()
     elif _BYLINE_LABEL.match(text) and not _EDITOR.match(text):
-        name = _BYLINE_END.sub("", _BYLINE_LABEL.sub("", text)).strip()
+        name = _byline_name(text)
     elif _is_bare_name(text):
         name = text.strip()
     else:
@@ -642,6 +640,12 @@ def _author(text: str) -> str | None:
 def _person(name: str | None) -> str | None:
     """A name the page's metadata gives as author, unless it is an agency or a desk ("IANS", "Digital Desk")."""
     return None if not name or metadata.agency_in(name) or _NOT_A_NAME.search(name) else name
+
+
+@lru_cache(maxsize=1 << 12)  # an outlet prints the same bylines on many pages
+def _byline_name(text: str) -> str:
+    """What a byline names, its label and the date or outlet after the name cut off ("By X | Updated …" → "X")."""
+    return _BYLINE_END.sub("", _BYLINE_LABEL.sub("", text)).strip()
 
 
 def _is_bare_name(text: str) -> bool:

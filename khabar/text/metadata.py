@@ -147,6 +147,7 @@ def agency_code(text: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1 << 12)  # credits and disclaimers repeat on every page of an outlet
 def agency_in(text: str) -> str | None:
     """The first agency named anywhere in a credit line or disclaimer."""
     match = _AGENCY_IN_TEXT.search(text)
