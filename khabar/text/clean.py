@@ -178,8 +178,6 @@ def _facts(text: str, key: str) -> _Facts:
     wording = line_kind(text, key)
     if wording is None and not prose and words <= 25 and _is_stamp(text, words):
         wording = "timestamp"
-    elif wording is None and opens_disclaimer(text):
-        wording = "disclaimer"
     return key, words, prose, 1 <= words <= 30 and not ends, wording
 
 
@@ -297,8 +295,8 @@ def _credit_suffix(pieces: list[str], signoff: bool, disclaiming: bool) -> tuple
     cut = len(pieces)  # pieces[cut:] are boilerplate
     for j in range(len(pieces) - 1, -1, -1):
         text = pieces[j].strip()
-        if len(pieces) == 1:  # the whole line, whose wording marks nothing: only a sign-off or a disclaimer run
-            kind = "agency_credit" if signoff and is_signoff(text) else None
+        if len(pieces) == 1:  # the whole line, whose wording marks nothing: a sign-off or a disclaimer
+            kind = "agency_credit" if signoff and is_signoff(text) else "disclaimer" if opens_disclaimer(text) else None
         else:
             kind = tail_kind(text, signoff)
         cue = disclaiming and kind is None and disclaimer_cue(text)
