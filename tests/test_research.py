@@ -490,3 +490,46 @@ def test_a_warehouse_from_before_search_gets_its_index_at_the_next_load(
     assert result.returncode == 0, result.stderr
     hits = search_json(str(old), "कानून")
     assert len(hits) == 2 and sum(int(str(hit["n_articles"])) for hit in hits) == 3
+
+
+def test_a_load_adds_its_articles_to_the_index_as_a_rebuild_would(
+    warehouse: str, prefect_api: str, tmp_path: Path
+) -> None:
+    from khabar.warehouse.search import _INDEX, INDEX_SCHEMA, load_fts
+
+    grown = tmp_path / "grown.duckdb"
+    shutil.copy(warehouse, grown)
+    (tmp_path / "new" / "epsilon").mkdir(parents=True)
+    (tmp_path / "new" / "epsilon" / "school.txt").write_text(DUMPS["delta/school.txt"].replace("भोपाल", "इंदौर"))
+    (tmp_path / "new" / "epsilon" / "empty-title.txt").write_text("\n\n" + DUMPS["gamma/flood.txt"].split("\n\n", 1)[1])
+    result = khabar_cli(["ingest", str(tmp_path / "new"), "--db", str(grown), "-v"], prefect_api)
+    assert result.returncode == 0, result.stderr
+    assert "articles added to the index" in result.stdout + result.stderr
+    rebuilt = tmp_path / "rebuilt.duckdb"
+    shutil.copy(grown, rebuilt)
+    con = duckdb.connect(str(rebuilt))
+    try:
+        assert load_fts(con)
+        con.execute(_INDEX)
+    finally:
+        con.close()
+
+    def index(db: Path) -> tuple[object, ...]:
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            assert load_fts(con)
+            terms = [t for (t,) in con.execute(f"SELECT term FROM {INDEX_SCHEMA}.dict ORDER BY term").fetchall()]
+            scores = con.execute(
+                f"SELECT q, article_id, round({INDEX_SCHEMA}.match_bm25(article_id, q), 9) AS s "
+                "FROM article_search, unnest(?::VARCHAR[]) t(q) WHERE s IS NOT NULL ORDER BY ALL",
+                [terms[::7]],
+            ).fetchall()
+            stats = con.execute(f"SELECT num_docs, round(avgdl, 9) FROM {INDEX_SCHEMA}.stats").fetchall()
+            docs = con.execute(f"SELECT name, len FROM {INDEX_SCHEMA}.docs ORDER BY name").fetchall()
+            return terms, scores, stats, docs
+        finally:
+            con.close()
+
+    added, whole = index(grown), index(rebuilt)
+    assert added == whole and len(added[3]) == 11  # type: ignore[arg-type]
+    assert "epsilon" in search_json(str(grown), "इंदौर")[0]["outlets"]  # type: ignore[operator]

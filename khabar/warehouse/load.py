@@ -123,7 +123,7 @@ def _load(
             )
             log(f"outlet templates: {stripped} articles stripped in {time.perf_counter() - started:.2f} s")
         report = _report(con, run.run_id, sum(batch.seen for batch in batches))
-        if report.articles_loaded or not _search_index_current(con):
+        if report.articles_loaded or not _search_index_current(con):  # builds it, or adds what it lacks
             index_search(con, log)
         _write_run(con, run, report, "completed", None)
         started = time.perf_counter()
