@@ -178,6 +178,22 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--tables", help="comma-separated tables (default: all)")
     export.set_defaults(handler=_export)
 
+    report = commands.add_parser(
+        "report",
+        help="a static HTML site of stories, spread timelines, versions and outlet charts (opens offline)",
+        description="Write a static site to DIR: index.html lists the stories (most copied first, then the "
+        "fastest to spread; filter by agency and outlet), one page per story with its spread timeline and its "
+        "copies side by side as `khabar show` compares them, and outlets.html with each outlet's share of agency "
+        "copy and the boilerplate cleaning removed from it. Charts are inline SVG; nothing is fetched.",
+    )
+    report.add_argument("--db", help=db_help)
+    report.add_argument("--out", default="warehouse/report", metavar="DIR", help="folder (default warehouse/report)")
+    report.add_argument(
+        "--since", type=date.fromisoformat, metavar="DATE", help="only stories and articles from this day (India) on"
+    )
+    report.add_argument("--limit", type=int, default=500, metavar="N", help="stories to list and page (default 500)")
+    report.set_defaults(handler=_report)
+
     serve = commands.add_parser(
         "serve",
         help="serve the deployments to the Prefect server, so schedules run and the UI can start runs",
@@ -502,6 +518,32 @@ def _show(args: argparse.Namespace) -> int:
     else:
         colour = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
         sys.stdout.write(render_text(story_id, copies, colour=colour))
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from khabar.text.report import site
+    from khabar.warehouse.db import WarehouseMissing
+    from khabar.warehouse.query import report_data
+
+    started = time.monotonic()
+    try:
+        data = report_data(config.db_path(args.db), since=args.since, limit=max(args.limit, 1))
+    except WarehouseMissing as error:
+        print(f"khabar report: {error}", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    pages = site(data.stories, data.shares, data.boilerplate, datetime.now(IST))
+    for name, text in pages.items():
+        path = out / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.partial")
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, path)
+    print(
+        f"khabar report: {len(pages)} pages ({len(data.stories)} stories) in {out.resolve()} "
+        f"({time.monotonic() - started:.1f} s); open {out.resolve() / 'index.html'}"
+    )
     return 0
 
 

@@ -533,3 +533,56 @@ def test_a_load_adds_its_articles_to_the_index_as_a_rebuild_would(
     added, whole = index(grown), index(rebuilt)
     assert added == whole and len(added[3]) == 11  # type: ignore[arg-type]
     assert "epsilon" in search_json(str(grown), "इंदौर")[0]["outlets"]  # type: ignore[operator]
+
+
+# --- khabar report ----------------------------------------------------------------------------------------
+
+
+def test_report_writes_a_site_that_opens_offline(warehouse: str, tmp_path: Path) -> None:
+    from html.parser import HTMLParser
+
+    out = tmp_path / "site"
+    result = khabar_cli(["report", "--db", warehouse, "--out", str(out)], None)
+    assert result.returncode == 0, result.stderr
+    con = duckdb.connect(warehouse, read_only=True)
+    try:
+        story_ids = {s for (s,) in con.execute("SELECT story_id FROM stories").fetchall()}
+    finally:
+        con.close()
+    pages = sorted(out.rglob("*.html"))
+    assert {p.stem for p in (out / "stories").glob("*.html")} == story_ids  # one page per story
+    assert {p.name for p in pages} >= {"index.html", "outlets.html"}
+
+    class Page(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.links: list[str] = []
+            self.external: list[str] = []
+            self.tags: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            self.tags.append(tag)
+            for name, value in attrs:
+                if name in ("href", "src") and value:
+                    (self.external if "//" in value or value.startswith("http") else self.links).append(value)
+
+    for path in pages:
+        parser = Page()
+        parser.feed(path.read_text(encoding="utf-8"))
+        parser.close()
+        assert parser.external == [], path
+        for link in parser.links:  # every link leads to a page of the site
+            assert (path.parent / link).resolve().is_file(), (path, link)
+        if path.parent.name == "stories":
+            assert "svg" in parser.tags and "circle" in parser.tags  # the spread timeline
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert index.count('href="stories/') == len(story_ids)
+    assert "<option>IANS</option>" in index and "<option>gamma</option>" in index
+    outlets = (out / "outlets.html").read_text(encoding="utf-8")
+    assert (
+        outlets.count("<rect") >= 5 and "alpha: IANS 1 of 3 (33%)" in outlets and "alpha: own 2 of 3 (67%)" in outlets
+    )  # the share chart
+    assert "<th>per article</th>" in outlets
+    rail = next(p for p in (out / "stories").glob("*.html") if "रेलवे ने नई वंदे भारत" in p.read_text(encoding="utf-8"))
+    text = rail.read_text(encoding="utf-8")
+    assert 'class="added"' in text and 'class="dropped"' in text and "<del>छह</del> <ins>पांच</ins>" in text

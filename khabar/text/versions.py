@@ -203,11 +203,22 @@ del { background: #fdb8c0; text-decoration: line-through; } ins { background: #a
 def render_html(story_id: str, copies: Sequence[Copy]) -> str:
     """The same as a page that needs nothing from the network."""
     canonical = next(c for c in copies if c.relation == "canonical")
+    return page(canonical.title or story_id, versions_html(story_id, copies))
+
+
+def page(title: str, body: str, css: str = "") -> str:
+    """A whole HTML page: UTF-8, styles inline, nothing fetched."""
+    return (
+        '<!DOCTYPE html>\n<html lang="hi"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title><style>{_CSS}{css}</style></head><body>\n{body}\n</body></html>\n"
+    )
+
+
+def versions_html(story_id: str, copies: Sequence[Copy]) -> str:
+    """The story's heading and its copies against the canonical, as HTML to put in a page."""
+    canonical = next(c for c in copies if c.relation == "canonical")
     e = html.escape
     out = [
-        "<!DOCTYPE html>",
-        '<html lang="hi"><head><meta charset="utf-8">',
-        f"<title>{e(canonical.title or story_id)}</title><style>{_CSS}</style></head><body>",
         f"<h1>{e(canonical.title or '(untitled)')}</h1>",
         f'<p class="meta">story {e(story_id)} · {len(copies)} copies · agency {e(canonical.agency or "none credited")}</p>',
     ]
@@ -237,5 +248,4 @@ def render_html(story_id: str, copies: Sequence[Copy]) -> str:
             else:
                 body = e(change.text)
             out.append(f'<p class="{change.status}"><span class="tag">{change.status} {where}</span>{body}</p>')
-    out.append("</body></html>")
-    return "\n".join(out) + "\n"
+    return "\n".join(out)

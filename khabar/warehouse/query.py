@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -207,3 +208,67 @@ def story_copies(db_path: str | Path, ident: str, log: Callable[[str], None] | N
     finally:
         con.close()
     return stories[0], [Copy(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class ReportData:
+    stories: list[tuple[str, list[Copy]]]  # the largest, then fastest-spreading, first; copies in spread order
+    shares: list[tuple[str, str, int]]  # (outlet, agency or 'own', articles)
+    boilerplate: list[tuple[str, str, int, int, str]]  # (outlet, kind, blocks, articles of the outlet, example)
+
+
+def report_data(
+    db_path: str | Path, since: date | None = None, limit: int = 500, log: Callable[[str], None] | None = None
+) -> ReportData:
+    """What `khabar report` shows, from one read-only snapshot. With `since`, only stories and articles
+    published (else fetched) from that day on (midnight in India)."""
+    since_sql = "coalesce(a.published_at, a.fetched_at) >= timezone('Asia/Kolkata', $since::TIMESTAMP)"
+    con = connect_read_only(db_path, log=log)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        rows = con.execute(
+            f"""
+            WITH chosen AS (
+                SELECT m.story_id, count(*) AS n, count(DISTINCT a.outlet) AS outlets,
+                       date_diff('minute', min(a.published_at), max(a.published_at)) AS span
+                FROM story_members m JOIN articles a USING (article_id)
+                GROUP BY m.story_id
+                HAVING $since IS NULL OR bool_or({since_sql})
+                ORDER BY n DESC, outlets DESC, span NULLS LAST, m.story_id LIMIT $limit
+            )
+            SELECT c.story_id, a.article_id, a.outlet, coalesce(a.published_at, a.fetched_at), m.relation,
+                   m.similarity, m.shared_ratio, a.agency, a.title, a.body, a.source_uri
+            FROM chosen c JOIN story_members m USING (story_id) JOIN articles a USING (article_id)
+            ORDER BY c.n DESC, c.outlets DESC, c.span NULLS LAST, c.story_id,
+                     coalesce(a.published_at, a.fetched_at), m.relation <> 'canonical', a.fetched_at, a.article_id
+            """,
+            {"since": since, "limit": limit},
+        ).fetchall()
+        stories: list[tuple[str, list[Copy]]] = []
+        for story_id, *copy in rows:
+            if not stories or stories[-1][0] != story_id:
+                stories.append((story_id, []))
+            stories[-1][1].append(Copy(*copy))
+        shares = con.execute(
+            f"""
+            SELECT coalesce(a.outlet, '(unknown)'), coalesce(a.agency, 'own'), count(*) FROM articles a
+            WHERE $since IS NULL OR {since_sql} GROUP BY ALL ORDER BY 1, 2
+            """,
+            {"since": since},
+        ).fetchall()
+        boilerplate = con.execute(
+            f"""
+            WITH chosen AS (SELECT * FROM articles a WHERE $since IS NULL OR {since_sql}),
+            per_outlet AS (SELECT coalesce(outlet, '(unknown)') AS outlet, count(*) AS n FROM chosen GROUP BY 1)
+            SELECT coalesce(a.outlet, '(unknown)') AS outlet, r.kind, count(*) AS blocks, any_value(p.n),
+                   mode(r.text) AS example
+            FROM removed_blocks r JOIN chosen a USING (article_id)
+            JOIN per_outlet p ON p.outlet = coalesce(a.outlet, '(unknown)')
+            GROUP BY ALL ORDER BY outlet, blocks DESC, r.kind
+            """,
+            {"since": since},
+        ).fetchall()
+        con.execute("COMMIT")
+    finally:
+        con.close()
+    return ReportData(stories, shares, boilerplate)
