@@ -12,10 +12,11 @@ from typing import Any
 import numpy as np
 
 from khabar.config import DedupSettings
-from khabar.grouping.matching import Fingerprint, same_story, similarity
+from khabar.grouping.matching import Fingerprint, similarity, verdict
 from khabar.grouping.windows import Compact
 
 PARAGRAPH_SHARED = 0.5  # a paragraph is the canonical's when this share of its shingles is in the canonical
+PARAGRAPH_KEPT = 0.9  # ... and kept as it was when its shingles' Jaccard with its canonical paragraph reaches this
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +24,7 @@ class NewArticle:
     article_id: str
     body_sha256: str
     seen: tuple[Any, ...]  # sorts in the order articles were seen
+    published: int | None = None  # publication time, epoch microseconds, when known
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +32,7 @@ class Grouping:
     story_of: dict[str, str]  # new article → story
     exact: set[str]  # new articles whose body equals one already grouped
     merges: list[tuple[str, str, str]] = field(default_factory=list)  # (from story, into story, via article)
+    links: dict[tuple[str, str], float] = field(default_factory=dict)  # (later story, earlier story) → Jaccard
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +54,18 @@ class MemberRow:
     shared_ratio: float  # share of this article's text that is the canonical's
     added_paragraphs: int  # paragraphs of its own
     removed_paragraphs: int  # paragraphs of the canonical it leaves out
+    paragraphs: tuple[ParagraphRow, ...] = ()  # paragraph by paragraph, against the canonical
+
+
+@dataclass(frozen=True, slots=True)
+class ParagraphRow:
+    seq: int | None  # the member's paragraph (0-based); None for a canonical paragraph it dropped
+    canonical_seq: int | None  # the canonical's paragraph it copies; None for one of its own
+    status: str  # kept, edited, added or dropped
+
+
+Span = tuple[int, int]  # earliest and latest known publication time of a story's members, epoch µs
+_DAY_US = 86_400_000_000
 
 
 def group(
@@ -61,49 +76,97 @@ def group(
     story_seen: Mapping[str, tuple[Any, ...]],
     prints: Mapping[str, Fingerprint],
     settings: DedupSettings = DedupSettings(),
+    story_span: Mapping[str, Span] | None = None,
+    published: Mapping[str, int] | None = None,
 ) -> Grouping:
     """Assign new articles, in the order seen, to stories.
 
     `exact_story` maps body hashes already stored to their story; `candidates` maps a new article to the
     articles sharing an LSH bucket with it, stored or new; `story_of_known` gives stored articles'
-    stories and `story_seen` when each stored story was first seen. An article that matches several
-    stories bridges them: they merge into the earliest, which keeps its id.
+    stories, `story_seen` when each stored story was first seen and `story_span` its members' known
+    publication times; `published` the known publication times of stored candidates. An article that matches several stories bridges them: they merge into the
+    earliest, which keeps its id. With `publish_window_days`, a story never spans more than the window
+    of known publication times: a copy that would stretch it further starts its own story, linked to the
+    one it repeats, and so does a copy whose figures disagree (a follow-up), and one matched by paragraph
+    evidence alone but published `paragraph_window_hours` or more apart (a later story quoting an earlier
+    one whole).
     """
     story = dict(story_of_known)
     seen = dict(story_seen)
+    span: dict[str, Span] = dict(story_span or {})
+    window = int(settings.publish_window_days * _DAY_US) if settings.publish_window_days > 0 else None
+    near = int(settings.paragraph_window_hours * _DAY_US / 24) if settings.paragraph_window_hours > 0 else None
+    when = dict(published or {}) | {a.article_id: a.published for a in new_articles if a.published is not None}
     by_hash = dict(exact_story)
     merged_into: dict[str, str] = {}
     grouping = Grouping({}, set())
+    related: list[tuple[str, str, float]] = []  # (new article, story, Jaccard)
 
     def current(story_id: str) -> str:
         while story_id in merged_into:
             story_id = merged_into[story_id]
         return story_id
 
+    def widened(a: Span | None, b: Span | None) -> Span | None:
+        return b if a is None else a if b is None else (min(a[0], b[0]), max(a[1], b[1]))
+
+    def fits(wide: Span | None) -> bool:
+        return window is None or wide is None or wide[1] - wide[0] <= window
+
     for article in sorted(new_articles, key=lambda a: a.seen):
-        if article.body_sha256 in by_hash:
-            story[article.article_id] = current(by_hash[article.body_sha256])
+        own: Span | None = None if article.published is None else (article.published, article.published)
+        if article.body_sha256 in by_hash and fits(widened(span.get(current(by_hash[article.body_sha256])), own)):
+            target = current(by_hash[article.body_sha256])
+            story[article.article_id] = target
+            if (wider := widened(span.get(target), own)) is not None:
+                span[target] = wider
             grouping.exact.add(article.article_id)
             continue
-        matched: set[str] = set()
+        matched: dict[str, float] = {}
         for other in candidates.get(article.article_id, ()):
             if other not in story or other not in prints:
                 continue
             other_story = current(story[other])  # one confirmed member is enough: skip the rest of its story
-            if other_story not in matched and same_story(prints[article.article_id], prints[other], settings):
-                matched.add(other_story)
-        if not matched:
-            story[article.article_id] = article.article_id
-            seen[article.article_id] = article.seen
-        else:
-            target, *others = sorted(matched, key=lambda s: (seen[s], s))
-            for other_story in others:
+            if other_story in matched:
+                continue
+            kind, found = verdict(prints[article.article_id], prints[other], settings)
+            if (
+                kind == "same"
+                and found.paragraphs
+                and near is not None
+                and other in when
+                and article.published is not None
+            ):
+                kind = "same" if abs(article.published - when[other]) < near else "related"
+            if kind == "same" and fits(widened(span.get(other_story), own)):
+                matched[other_story] = found.jaccard
+            elif kind != "none":
+                related.append((article.article_id, other_story, found.jaccard))
+        joined: Span | None = own
+        target = article.article_id
+        for other_story in sorted(matched, key=lambda s: (seen[s], s)):
+            wider = widened(span.get(other_story), joined)
+            if target == article.article_id:
+                target, joined = other_story, wider
+            elif fits(wider):  # bridged: the later story merges into the earlier
                 merged_into[other_story] = target
                 grouping.merges.append((other_story, target, article.article_id))
-            story[article.article_id] = target
-        by_hash[article.body_sha256] = story[article.article_id]
+                joined = wider
+            else:  # bridging would stretch the story past the window: linked instead
+                related.append((article.article_id, other_story, matched[other_story]))
+        if target == article.article_id:
+            seen[target] = article.seen
+        story[article.article_id] = target
+        if joined is not None:
+            span[target] = joined
+        by_hash.setdefault(article.body_sha256, target)
     for article in new_articles:
         grouping.story_of[article.article_id] = current(story[article.article_id])
+    for article_id, other_story, jaccard in related:
+        later, earlier = current(story[article_id]), current(other_story)
+        if later != earlier:
+            key = (later, earlier) if (seen[later], later) > (seen[earlier], earlier) else (earlier, later)
+            grouping.links[key] = max(jaccard, grouping.links.get(key, 0.0))
     return grouping
 
 
@@ -125,11 +188,10 @@ def to_describe(members: Sequence[Member], merged: bool) -> tuple[Member, list[M
 
 def lineage_needed(plans: Iterable[tuple[Member, Sequence[Member]]]) -> set[str]:
     """Articles whose shingles `describe` needs for these (canonical, members) plans: near members, and
-    the canonicals they are compared with; canonical and exact rows need none."""
+    the canonicals they are compared with (whose paragraphs exact copies keep too)."""
     needed = set()
     for canonical, members in plans:
-        near = {m.article_id for m in members if m.body_sha256 != canonical.body_sha256}
-        needed |= near | ({canonical.article_id} if near else set())
+        needed |= {m.article_id for m in members if m.body_sha256 != canonical.body_sha256} | {canonical.article_id}
     return needed
 
 
@@ -140,37 +202,57 @@ def describe(
     kept: Mapping[str, Compact],
     settings: DedupSettings = DedupSettings(),
 ) -> list[MemberRow]:
-    """Relations of these members to the story's canonical, and each member's lineage: what it shares, adds
-    and leaves out, from the compact shingles of the near members and the canonical."""
+    """Relations of these members to the story's canonical, and each member's lineage: which of its
+    paragraphs it keeps, edits or adds and which of the canonical's it drops, from the compact shingles of
+    the near members and the canonical."""
+    canon = kept[canonical.article_id]
+    canon_whole = canon.whole(settings.ngram)
+    same_rows = tuple(ParagraphRow(seq, seq, "kept") for seq, p in enumerate(canon_whole.paragraphs) if len(p))
     rows = []
     for member in members:
-        if member.article_id == canonical.article_id:
-            rows.append(MemberRow(member.article_id, story_id, "canonical", 1.0, 1.0, 0, 0))
+        if member.article_id == canonical.article_id or member.body_sha256 == canonical.body_sha256:
+            relation = "canonical" if member.article_id == canonical.article_id else "exact"
+            rows.append(MemberRow(member.article_id, story_id, relation, 1.0, 1.0, 0, 0, same_rows))
             continue
-        if member.body_sha256 == canonical.body_sha256:
-            rows.append(MemberRow(member.article_id, story_id, "exact", 1.0, 1.0, 0, 0))
-            continue
-        mine, canon = kept[member.article_id], kept[canonical.article_id]
-        whole, canon_whole = mine.whole(), canon.whole()
+        whole = kept[member.article_id].whole(settings.ngram)
+        paragraphs = paragraph_lineage(whole, canon_whole)
         rows.append(
             MemberRow(
                 article_id=member.article_id,
                 story_id=story_id,
                 relation="near",
                 similarity=round(similarity(whole, canon_whole).jaccard, 4),
-                shared_ratio=round(_share_in(whole, canon_whole), 4),
-                added_paragraphs=sum(
-                    _share_in(p, canon_whole) < PARAGRAPH_SHARED for p in mine.paragraphs(settings.ngram)
-                ),
-                removed_paragraphs=sum(
-                    _share_in(p, whole) < PARAGRAPH_SHARED for p in canon.paragraphs(settings.ngram)
-                ),
+                shared_ratio=round(_share_in(whole.shingles, canon_whole.shingles), 4),
+                added_paragraphs=sum(p.status == "added" for p in paragraphs),
+                removed_paragraphs=sum(p.status == "dropped" for p in paragraphs),
+                paragraphs=paragraphs,
             )
         )
     return rows
 
 
-def _share_in(part: Fingerprint, whole: Fingerprint) -> float:
-    if not len(part.shingles):
+def paragraph_lineage(member: Fingerprint, canonical: Fingerprint) -> tuple[ParagraphRow, ...]:
+    """Each paragraph of `member` against the canonical: `kept` (its shingles are the canonical paragraph's,
+    near enough), `edited` (mostly the canonical's text, changed or re-wrapped), `added` (its own); then the
+    canonical's paragraphs it leaves out, `dropped`."""
+    rows = []
+    for seq, own in enumerate(member.paragraphs):
+        if not len(own):
+            continue
+        if _share_in(own, canonical.shingles) < PARAGRAPH_SHARED:
+            rows.append(ParagraphRow(seq, None, "added"))
+            continue
+        shared = [len(np.intersect1d(own, theirs, assume_unique=True)) for theirs in canonical.paragraphs]
+        best = int(np.argmax(shared))
+        union = len(own) + len(canonical.paragraphs[best]) - shared[best]
+        rows.append(ParagraphRow(seq, best, "kept" if shared[best] >= PARAGRAPH_KEPT * union else "edited"))
+    for seq, theirs in enumerate(canonical.paragraphs):
+        if len(theirs) and _share_in(theirs, member.shingles) < PARAGRAPH_SHARED:
+            rows.append(ParagraphRow(None, seq, "dropped"))
+    return tuple(rows)
+
+
+def _share_in(part: np.ndarray, whole: np.ndarray) -> float:
+    if not len(part):
         return 1.0
-    return len(np.intersect1d(part.shingles, whole.shingles, assume_unique=True)) / len(part.shingles)
+    return len(np.intersect1d(part, whole, assume_unique=True)) / len(part)
