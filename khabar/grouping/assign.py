@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -25,6 +27,7 @@ class NewArticle:
     body_sha256: str
     seen: tuple[Any, ...]  # sorts in the order articles were seen
     published: int | None = None  # publication time, epoch microseconds, when known
+    day: int | None = None  # day of the year it was published or datelined (`day_of_year`), when known
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +67,31 @@ class ParagraphRow:
     status: str  # kept, edited, added or dropped
 
 
-Span = tuple[int, int]  # earliest and latest known publication time of a story's members, epoch µs
+@dataclass(frozen=True, slots=True)
+class Times:
+    """What is known of when a story's members ran: the earliest and latest publication time (epoch µs) of
+    those that have one, and the days of the year of all that have a publication time or a dateline."""
+
+    first: int | None = None
+    last: int | None = None
+    days: frozenset[int] = frozenset()
+
+    def __or__(self, other: Times) -> Times:
+        firsts = [t for t in (self.first, other.first) if t is not None]
+        lasts = [t for t in (self.last, other.last) if t is not None]
+        return Times(min(firsts, default=None), max(lasts, default=None), self.days | other.days)
+
+    def within(self, window: int | None) -> bool:
+        """No two known times further apart than `window` µs; days of the year counted round the year's end."""
+        if window is None:
+            return True
+        if self.first is not None and self.last is not None and self.last - self.first > window:
+            return False
+        return not self.days or _days_spread(self.days) * _DAY_US <= window
+
+
 _DAY_US = 86_400_000_000
+_IST = timedelta(hours=5, minutes=30)
 
 
 def group(
@@ -76,24 +102,26 @@ def group(
     story_seen: Mapping[str, tuple[Any, ...]],
     prints: Mapping[str, Fingerprint],
     settings: DedupSettings = DedupSettings(),
-    story_span: Mapping[str, Span] | None = None,
+    story_times: Mapping[str, Times] | None = None,
     published: Mapping[str, int] | None = None,
 ) -> Grouping:
     """Assign new articles, in the order seen, to stories.
 
     `exact_story` maps body hashes already stored to their story; `candidates` maps a new article to the
     articles sharing an LSH bucket with it, stored or new; `story_of_known` gives stored articles'
-    stories, `story_seen` when each stored story was first seen and `story_span` its members' known
-    publication times; `published` the known publication times of stored candidates. An article that matches several stories bridges them: they merge into the
-    earliest, which keeps its id. With `publish_window_days`, a story never spans more than the window
-    of known publication times: a copy that would stretch it further starts its own story, linked to the
-    one it repeats, and so does a copy whose figures disagree (a follow-up), and one matched by paragraph
-    evidence alone but published `paragraph_window_hours` or more apart (a later story quoting an earlier
-    one whole).
+    stories, `story_seen` when each stored story was first seen, `story_times` what is known of when its
+    members ran, and `published` the known publication times of stored candidates. An article that
+    matches several stories bridges them: they merge into the earliest, which keeps its id.
+
+    Time (`publish_window_days`): a story never holds two copies published further apart than the window,
+    nor, where the year is unknown, two whose days of the year (a dateline's day and month) are: a copy
+    that would stretch it further starts its own story, linked to the one it repeats (`links`). So does a
+    copy whose figures disagree (a follow-up), and one matched by paragraph evidence alone but published
+    `paragraph_window_hours` or more apart (a later story quoting an earlier one whole).
     """
     story = dict(story_of_known)
     seen = dict(story_seen)
-    span: dict[str, Span] = dict(story_span or {})
+    times: dict[str, Times] = dict(story_times or {})
     window = int(settings.publish_window_days * _DAY_US) if settings.publish_window_days > 0 else None
     near = int(settings.paragraph_window_hours * _DAY_US / 24) if settings.paragraph_window_hours > 0 else None
     when = dict(published or {}) | {a.article_id: a.published for a in new_articles if a.published is not None}
@@ -107,19 +135,15 @@ def group(
             story_id = merged_into[story_id]
         return story_id
 
-    def widened(a: Span | None, b: Span | None) -> Span | None:
-        return b if a is None else a if b is None else (min(a[0], b[0]), max(a[1], b[1]))
-
-    def fits(wide: Span | None) -> bool:
-        return window is None or wide is None or wide[1] - wide[0] <= window
+    def with_story(story_id: str, own: Times) -> Times:
+        return times.get(story_id, Times()) | own
 
     for article in sorted(new_articles, key=lambda a: a.seen):
-        own: Span | None = None if article.published is None else (article.published, article.published)
-        if article.body_sha256 in by_hash and fits(widened(span.get(current(by_hash[article.body_sha256])), own)):
-            target = current(by_hash[article.body_sha256])
-            story[article.article_id] = target
-            if (wider := widened(span.get(target), own)) is not None:
-                span[target] = wider
+        own = Times(article.published, article.published, frozenset({article.day} if article.day else ()))
+        exact = current(by_hash[article.body_sha256]) if article.body_sha256 in by_hash else None
+        if exact is not None and with_story(exact, own).within(window):
+            story[article.article_id] = exact
+            times[exact] = with_story(exact, own)
             grouping.exact.add(article.article_id)
             continue
         matched: dict[str, float] = {}
@@ -130,25 +154,18 @@ def group(
             if other_story in matched:
                 continue
             kind, found = verdict(prints[article.article_id], prints[other], settings)
-            if (
-                kind == "same"
-                and found.paragraphs
-                and near is not None
-                and other in when
-                and article.published is not None
-            ):
-                kind = "same" if abs(article.published - when[other]) < near else "related"
-            if kind == "same" and fits(widened(span.get(other_story), own)):
+            if kind == "same" and found.paragraphs and _apart(article.published, when.get(other), near):
+                kind = "related"  # paragraph evidence alone, a day or more apart: a later story quoting an earlier one
+            if kind == "same" and with_story(other_story, own).within(window):
                 matched[other_story] = found.jaccard
             elif kind != "none":
                 related.append((article.article_id, other_story, found.jaccard))
-        joined: Span | None = own
-        target = article.article_id
+        joined, target = own, article.article_id
         for other_story in sorted(matched, key=lambda s: (seen[s], s)):
-            wider = widened(span.get(other_story), joined)
+            wider = with_story(other_story, joined)
             if target == article.article_id:
                 target, joined = other_story, wider
-            elif fits(wider):  # bridged: the later story merges into the earlier
+            elif wider.within(window):  # bridged: the later story merges into the earlier
                 merged_into[other_story] = target
                 grouping.merges.append((other_story, target, article.article_id))
                 joined = wider
@@ -157,8 +174,7 @@ def group(
         if target == article.article_id:
             seen[target] = article.seen
         story[article.article_id] = target
-        if joined is not None:
-            span[target] = joined
+        times[target] = joined
         by_hash.setdefault(article.body_sha256, target)
     for article in new_articles:
         grouping.story_of[article.article_id] = current(story[article.article_id])
@@ -168,6 +184,24 @@ def group(
             key = (later, earlier) if (seen[later], later) > (seen[earlier], earlier) else (earlier, later)
             grouping.links[key] = max(jaccard, grouping.links.get(key, 0.0))
     return grouping
+
+
+def _apart(a: int | None, b: int | None, limit: int | None) -> bool:
+    return a is not None and b is not None and limit is not None and abs(a - b) >= limit
+
+
+def _days_spread(days: frozenset[int]) -> int:
+    """The fewest days of a stretch of the year (round its end) holding all these days of the year."""
+    ordered = sorted(days)
+    gaps = [b - a for a, b in pairwise(ordered)] + [ordered[0] + 365 - ordered[-1]]
+    return 365 - max(gaps)
+
+
+def day_of_year(published_us: int | None, dateline: date | None) -> int | None:
+    """The day of the year (1-366) an article was published, in India, else its dateline's; None when neither."""
+    if published_us is not None:
+        return (datetime.fromtimestamp(published_us / 1e6, UTC) + _IST).timetuple().tm_yday
+    return dateline.timetuple().tm_yday if dateline else None
 
 
 def canonical_of(members: Sequence[Member]) -> Member:

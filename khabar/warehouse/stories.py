@@ -9,12 +9,22 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timedelta
+from typing import Any
 
 import duckdb
 import pyarrow as pa
 
 from khabar.config import DedupSettings
-from khabar.grouping.assign import Member, NewArticle, describe, group, lineage_needed, to_describe
+from khabar.grouping.assign import (
+    Member,
+    NewArticle,
+    Times,
+    day_of_year,
+    describe,
+    group,
+    lineage_needed,
+    to_describe,
+)
 from khabar.grouping.windows import PARAGRAPH_BAND, Compact
 from khabar.warehouse.db import id_table, registered
 from khabar.warehouse.shingle_store import ids_pushed_down, read_windows
@@ -29,12 +39,13 @@ def assign_stories(
 ) -> None:
     """Give every article loaded by `run_id` its story, merging stories it bridges."""
     fresh = con.execute(
-        "SELECT article_id, body_sha256, epoch_us(fetched_at), source_uri, epoch_us(published_at) "
+        "SELECT article_id, body_sha256, epoch_us(fetched_at), source_uri, epoch_us(published_at), dateline_date "
         "FROM articles WHERE run_id = ?",
         [run_id],
     ).fetchall()
     new = [
-        NewArticle(aid, body_hash, (fetched_at, uri), published) for aid, body_hash, fetched_at, uri, published in fresh
+        NewArticle(aid, body_hash, (fetched_at, uri), published, day_of_year(published, dateline))
+        for aid, body_hash, fetched_at, uri, published, dateline in fresh
     ]
     kept = read_windows(con, {row[0] for row in fresh}, settings)  # staged by the workers with the articles
     exact_story = dict(
@@ -60,7 +71,7 @@ def assign_stories(
         story_seen={story: (seen, story) for _, story, seen, *_ in stored},
         prints={article_id: k.whole(settings.ngram) for article_id, k in kept.items()},
         settings=settings,
-        story_span={story: (lo, hi) for _, story, _, _, lo, hi, _ in stored if lo is not None and hi is not None},
+        story_times={story: times for _, story, _, _, times, _ in stored},
         published={aid: when for aid, *_, when in stored if when is not None},
     )
     _merge(con, grouping.merges, run_id, loaded_at)
@@ -98,11 +109,11 @@ def _candidates(
 
 def _stories_of(
     con: duckdb.DuckDBPyConnection, article_ids: set[str]
-) -> list[tuple[str, str, int, str | None, int | None, int | None, int | None]]:
-    """(article, its story, when the story was first seen, the story's canonical, its members' earliest and
-    latest known publication time, the article's own) for stored articles."""
+) -> list[tuple[str, str, int, str | None, Times, int | None]]:
+    """(article, its story, when the story was first seen, the story's canonical, what is known of when the
+    story's members ran, the article's publication time) for stored articles."""
     with ids_pushed_down(con), registered(con, involved_ids=id_table(article_ids)):
-        return con.execute(
+        rows = con.execute(
             """
         WITH mine AS (
             SELECT m.article_id, m.story_id, epoch_us(a.published_at) AS published
@@ -110,15 +121,26 @@ def _stories_of(
         ), firsts AS (
             SELECT m.story_id, min(epoch_us(a.fetched_at)) AS first_seen,
                 any_value(m.article_id) FILTER (WHERE m.relation = 'canonical') AS canonical,
-                min(epoch_us(a.published_at)) AS first_published, max(epoch_us(a.published_at)) AS last_published
+                min(epoch_us(a.published_at)) AS first_published, max(epoch_us(a.published_at)) AS last_published,
+                list(DISTINCT struct_pack(p := epoch_us(a.published_at), d := a.dateline_date))
+                    FILTER (WHERE a.published_at IS NOT NULL OR a.dateline_date IS NOT NULL) AS dated
             FROM story_members m JOIN articles a USING (article_id)
             WHERE m.story_id IN (SELECT story_id FROM mine) GROUP BY m.story_id
         )
         SELECT mine.article_id, mine.story_id, firsts.first_seen, firsts.canonical, firsts.first_published,
-            firsts.last_published, mine.published
+            firsts.last_published, firsts.dated, mine.published
         FROM mine JOIN firsts USING (story_id)
         """
         ).fetchall()
+    return [
+        (aid, story, seen, canonical, _times(first, last, dated), published)
+        for aid, story, seen, canonical, first, last, dated, published in rows
+    ]
+
+
+def _times(first: int | None, last: int | None, dated: list[dict[str, Any]] | None) -> Times:
+    days = (day_of_year(d["p"], d["d"]) for d in dated or ())
+    return Times(first, last, frozenset(day for day in days if day is not None))
 
 
 def _merge(
