@@ -33,14 +33,14 @@ class FollowUpScores:
     recall: float  # of all pairs of copies of one story
     followup_precision: float  # of the pairs khabar made that hold a follow-up (a story number past the pool)
     followup_pairs_merged: int  # pairs of a story and its follow-up put in one story
-    stories_over_window: int  # stories whose known publication times span more than the window
+    stories_over_window: int  # stories whose known publication times span more than 7 days (the default window)
     links: int
     links_right: int  # links between a story and a follow-up of it (same pool story)
 
     def line(self) -> str:
         return (
             f"P {self.precision:.3f}  R {self.recall:.3f}  follow-up P {self.followup_precision:.3f} "
-            f"({self.followup_pairs_merged} story/follow-up pairs merged); stories spanning more than the window: "
+            f"({self.followup_pairs_merged} story/follow-up pairs merged); stories spanning more than 7 days: "
             f"{self.stories_over_window}; follow-up links {self.links} ({self.links_right} between a story and its "
             "follow-up)"
         )
@@ -52,7 +52,7 @@ def manifest(folder: Path) -> dict[str, int]:
         return {row["file"]: int(row["story"]) for row in csv.DictReader(f, delimiter="\t")}
 
 
-def score_warehouse(db: Path, folder: Path, pool: int, window_days: float) -> FollowUpScores:
+def score_warehouse(db: Path, folder: Path, pool: int) -> FollowUpScores:
     truth = manifest(folder)
     con = duckdb.connect(str(db), read_only=True)
     rows = con.execute(
@@ -61,9 +61,7 @@ def score_warehouse(db: Path, folder: Path, pool: int, window_days: float) -> Fo
     sightings = con.execute(
         "SELECT s.source_uri, m.story_id FROM sightings s JOIN story_members m ON m.article_id = s.doc_id"
     ).fetchall()
-    spans = con.execute(
-        "SELECT count(*) FROM stories WHERE span_minutes > ?", [window_days * 24 * 60 if window_days else 1e18]
-    ).fetchall()[0][0]
+    spans = con.execute("SELECT count(*) FROM stories WHERE span_minutes > 7 * 24 * 60").fetchall()[0][0]
     links = con.execute("SELECT from_story, to_story FROM story_links").fetchall()
     first_uri = dict(con.execute("SELECT article_id, source_uri FROM articles").fetchall())
     con.close()
@@ -113,7 +111,7 @@ def run(n: int = 4000, seed: int = 7) -> dict[str, FollowUpScores]:
             result = run_khabar(["ingest", str(folder), "--db", str(db)], env)
             if result.returncode:
                 raise RuntimeError(f"khabar ingest failed: {result.stderr}")
-            found[label] = score_warehouse(db, folder, pool, 0 if window else 7)
+            found[label] = score_warehouse(db, folder, pool)
     return found
 
 

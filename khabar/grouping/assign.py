@@ -46,6 +46,7 @@ class Member:
     agency: str | None
     relation: str  # as stored before this run's refresh
     joined_now: bool  # joined the story in this run
+    published: int | None = None  # publication time, epoch µs, when known
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,19 +206,21 @@ def day_of_year(published_us: int | None, dateline: date | None) -> int | None:
 
 
 def canonical_of(members: Sequence[Member]) -> Member:
-    """The member closest to the agency's original: the earliest carrying an agency's credit, else the earliest."""
-    ordered = sorted(members, key=lambda m: m.seen)
+    """The member closest to the agency's original: the earliest-published carrying an agency's credit, else the
+    earliest-published; members without a publication time come after, in the order seen."""
+    ordered = sorted(members, key=lambda m: (m.published is None, m.published or 0, m.seen))
     return next((m for m in ordered if m.agency), ordered[0])
 
 
 def to_describe(members: Sequence[Member], merged: bool) -> tuple[Member, list[Member]]:
     """A story's canonical, and the members whose relation must be worked out: all of them when the story
-    absorbed another or its canonical changed, else only those that joined in this run (the others' rows
-    were worked out against the same canonical before)."""
+    absorbed another or its canonical changed, else the canonical (whose paragraph rows a story of one
+    article does not have yet) and those that joined in this run (the others' rows were worked out against
+    the same canonical before)."""
     canonical = canonical_of(members)
     if merged or canonical.relation != "canonical" or canonical.joined_now:
         return canonical, list(members)
-    return canonical, [m for m in members if m.joined_now]
+    return canonical, [m for m in members if m.joined_now or m is canonical]
 
 
 def lineage_needed(plans: Iterable[tuple[Member, Sequence[Member]]]) -> set[str]:

@@ -227,16 +227,18 @@ def _refresh(
     """Work out canonical, relation, similarity and lineage for the members of stories this run touched
     that need it (`to_describe`); stories of one member keep the row they were given."""
     members: dict[str, list[Member]] = defaultdict(list)
-    for story_id, article_id, body_hash, fetched_at, uri, agency, relation, joined_now in con.execute(
+    for story_id, article_id, body_hash, fetched_at, uri, agency, relation, joined_now, published in con.execute(
         """
         SELECT m.story_id, m.article_id, a.body_sha256, epoch_us(a.fetched_at), a.source_uri, a.agency,
-            m.relation, m.run_id = ?
+            m.relation, m.run_id = ?, epoch_us(a.published_at)
         FROM story_members m JOIN articles a USING (article_id)
         WHERE m.story_id IN (SELECT story_id FROM story_members WHERE run_id = ?)
         """,
         [run_id, run_id],
     ).fetchall():
-        members[story_id].append(Member(article_id, body_hash, (fetched_at, uri), agency, relation, joined_now))
+        members[story_id].append(
+            Member(article_id, body_hash, (fetched_at, uri), agency, relation, joined_now, published)
+        )
     plans = {story: to_describe(group, story in merged) for story, group in members.items() if len(group) > 1}
     kept |= read_windows(con, lineage_needed(plans.values()) - kept.keys(), settings)
     rows = [row for story, (canon, todo) in plans.items() for row in describe(story, canon, todo, kept, settings)]

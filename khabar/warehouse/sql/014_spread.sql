@@ -44,8 +44,8 @@ INSERT INTO outlet_aliases VALUES
     ('hindusthansamachar.in', 'Hindusthan Samachar'),
     ('www.hindusthansamachar.in', 'Hindusthan Samachar');
 
--- Every copy of every story with its outlet's canonical name: the articles, and the other places the
--- same bytes were found (sightings). `best_time`: published_at when known, else when it was fetched.
+-- Every copy of every story with its outlet's canonical name: the articles, and the other outlets' folders
+-- where the same bytes were found (sightings). `best_time`: published_at when known, else when it was fetched.
 CREATE OR REPLACE VIEW story_copies AS
 WITH copies AS (
     SELECT m.story_id, a.outlet, a.article_id, a.source_uri, a.published_at, a.fetched_at AS first_seen,
@@ -54,7 +54,7 @@ WITH copies AS (
     UNION ALL
     SELECT m.story_id, s.outlet, a.article_id, s.source_uri, a.published_at, s.seen_at, m.relation, m.shared_ratio
     FROM story_members m JOIN articles a USING (article_id)
-    JOIN sightings s ON s.doc_id = a.doc_id AND s.source_uri <> a.source_uri
+    JOIN sightings s ON s.doc_id = a.doc_id AND s.source_uri <> a.source_uri AND s.outlet IS NOT NULL
 )
 SELECT c.story_id, coalesce(x.outlet, c.outlet) AS outlet, c.article_id, c.source_uri, c.published_at,
     c.first_seen, coalesce(c.published_at, c.first_seen) AS best_time, c.relation, c.shared_ratio
