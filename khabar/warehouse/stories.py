@@ -80,6 +80,9 @@ def assign_stories(
     _refresh(con, run_id, {into for _, into, _ in grouping.merges}, kept, settings)
 
 
+MAX_ANCHOR_ARTICLES = 50  # an anchor key found in more articles than this proposes no candidates
+
+
 def _candidates(
     con: duckdb.DuckDBPyConnection,
     run_id: str,
@@ -88,13 +91,21 @@ def _candidates(
     settings: DedupSettings,
 ) -> dict[str, list[str]]:
     """New article → the articles sharing at least `min_shared_bands` whole-body LSH bands with it, or at least
-    `min_shared_paragraph_keys` paragraph keys (band PARAGRAPH_BAND)."""
+    `min_shared_paragraph_keys` anchor keys (band PARAGRAPH_BAND) that fewer than `MAX_ANCHOR_ARTICLES` print."""
     query = """
-        WITH new_bands AS (SELECT b.* FROM lsh_bands b SEMI JOIN articles a ON a.article_id = b.article_id AND a.run_id = ?)
+        WITH new_bands AS (
+            SELECT b.* FROM lsh_bands b SEMI JOIN articles a ON a.article_id = b.article_id AND a.run_id = ?
+        ), common AS (  -- runs of words that many articles print are stock phrases, not evidence of a copy
+            SELECT bucket FROM lsh_bands
+            WHERE band = ? AND bucket IN (SELECT bucket FROM new_bands WHERE band = ?)
+            GROUP BY bucket HAVING count(*) > ?
+        ), wanted AS (
+            SELECT * FROM new_bands WHERE band <> ? OR bucket NOT IN (SELECT bucket FROM common)
+        )
         SELECT n.article_id, o.article_id
-        FROM new_bands n JOIN lsh_bands o ON o.band = n.band AND o.bucket = n.bucket AND o.article_id <> n.article_id
+        FROM wanted n JOIN lsh_bands o ON o.band = n.band AND o.bucket = n.bucket AND o.article_id <> n.article_id
     """
-    params: list[object] = [run_id]
+    params: list[object] = [run_id, PARAGRAPH_BAND, PARAGRAPH_BAND, MAX_ANCHOR_ARTICLES, PARAGRAPH_BAND]
     if window_days:  # only stored articles seen within the window are candidates
         query += " JOIN articles oa ON oa.article_id = o.article_id WHERE oa.run_id = ? OR oa.fetched_at >= ?"
         params += [run_id, loaded_at - timedelta(days=window_days)]
