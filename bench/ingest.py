@@ -54,9 +54,10 @@ def run_ingest(paths: list[Path], db: Path, verbose: bool = False) -> Run:
     return run_khabar(["ingest", *map(str, paths), "--db", str(db), *(["-v"] if verbose else [])])
 
 
-def run_khabar(args: list[str]) -> Run:
-    """One `khabar ARGS` on Prefect's temporary local server, with its wall time and peak memory."""
-    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+def run_khabar(args: list[str], extra_env: dict[str, str] | None = None) -> Run:
+    """One `khabar ARGS` on Prefect's temporary local server, with its wall time and peak memory; `extra_env`
+    sets KHABAR_* settings for it."""
+    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", **(extra_env or {})}
     env.pop("PREFECT_API_URL", None)  # no server given: the flow starts its own temporary one
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
@@ -71,7 +72,8 @@ def run_khabar(args: list[str]) -> Run:
         match = _COUNT.match(line)
         if match:
             label, value = match.groups()
-            run.counts[label] = int(value.split()[0])
+            new = re.search(r"([\d,]+) new", value) if label == "stories" else None  # "a → b stories: N new, ..."
+            run.counts[label] = int((new[1] if new else value.split()[0]).replace(",", ""))
             if label == "rejected" and "(" in value:
                 run.rejects = value[value.index("(") + 1 : value.rindex(")")]
     return run

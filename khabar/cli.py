@@ -325,7 +325,7 @@ def _summary(report: Any, db: str, seconds: float, first: list[tuple[str, str]] 
         ("new", str(report.docs_new)),
         ("rejected", rejected),
         ("articles loaded", str(report.articles_loaded)),
-        ("stories", f"{report.stories_new} new, {report.stories_total} in the warehouse"),
+        ("stories", report.story_change()),
         ("exact duplicates", str(report.exact_duplicates)),
         ("near-duplicates", str(report.near_duplicates)),
         ("warehouse", str(Path(db).resolve())),

@@ -74,6 +74,12 @@ class DedupSettings:
     min_number_agreement: float = 0.67  # share of the shorter body's numbers found in the other
     min_numbers: int = 1  # bodies with fewer numbers skip the number check
     min_shared_bands: int = 2  # LSH bands two bodies must share to be compared at all
+    min_paragraph_containment: float = 0.6  # share of a body in a run of its paragraphs copied in order; >1: off
+    paragraph_copy: float = 0.5  # share of a paragraph's shingles found in the other body that makes it a copy
+    min_paragraph_shingles: int = 8  # shorter paragraphs count neither as copies nor get paragraph LSH keys
+    min_shared_paragraph_keys: int = 3  # anchor keys (runs of n + 4 words) two bodies must share to be compared
+    publish_window_days: float = 7.0  # copies published further apart than this are not one story; 0: off
+    paragraph_window_hours: float = 24.0  # paragraph evidence alone joins copies published less than this apart
 
     @property
     def rows(self) -> int:
@@ -82,11 +88,24 @@ class DedupSettings:
 
 # Verification thresholds can change at any time. ngram, num_perm and bands shape the LSH keys stored
 # with every article, so they are not settings: changing them means re-fingerprinting the archive.
-DEDUP_SETTINGS = ("min_jaccard", "min_containment", "min_number_agreement", "min_numbers", "min_shared_bands")
+DEDUP_SETTINGS = (
+    "min_jaccard",
+    "min_containment",
+    "min_number_agreement",
+    "min_numbers",
+    "min_shared_bands",
+    "min_paragraph_containment",
+    "paragraph_copy",
+    "min_shared_paragraph_keys",
+    "publish_window_days",
+    "paragraph_window_hours",
+)
 
 
 def dedup_settings() -> DedupSettings:
-    """DedupSettings with KHABAR_DEDUP_MIN_JACCARD and its siblings applied."""
+    """DedupSettings with KHABAR_DEDUP_MIN_JACCARD and its siblings applied (KHABAR_DEDUP_PUBLISH_WINDOW_DAYS:
+    copies published further apart are different stories, default 7, 0 off; KHABAR_DEDUP_MIN_PARAGRAPH_CONTAINMENT:
+    paragraph evidence, above 1 off)."""
     types = {f.name: f.type for f in fields(DedupSettings)}
     changes: dict[str, float | int] = {}
     for name in DEDUP_SETTINGS:

@@ -14,6 +14,7 @@ import pytest
 
 from khabar.config import DedupSettings
 from khabar.flows.ingest import ingest_dumps
+from khabar.flows.params import DedupOptions
 from khabar.grouping.matching import Fingerprint, same_story
 from khabar.grouping.shingles import MIX, TOKEN, _permutations, _word_hash, band_keys, shingle_runs, signatures, words
 from khabar.grouping.windows import compact_bodies
@@ -84,7 +85,8 @@ def test_minhash_is_the_minimum_of_each_permutation() -> None:
 @pytest.mark.usefixtures("prefect_api")
 def test_ingested_stories_are_components_of_confirmed_candidate_pairs(tmp_path: Path, db: str) -> None:
     """`khabar ingest`'s stories equal brute force over the bodies it stored: the connected components of
-    equal bodies and of pairs sharing enough LSH bands that `same_story` confirms."""
+    equal bodies and of pairs sharing enough LSH bands, or enough anchor keys (runs of copied text), that
+    `same_story` confirms."""
     rng = random.Random(7)
     paragraphs = [p for body in BODIES for p in body.split("\n\n") if len(p.split()) > 15]
     bodies: list[str] = []
@@ -98,16 +100,17 @@ def test_ingested_stories_are_components_of_confirmed_candidate_pairs(tmp_path: 
     folder.mkdir()
     for i, body in enumerate(bodies):
         (folder / f"a{i:03d}.txt").write_text(body + "\n", encoding="utf-8")
-    ingest_dumps(paths=[str(folder)], db=db)
+    # the text alone decides here: mixed paragraphs carry their seeds' datelines, which the windows would weigh
+    ingest_dumps(paths=[str(folder)], db=db, dedup=DedupOptions(publish_window_days=0, paragraph_window_hours=0))
     con = duckdb.connect(db, read_only=True)
     rows = con.execute(
         "SELECT a.article_id, a.body_sha256, a.body, m.story_id FROM articles a JOIN story_members m USING (article_id)"
     ).fetchall()
     con.close()
     settings = DedupSettings()
-    prints: list[Fingerprint] = [
-        replace(k.whole(), bands=k.bands) for k in compact_bodies([row[2] for row in rows], settings, bands=True)
-    ]
+    compact = compact_bodies([row[2] for row in rows], settings, bands=True)
+    prints: list[Fingerprint] = [replace(k.whole(), bands=k.bands) for k in compact]
+    anchors = [set(k.paragraph_keys) for k in compact]
     parent = list(range(len(rows)))
 
     def root(i: int) -> int:
@@ -116,7 +119,10 @@ def test_ingested_stories_are_components_of_confirmed_candidate_pairs(tmp_path: 
     for i, j in combinations(range(len(rows)), 2):
         shared = sum(a == b for a, b in zip(prints[i].bands, prints[j].bands, strict=False))
         exact = rows[i][1] == rows[j][1]
-        if exact or (shared >= settings.min_shared_bands and same_story(prints[i], prints[j], settings)):
+        candidate = (
+            shared >= settings.min_shared_bands or len(anchors[i] & anchors[j]) >= settings.min_shared_paragraph_keys
+        )
+        if exact or (candidate and same_story(prints[i], prints[j], settings)):
             a, b = sorted((root(i), root(j)))
             parent[b] = a
     expected: dict[int, set[str]] = {}

@@ -15,14 +15,17 @@ import hashlib
 import time
 from collections import Counter
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.dedup import evalset
+from bench.dedup import followups as followup_set
 from bench.dedup.baseline import Row, SystemFn, Throughput, best, datasketch_system, sweep, throughput
 from bench.dedup.crossoutlet import load as crossoutlet_set
 from bench.dedup.evalset import Item, hard_negative_group
 from bench.dedup.metrics import Scores, false_merges, merged_stories, missed_pairs, recall_by_kind, score
 from bench.dedup.production import group_bodies
+from khabar.config import DedupSettings
 from khabar.grouping.shingles import forget_chunks
 
 OUT = Path(__file__).resolve().parents[1] / "out"
@@ -107,21 +110,48 @@ def _throughput_line(name: str, result: Throughput) -> str:
 
 
 def crossoutlet(threshold: float) -> None:
-    """Pairwise scores on the real cross-outlet set (bench/dedup/crossoutlet), khabar beside datasketch."""
+    """Pairwise scores on the real cross-outlet set (bench/dedup/crossoutlet), khabar beside datasketch.
+
+    The corpus prints one paragraph a line; `khabar ingest` makes each line of a dump a paragraph, so the bodies
+    given here are the lines joined by blank lines. khabar runs with the set's dates as publication dates
+    (precision: the day; the dates of DJ 03-13/05-13 are file dates, see the set's README) and the window on,
+    then with the window off, then without dates."""
     articles = crossoutlet_set.load()
     story = {aid: i for i, members in enumerate(crossoutlet_set.stories()) for aid in members}
-    items = [Item(aid, f"x{story[aid]}", outlet, text, "original") for aid, outlet, text in articles]
+    items = [
+        Item(aid, f"x{story[aid]}", outlet, _lines_as_paragraphs(text), "original") for aid, outlet, text in articles
+    ]
+    dates = {
+        aid: datetime.fromisoformat(art["date"]).replace(tzinfo=UTC)
+        for aid, art in crossoutlet_set.gold()["articles"].items()
+    }
     negatives = [tuple(pair) for pair in crossoutlet_set.not_same_story()]
     print(f"\nreal cross-outlet set: {len(items)} articles, {len(crossoutlet_set.stories())} stories, "
           f"{len(negatives)} labelled different pairs")  # fmt: skip
-    datasketch = datasketch_system(threshold, 5)
-    for name, predicted in (
-        ("khabar", khabar_cluster(items)),
-        (f"datasketch 5-gram t={threshold:.2f}", datasketch([(i.article_id, i.body) for i in items])),
-    ):
+    bodies = [(i.article_id, i.body) for i in items]
+    window = DedupSettings().publish_window_days
+    runs = {
+        f"khabar, dated, window {window:g} days": group_bodies(bodies, DedupSettings(), dates),
+        "khabar, dated, window off": group_bodies(bodies, DedupSettings(publish_window_days=0), dates),
+        "khabar, undated": group_bodies(bodies),
+        "khabar, undated, paragraph evidence off": group_bodies(bodies, DedupSettings(min_paragraph_containment=2)),
+        f"datasketch 5-gram t={threshold:.2f}": datasketch_system(threshold, 5)(bodies),
+    }
+    for name, predicted in runs.items():
         scores = score(items, predicted)
         merged = sum(predicted[a] == predicted[b] for a, b in negatives)
         print(f"  {name}: {_line(scores)}; labelled-different pairs merged: {merged} of {len(negatives)}")
+
+
+def _lines_as_paragraphs(text: str) -> str:
+    return "\n\n".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+def followups(n: int) -> None:
+    """Pairwise scores on a follow-up-heavy set of generated dumps through `khabar ingest`, window on and off."""
+    print(f"\nfollow-up-heavy set: {n:,} generated dumps through `khabar ingest` (follow-ups are hard negatives)")
+    for label, scores in followup_set.run(n).items():
+        print(f"  khabar, {label}: {scores.line()}", flush=True)
 
 
 def main() -> None:
@@ -129,6 +159,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--rebuild", action="store_true", help="build the eval set even if cached")
     parser.add_argument("--throughput", type=int, default=100_000, metavar="N", help="articles; 0 skips")
+    parser.add_argument("--followups", type=int, default=4000, metavar="N", help="generated dumps; 0 skips")
     args = parser.parse_args()
 
     items, path, cached = load_evalset(args.seed, args.rebuild)
@@ -158,6 +189,8 @@ def main() -> None:
         report(f"{name} ({time.perf_counter() - start:.1f} s)", items, predicted)
 
     crossoutlet(top.threshold)
+    if args.followups:
+        followups(args.followups)
 
     if args.throughput:
         print(

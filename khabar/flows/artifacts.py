@@ -21,12 +21,16 @@ def publish_load(run: RunRecord, report: LoadReport, db: str) -> None:
         ("new documents", report.docs_new),
         ("rejected", report.docs_rejected),
         ("articles loaded", report.articles_loaded),
+        ("stories before the run", report.stories_before),
         ("new stories", report.stories_new),
+        ("stories merged (bridged by a new copy)", report.stories_merged),
+        ("stories linked as follow-ups", report.stories_linked),
         ("stories in the warehouse", report.stories_total),
         ("exact duplicates", report.exact_duplicates),
         ("near-duplicates", report.near_duplicates),
     ]
     lines = [f"# {run.flow_name}: completed", "", f"Warehouse `{db}`, khabar run `{run.run_id}`.", ""]
+    lines += [report.story_change(), ""]
     lines += _table(("", "count"), counts)
     if report.rejects:
         lines += ["", "## Rejected, by reason", "", *_table(("reason", "documents"), list(report.rejects.items()))]

@@ -57,6 +57,27 @@ class DedupOptions(BaseModel):
     min_shared_bands: Annotated[int, Field(ge=1, le=_DEDUP.bands)] = Field(
         default=_DEDUP.min_shared_bands, description="LSH bands two bodies must share to be compared."
     )
+    min_paragraph_containment: Annotated[float, Field(ge=0)] = Field(
+        default=_DEDUP.min_paragraph_containment,
+        description="Share of a body in a run of its paragraphs copied, in order, in the other (re-topped, trimmed "
+        "or embedded copy); above 1: paragraph evidence off.",
+    )
+    paragraph_copy: Ratio = Field(
+        default=_DEDUP.paragraph_copy, description="Share of a paragraph found in the other body making it a copy."
+    )
+    min_shared_paragraph_keys: Positive = Field(
+        default=_DEDUP.min_shared_paragraph_keys, description="Paragraph keys two bodies must share to be compared."
+    )
+    publish_window_days: Annotated[float, Field(ge=0)] = Field(
+        default=_DEDUP.publish_window_days,
+        description="Copies whose publication times are known and further apart than this many days are different "
+        "stories (a follow-up is linked); 0: off.",
+    )
+    paragraph_window_hours: Annotated[float, Field(ge=0)] = Field(
+        default=_DEDUP.paragraph_window_hours,
+        description="Paragraph evidence alone joins copies whose known publication times are less than this apart "
+        "(a later story quoting an earlier one whole is a follow-up); 0: no limit.",
+    )
     window_days: int | None = Field(
         default=None,
         ge=1,

@@ -7,15 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
 
 from khabar.config import DedupSettings
-from khabar.grouping.matching import Fingerprint, same_story, similarity
+from khabar.grouping.matching import Fingerprint, similarity, verdict
 from khabar.grouping.windows import Compact
 
 PARAGRAPH_SHARED = 0.5  # a paragraph is the canonical's when this share of its shingles is in the canonical
+PARAGRAPH_KEPT = 0.9  # ... and kept as it was when its shingles' Jaccard with its canonical paragraph reaches this
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +26,8 @@ class NewArticle:
     article_id: str
     body_sha256: str
     seen: tuple[Any, ...]  # sorts in the order articles were seen
+    published: int | None = None  # publication time, epoch microseconds, when known
+    day: int | None = None  # day of the year it was published or datelined (`day_of_year`), when known
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +35,7 @@ class Grouping:
     story_of: dict[str, str]  # new article → story
     exact: set[str]  # new articles whose body equals one already grouped
     merges: list[tuple[str, str, str]] = field(default_factory=list)  # (from story, into story, via article)
+    links: dict[tuple[str, str], float] = field(default_factory=dict)  # (later story, earlier story) → Jaccard
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +46,7 @@ class Member:
     agency: str | None
     relation: str  # as stored before this run's refresh
     joined_now: bool  # joined the story in this run
+    published: int | None = None  # publication time, epoch µs, when known
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +58,41 @@ class MemberRow:
     shared_ratio: float  # share of this article's text that is the canonical's
     added_paragraphs: int  # paragraphs of its own
     removed_paragraphs: int  # paragraphs of the canonical it leaves out
+    paragraphs: tuple[ParagraphRow, ...] = ()  # paragraph by paragraph, against the canonical
+
+
+@dataclass(frozen=True, slots=True)
+class ParagraphRow:
+    seq: int | None  # the member's paragraph (0-based); None for a canonical paragraph it dropped
+    canonical_seq: int | None  # the canonical's paragraph it copies; None for one of its own
+    status: str  # kept, edited, added or dropped
+
+
+@dataclass(frozen=True, slots=True)
+class Times:
+    """What is known of when a story's members ran: the earliest and latest publication time (epoch µs) of
+    those that have one, and the days of the year of all that have a publication time or a dateline."""
+
+    first: int | None = None
+    last: int | None = None
+    days: frozenset[int] = frozenset()
+
+    def __or__(self, other: Times) -> Times:
+        firsts = [t for t in (self.first, other.first) if t is not None]
+        lasts = [t for t in (self.last, other.last) if t is not None]
+        return Times(min(firsts, default=None), max(lasts, default=None), self.days | other.days)
+
+    def within(self, window: int | None) -> bool:
+        """No two known times further apart than `window` µs; days of the year counted round the year's end."""
+        if window is None:
+            return True
+        if self.first is not None and self.last is not None and self.last - self.first > window:
+            return False
+        return not self.days or _days_spread(self.days) * _DAY_US <= window
+
+
+_DAY_US = 86_400_000_000
+_IST = timedelta(hours=5, minutes=30)
 
 
 def group(
@@ -61,75 +103,132 @@ def group(
     story_seen: Mapping[str, tuple[Any, ...]],
     prints: Mapping[str, Fingerprint],
     settings: DedupSettings = DedupSettings(),
+    story_times: Mapping[str, Times] | None = None,
+    published: Mapping[str, int] | None = None,
 ) -> Grouping:
     """Assign new articles, in the order seen, to stories.
 
     `exact_story` maps body hashes already stored to their story; `candidates` maps a new article to the
     articles sharing an LSH bucket with it, stored or new; `story_of_known` gives stored articles'
-    stories and `story_seen` when each stored story was first seen. An article that matches several
-    stories bridges them: they merge into the earliest, which keeps its id.
+    stories, `story_seen` when each stored story was first seen, `story_times` what is known of when its
+    members ran, and `published` the known publication times of stored candidates. An article that
+    matches several stories bridges them: they merge into the earliest, which keeps its id.
+
+    Time (`publish_window_days`): a story never holds two copies published further apart than the window,
+    nor, where the year is unknown, two whose days of the year (a dateline's day and month) are: a copy
+    that would stretch it further starts its own story, linked to the one it repeats (`links`). So does a
+    copy whose figures disagree (a follow-up), and one matched by paragraph evidence alone but published
+    `paragraph_window_hours` or more apart (a later story quoting an earlier one whole).
     """
     story = dict(story_of_known)
     seen = dict(story_seen)
+    times: dict[str, Times] = dict(story_times or {})
+    window = int(settings.publish_window_days * _DAY_US) if settings.publish_window_days > 0 else None
+    near = int(settings.paragraph_window_hours * _DAY_US / 24) if settings.paragraph_window_hours > 0 else None
+    when = dict(published or {}) | {a.article_id: a.published for a in new_articles if a.published is not None}
     by_hash = dict(exact_story)
     merged_into: dict[str, str] = {}
     grouping = Grouping({}, set())
+    related: list[tuple[str, str, float]] = []  # (new article, story, Jaccard)
 
     def current(story_id: str) -> str:
         while story_id in merged_into:
             story_id = merged_into[story_id]
         return story_id
 
+    def with_story(story_id: str, own: Times) -> Times:
+        return times.get(story_id, Times()) | own
+
     for article in sorted(new_articles, key=lambda a: a.seen):
-        if article.body_sha256 in by_hash:
-            story[article.article_id] = current(by_hash[article.body_sha256])
+        own = Times(article.published, article.published, frozenset({article.day} if article.day else ()))
+        exact = current(by_hash[article.body_sha256]) if article.body_sha256 in by_hash else None
+        if exact is not None and with_story(exact, own).within(window):
+            story[article.article_id] = exact
+            times[exact] = with_story(exact, own)
             grouping.exact.add(article.article_id)
             continue
-        matched: set[str] = set()
+        matched: dict[str, float] = {}
         for other in candidates.get(article.article_id, ()):
             if other not in story or other not in prints:
                 continue
             other_story = current(story[other])  # one confirmed member is enough: skip the rest of its story
-            if other_story not in matched and same_story(prints[article.article_id], prints[other], settings):
-                matched.add(other_story)
-        if not matched:
-            story[article.article_id] = article.article_id
-            seen[article.article_id] = article.seen
-        else:
-            target, *others = sorted(matched, key=lambda s: (seen[s], s))
-            for other_story in others:
+            if other_story in matched:
+                continue
+            kind, found = verdict(prints[article.article_id], prints[other], settings)
+            if kind == "same" and found.paragraphs and _apart(article.published, when.get(other), near):
+                kind = "related"  # paragraph evidence alone, a day or more apart: a later story quoting an earlier one
+            if kind == "same" and with_story(other_story, own).within(window):
+                matched[other_story] = found.jaccard
+            elif kind != "none":
+                related.append((article.article_id, other_story, found.jaccard))
+        joined, target = own, article.article_id
+        for other_story in sorted(matched, key=lambda s: (seen[s], s)):
+            wider = with_story(other_story, joined)
+            if target == article.article_id:
+                target, joined = other_story, wider
+            elif wider.within(window):  # bridged: the later story merges into the earlier
                 merged_into[other_story] = target
                 grouping.merges.append((other_story, target, article.article_id))
-            story[article.article_id] = target
-        by_hash[article.body_sha256] = story[article.article_id]
+                joined = wider
+            else:  # bridging would stretch the story past the window: linked instead
+                related.append((article.article_id, other_story, matched[other_story]))
+        if target == article.article_id:
+            seen[target] = article.seen
+        story[article.article_id] = target
+        times[target] = joined
+        by_hash.setdefault(article.body_sha256, target)
     for article in new_articles:
         grouping.story_of[article.article_id] = current(story[article.article_id])
+    for article_id, other_story, jaccard in related:
+        later, earlier = current(story[article_id]), current(other_story)
+        if later != earlier:
+            key = (later, earlier) if (seen[later], later) > (seen[earlier], earlier) else (earlier, later)
+            grouping.links[key] = max(jaccard, grouping.links.get(key, 0.0))
     return grouping
 
 
+def _apart(a: int | None, b: int | None, limit: int | None) -> bool:
+    return a is not None and b is not None and limit is not None and abs(a - b) >= limit
+
+
+def _days_spread(days: frozenset[int]) -> int:
+    """The fewest days of a stretch of the year (round its end) holding all these days of the year."""
+    ordered = sorted(days)
+    gaps = [b - a for a, b in pairwise(ordered)] + [ordered[0] + 365 - ordered[-1]]
+    return 365 - max(gaps)
+
+
+def day_of_year(published_us: int | None, dateline: date | None) -> int | None:
+    """The day of the year (1-366) an article was published, in India, else its dateline's; None when neither."""
+    if published_us is not None:
+        return (datetime.fromtimestamp(published_us / 1e6, UTC) + _IST).timetuple().tm_yday
+    return dateline.timetuple().tm_yday if dateline else None
+
+
 def canonical_of(members: Sequence[Member]) -> Member:
-    """The member closest to the agency's original: the earliest carrying an agency's credit, else the earliest."""
-    ordered = sorted(members, key=lambda m: m.seen)
+    """The member closest to the agency's original: the earliest-published carrying an agency's credit, else the
+    earliest-published; members without a publication time come after, in the order seen."""
+    ordered = sorted(members, key=lambda m: (m.published is None, m.published or 0, m.seen))
     return next((m for m in ordered if m.agency), ordered[0])
 
 
 def to_describe(members: Sequence[Member], merged: bool) -> tuple[Member, list[Member]]:
     """A story's canonical, and the members whose relation must be worked out: all of them when the story
-    absorbed another or its canonical changed, else only those that joined in this run (the others' rows
-    were worked out against the same canonical before)."""
+    absorbed another or its canonical changed, else the canonical (whose paragraph rows a story of one
+    article does not have yet) and those that joined in this run (the others' rows were worked out against
+    the same canonical before)."""
     canonical = canonical_of(members)
     if merged or canonical.relation != "canonical" or canonical.joined_now:
         return canonical, list(members)
-    return canonical, [m for m in members if m.joined_now]
+    return canonical, [m for m in members if m.joined_now or m is canonical]
 
 
 def lineage_needed(plans: Iterable[tuple[Member, Sequence[Member]]]) -> set[str]:
     """Articles whose shingles `describe` needs for these (canonical, members) plans: near members, and
-    the canonicals they are compared with; canonical and exact rows need none."""
+    the canonicals they are compared with (whose paragraphs exact copies keep too)."""
     needed = set()
     for canonical, members in plans:
-        near = {m.article_id for m in members if m.body_sha256 != canonical.body_sha256}
-        needed |= near | ({canonical.article_id} if near else set())
+        needed |= {m.article_id for m in members if m.body_sha256 != canonical.body_sha256} | {canonical.article_id}
     return needed
 
 
@@ -140,37 +239,57 @@ def describe(
     kept: Mapping[str, Compact],
     settings: DedupSettings = DedupSettings(),
 ) -> list[MemberRow]:
-    """Relations of these members to the story's canonical, and each member's lineage: what it shares, adds
-    and leaves out, from the compact shingles of the near members and the canonical."""
+    """Relations of these members to the story's canonical, and each member's lineage: which of its
+    paragraphs it keeps, edits or adds and which of the canonical's it drops, from the compact shingles of
+    the near members and the canonical."""
+    canon = kept[canonical.article_id]
+    canon_whole = canon.whole(settings.ngram)
+    same_rows = tuple(ParagraphRow(seq, seq, "kept") for seq, p in enumerate(canon_whole.paragraphs) if len(p))
     rows = []
     for member in members:
-        if member.article_id == canonical.article_id:
-            rows.append(MemberRow(member.article_id, story_id, "canonical", 1.0, 1.0, 0, 0))
+        if member.article_id == canonical.article_id or member.body_sha256 == canonical.body_sha256:
+            relation = "canonical" if member.article_id == canonical.article_id else "exact"
+            rows.append(MemberRow(member.article_id, story_id, relation, 1.0, 1.0, 0, 0, same_rows))
             continue
-        if member.body_sha256 == canonical.body_sha256:
-            rows.append(MemberRow(member.article_id, story_id, "exact", 1.0, 1.0, 0, 0))
-            continue
-        mine, canon = kept[member.article_id], kept[canonical.article_id]
-        whole, canon_whole = mine.whole(), canon.whole()
+        whole = kept[member.article_id].whole(settings.ngram)
+        paragraphs = paragraph_lineage(whole, canon_whole)
         rows.append(
             MemberRow(
                 article_id=member.article_id,
                 story_id=story_id,
                 relation="near",
                 similarity=round(similarity(whole, canon_whole).jaccard, 4),
-                shared_ratio=round(_share_in(whole, canon_whole), 4),
-                added_paragraphs=sum(
-                    _share_in(p, canon_whole) < PARAGRAPH_SHARED for p in mine.paragraphs(settings.ngram)
-                ),
-                removed_paragraphs=sum(
-                    _share_in(p, whole) < PARAGRAPH_SHARED for p in canon.paragraphs(settings.ngram)
-                ),
+                shared_ratio=round(_share_in(whole.shingles, canon_whole.shingles), 4),
+                added_paragraphs=sum(p.status == "added" for p in paragraphs),
+                removed_paragraphs=sum(p.status == "dropped" for p in paragraphs),
+                paragraphs=paragraphs,
             )
         )
     return rows
 
 
-def _share_in(part: Fingerprint, whole: Fingerprint) -> float:
-    if not len(part.shingles):
+def paragraph_lineage(member: Fingerprint, canonical: Fingerprint) -> tuple[ParagraphRow, ...]:
+    """Each paragraph of `member` against the canonical: `kept` (its shingles are the canonical paragraph's,
+    near enough), `edited` (mostly the canonical's text, changed or re-wrapped), `added` (its own); then the
+    canonical's paragraphs it leaves out, `dropped`."""
+    rows = []
+    for seq, own in enumerate(member.paragraphs):
+        if not len(own):
+            continue
+        if _share_in(own, canonical.shingles) < PARAGRAPH_SHARED:
+            rows.append(ParagraphRow(seq, None, "added"))
+            continue
+        shared = [len(np.intersect1d(own, theirs, assume_unique=True)) for theirs in canonical.paragraphs]
+        best = int(np.argmax(shared))
+        union = len(own) + len(canonical.paragraphs[best]) - shared[best]
+        rows.append(ParagraphRow(seq, best, "kept" if shared[best] >= PARAGRAPH_KEPT * union else "edited"))
+    for seq, theirs in enumerate(canonical.paragraphs):
+        if len(theirs) and _share_in(theirs, member.shingles) < PARAGRAPH_SHARED:
+            rows.append(ParagraphRow(None, seq, "dropped"))
+    return tuple(rows)
+
+
+def _share_in(part: np.ndarray, whole: np.ndarray) -> float:
+    if not len(part):
         return 1.0
-    return len(np.intersect1d(part.shingles, whole.shingles, assume_unique=True)) / len(part.shingles)
+    return len(np.intersect1d(part, whole, assume_unique=True)) / len(part)

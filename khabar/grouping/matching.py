@@ -4,13 +4,15 @@ Bodies are folded for matching (`match_text`), split into words with `regex`, an
 n-gram shingles hashed to 64 bits with a stable hash (`khabar.grouping.shingles`), so fingerprints agree
 across runs and machines. LSH bands of the MinHash signature propose candidates; a candidate is the
 same story only when its shingles really overlap: by Jaccard (light edits), or by containment (a
-trimmed copy, or one with an outlet's intro), and when the numbers both texts state agree (daily case
-counts share their template but not their figures).
+trimmed copy, or one with an outlet's intro), or paragraph by paragraph (`paragraph_containment`: a run of
+one body's paragraphs found, in order, in the other: re-topped, trimmed or embedded agency copy), and when
+the numbers both texts state agree (daily case counts share their template but not their figures). A pair
+whose text overlaps but whose figures disagree is `related`: a follow-up, linked rather than merged.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -22,6 +24,7 @@ class Fingerprint:
     shingles: np.ndarray  # sorted unique uint64
     numbers: frozenset[str]
     bands: tuple[int, ...]
+    paragraphs: tuple[np.ndarray, ...] = ()  # each paragraph's shingles (sorted unique), in body order
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +32,7 @@ class Similarity:
     jaccard: float
     containment: float
     numbers: float
+    paragraphs: float = 0.0  # `paragraph_containment`, the larger of the two directions
 
 
 def similarity(a: Fingerprint, b: Fingerprint) -> Similarity:
@@ -43,11 +47,57 @@ def similarity(a: Fingerprint, b: Fingerprint) -> Similarity:
     )
 
 
-def same_story(a: Fingerprint, b: Fingerprint, settings: DedupSettings = DedupSettings()) -> Similarity | None:
-    """The similarity of a and b when they are copies of one story, else None."""
+def paragraph_containment(a: Fingerprint, b: Fingerprint, settings: DedupSettings = DedupSettings()) -> float:
+    """Share of a's shingles in a run of its paragraphs copied, in order, in b.
+
+    A paragraph of a (of at least `min_paragraph_shingles` shingles) is copied when `paragraph_copy` of its
+    shingles are in b's body, wherever b's paragraph breaks fall (outlets re-wrap copy); it sits at the
+    paragraph of b sharing most of them. The run is the longest chain of copied paragraphs whose places in
+    b never go back; what is shared as one background paragraph or a quote stays a small share of a.
+    """
+    if not a.paragraphs or not b.paragraphs or not len(a.shingles):
+        return 0.0
+    places, weights = [], []
+    for own in a.paragraphs:
+        if len(own) < settings.min_paragraph_shingles:
+            continue
+        inside = np.intersect1d(own, b.shingles, assume_unique=True)
+        if len(inside) < settings.paragraph_copy * len(own):
+            continue
+        shared = [len(np.intersect1d(inside, theirs, assume_unique=True)) for theirs in b.paragraphs]
+        places.append(int(np.argmax(shared)))
+        weights.append(len(own))
+    return _heaviest_run(places, weights) / len(a.shingles)
+
+
+def _heaviest_run(places: list[int], weights: list[int]) -> int:
+    """The largest total weight of a subsequence whose places never decrease."""
+    best: list[int] = []
+    for i, (place, weight) in enumerate(zip(places, weights, strict=True)):
+        before = [best[j] for j in range(i) if places[j] <= place]
+        best.append(weight + max(before, default=0))
+    return max(best, default=0)
+
+
+def verdict(a: Fingerprint, b: Fingerprint, settings: DedupSettings = DedupSettings()) -> tuple[str, Similarity]:
+    """`same` (copies of one story), `related` (the text overlaps but the figures disagree: a follow-up) or
+    `none`, with the similarity found."""
     found = similarity(a, b)
     overlaps = found.jaccard >= settings.min_jaccard or found.containment >= settings.min_containment
+    if not overlaps and settings.min_paragraph_containment <= 1:
+        found = replace(
+            found, paragraphs=max(paragraph_containment(a, b, settings), paragraph_containment(b, a, settings))
+        )
+        overlaps = found.paragraphs >= settings.min_paragraph_containment
+    if not overlaps:
+        return "none", found
     checks_numbers = min(len(a.numbers), len(b.numbers)) >= settings.min_numbers
-    if overlaps and (not checks_numbers or found.numbers >= settings.min_number_agreement):
-        return found
-    return None
+    if checks_numbers and found.numbers < settings.min_number_agreement:
+        return "related", found
+    return "same", found
+
+
+def same_story(a: Fingerprint, b: Fingerprint, settings: DedupSettings = DedupSettings()) -> Similarity | None:
+    """The similarity of a and b when they are copies of one story, else None."""
+    kind, found = verdict(a, b, settings)
+    return found if kind == "same" else None

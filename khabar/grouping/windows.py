@@ -12,14 +12,14 @@ differ from the 64-bit ones only where two hashes collide: for bodies of 400 shi
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import accumulate
 
 import numpy as np
 
 from khabar.config import DedupSettings
 from khabar.grouping.matching import Fingerprint
-from khabar.grouping.shingles import band_keys, shingle_runs, words
+from khabar.grouping.shingles import MIX, band_keys, shingle_runs, words
 
 _BATCH = 2000  # bodies at once
 
@@ -31,10 +31,12 @@ class Compact:
     short: np.ndarray  # uint32: the hash of each paragraph with fewer than n words but some, in order
     numbers: frozenset[str]
     bands: tuple[int, ...] = ()  # LSH band keys, when made from the body
+    paragraph_keys: tuple[int, ...] = ()  # MinHash keys of its paragraphs (`paragraph_keys`), with the bands
 
-    def whole(self) -> Fingerprint:
-        """The body's shingle set, for verification and lineage."""
-        return Fingerprint(np.unique(self.windows).astype(np.uint64), self.numbers, self.bands)
+    def whole(self, ngram: int = 5) -> Fingerprint:
+        """The body's shingle set and each paragraph's, for verification and lineage."""
+        paragraphs = tuple(p.shingles for p in self.paragraphs(ngram))
+        return Fingerprint(np.unique(self.windows).astype(np.uint64), self.numbers, self.bands, paragraphs)
 
     def paragraphs(self, n: int) -> list[Fingerprint]:
         """Each paragraph's shingle set."""
@@ -46,6 +48,26 @@ class Compact:
                 own = np.array([next(shorts)] if count else [], dtype=np.uint32)
             found.append(Fingerprint(own.astype(np.uint64), frozenset(), ()))
         return found
+
+
+PARAGRAPH_BAND = -1  # lsh_bands.band of anchor keys
+ANCHOR_EVERY = 8  # about one window in this many anchors a key
+_ANCHOR_SPAN = 4  # an anchor key joins a window with the one this many words on: a run of n + 4 words
+_ANCHOR_MIX = np.uint32(0x9E3779B1)
+
+
+def paragraph_keys(compact: Compact) -> tuple[int, ...]:
+    """Keys proposing candidates by shared runs of text, wherever paragraph breaks fall: the windows whose
+    hash falls in one of `ANCHOR_EVERY` slots (chosen by content, so two copies of a passage anchor the same
+    windows) each give the hash of the run of n + 4 words starting there. Two bodies sharing a few
+    sentences share several keys even when their whole bodies are far apart (re-topped, trimmed, embedded
+    copy); runs that long are rarely common phrases."""
+    windows = compact.windows
+    if len(windows) <= _ANCHOR_SPAN:
+        return ()
+    starts = np.flatnonzero((windows[:-_ANCHOR_SPAN] * _ANCHOR_MIX) % np.uint32(ANCHOR_EVERY) == 0)
+    keys = (windows[starts].astype(np.uint64) << np.uint64(32)) | windows[starts + _ANCHOR_SPAN].astype(np.uint64)
+    return tuple(sorted({int(k) for k in ((keys * MIX) >> np.uint64(1)).tolist()}))
 
 
 def paragraph_bodies(body: str) -> list[str]:
@@ -82,6 +104,8 @@ def compact_bodies(
                     key,
                 )
             )
+            if bands:
+                made[-1] = replace(made[-1], paragraph_keys=paragraph_keys(made[-1]))
             first += count
     return made
 

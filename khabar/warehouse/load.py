@@ -82,6 +82,16 @@ class LoadReport:
     near_duplicates: int = 0
     stories_total: int = 0
     new_stories: tuple[NewStory, ...] = ()  # the largest first, at most NEW_STORIES_LISTED
+    stories_before: int = 0  # stories in the warehouse before the run
+    stories_merged: int = 0  # stories stored before the run that merged into others (bridged by a new copy)
+    stories_linked: int = 0  # follow-up links this run recorded between stories
+
+    def story_change(self) -> str:
+        """ "2,540 → 2,519 stories: 1 new, 22 merged, 3 linked as follow-ups"."""
+        parts = [f"{self.stories_new:,} new", f"{self.stories_merged:,} merged"]
+        if self.stories_linked:
+            parts.append(f"{self.stories_linked:,} linked as follow-ups")
+        return f"{self.stories_before:,} → {self.stories_total:,} stories: " + ", ".join(parts)
 
 
 def load_run(
@@ -114,6 +124,7 @@ def _load(
             _insert_batch(con, batch, run.run_id, loaded_at)
             log(f"loaded batch {number}/{len(batches)}: {batch.documents} documents")
         started = time.perf_counter()
+        before = con.execute("SELECT count(DISTINCT story_id) FROM story_members").fetchall()[0][0]
         assign_stories(con, run.run_id, loaded_at, dedup, window_days)
         log(f"stories assigned in {time.perf_counter() - started:.2f} s")
         if templates.min_stories:
@@ -122,7 +133,7 @@ def _load(
                 con, run.run_id, loaded_at, templates.min_stories, templates.min_body_words, dedup
             )
             log(f"outlet templates: {stripped} articles stripped in {time.perf_counter() - started:.2f} s")
-        report = _report(con, run.run_id, sum(batch.seen for batch in batches))
+        report = _report(con, run.run_id, sum(batch.seen for batch in batches), before)
         if report.articles_loaded or not _search_index_current(con):  # builds it, or adds what it lacks
             index_search(con, log)
         _write_run(con, run, report, "completed", None)
@@ -209,7 +220,7 @@ def _search_index_current(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(indexed == con.execute("SELECT count(*) FROM articles").fetchall()[0][0])
 
 
-def _report(con: duckdb.DuckDBPyConnection, run_id: str, docs_seen: int) -> LoadReport:
+def _report(con: duckdb.DuckDBPyConnection, run_id: str, docs_seen: int, stories_before: int) -> LoadReport:
     docs_new, rejected = con.execute(
         "SELECT count(*), count(*) FILTER (WHERE status = 'rejected') FROM documents WHERE run_id = ?", [run_id]
     ).fetchall()[0]
@@ -239,7 +250,12 @@ def _report(con: duckdb.DuckDBPyConnection, run_id: str, docs_seen: int) -> Load
         [run_id, NEW_STORIES_LISTED],
     ).fetchall()
     listed = tuple(NewStory(sid, title, agency, n, tuple(outlets)) for sid, title, agency, n, outlets in new_stories)
-    return LoadReport(docs_seen, docs_new, rejected, rejects, articles, canonical, exact, near, stories_total, listed)
+    linked = con.execute("SELECT count(*) FROM story_links WHERE run_id = ?", [run_id]).fetchall()[0][0]
+    merged = stories_before + canonical - stories_total  # stored stories that ceased: bridged into others
+    return LoadReport(
+        docs_seen, docs_new, rejected, rejects, articles, canonical, exact, near, stories_total, listed,
+        stories_before, merged, linked,
+    )  # fmt: skip
 
 
 def _write_run(

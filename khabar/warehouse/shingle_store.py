@@ -14,7 +14,7 @@ import pyarrow as pa
 from khabar.config import DedupSettings
 from khabar.grouping.windows import Compact, compact_bodies
 from khabar.warehouse.db import id_table, registered
-from khabar.warehouse.staging import ARTICLE_SHINGLES, shingle_table
+from khabar.warehouse.staging import ARTICLE_SHINGLES, band_rows, shingle_table
 
 _COLUMNS = ", ".join(ARTICLE_SHINGLES.names)
 _PUSHED_IDS = 10_000  # id lists up to this long are pushed into the scans they are joined with
@@ -66,11 +66,12 @@ def _hashes(blob: bytes) -> np.ndarray:
 def replace_windows(con: duckdb.DuckDBPyConnection, bodies: Mapping[str, str], settings: DedupSettings) -> None:
     """New compact shingles and LSH bands for articles whose bodies changed in the warehouse."""
     kept = dict(zip(bodies, compact_bodies(list(bodies.values()), settings, bands=True), strict=True))
+    rows = [(article_id, band, bucket) for article_id, k in kept.items() for band, bucket in band_rows(k)]
     bands = pa.table(
         {
-            "article_id": pa.array([a for a, k in kept.items() for _ in k.bands], pa.string()),
-            "band": pa.array([b for k in kept.values() for b in range(len(k.bands))], pa.int16()),
-            "bucket": pa.array([key for k in kept.values() for key in k.bands], pa.int64()),
+            "article_id": pa.array([r[0] for r in rows], pa.string()),
+            "band": pa.array([r[1] for r in rows], pa.int16()),
+            "bucket": pa.array([r[2] for r in rows], pa.int64()),
         }
     )
     with registered(con, changed_ids=id_table(set(kept)), changed_bands=bands):

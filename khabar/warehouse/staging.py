@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from khabar.config import DedupSettings
-from khabar.grouping.windows import Compact, compact_bodies
+from khabar.grouping.windows import PARAGRAPH_BAND, Compact, compact_bodies
 from khabar.records import FetchRecord, Outcome, Sighting
 from khabar.text.search import search_key
 from khabar.text.templates import zone_units
@@ -169,6 +169,11 @@ def shingle_table(kept: Mapping[str, Compact]) -> pa.Table:
     )
 
 
+def band_rows(compact: Compact) -> list[tuple[int, int]]:
+    """(band, bucket) rows of lsh_bands for an article: its whole-body bands, then its paragraph keys."""
+    return [*enumerate(compact.bands), *((PARAGRAPH_BAND, key) for key in compact.paragraph_keys)]
+
+
 def stage(
     outcomes: list[Outcome],
     sightings: list[Sighting],
@@ -243,7 +248,7 @@ def stage(
         )
         rows["lsh_bands"].extend(
             {"article_id": article.article_id, "band": band, "bucket": bucket}
-            for band, bucket in enumerate(kept[article.article_id].bands)
+            for band, bucket in band_rows(kept[article.article_id])
         )
         rows["zone_units"].extend(
             {"article_id": article.article_id, "fingerprint": u.fingerprint, "zone": u.zone, "text": u.text}

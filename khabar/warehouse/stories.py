@@ -9,13 +9,23 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timedelta
+from typing import Any
 
 import duckdb
 import pyarrow as pa
 
 from khabar.config import DedupSettings
-from khabar.grouping.assign import Member, NewArticle, describe, group, lineage_needed, to_describe
-from khabar.grouping.windows import Compact
+from khabar.grouping.assign import (
+    Member,
+    NewArticle,
+    Times,
+    day_of_year,
+    describe,
+    group,
+    lineage_needed,
+    to_describe,
+)
+from khabar.grouping.windows import PARAGRAPH_BAND, Compact
 from khabar.warehouse.db import id_table, registered
 from khabar.warehouse.shingle_store import ids_pushed_down, read_windows
 
@@ -29,10 +39,14 @@ def assign_stories(
 ) -> None:
     """Give every article loaded by `run_id` its story, merging stories it bridges."""
     fresh = con.execute(
-        "SELECT article_id, body_sha256, epoch_us(fetched_at), source_uri FROM articles WHERE run_id = ?",
+        "SELECT article_id, body_sha256, epoch_us(fetched_at), source_uri, epoch_us(published_at), dateline_date "
+        "FROM articles WHERE run_id = ?",
         [run_id],
     ).fetchall()
-    new = [NewArticle(article_id, body_hash, (fetched_at, uri)) for article_id, body_hash, fetched_at, uri in fresh]
+    new = [
+        NewArticle(aid, body_hash, (fetched_at, uri), published, day_of_year(published, dateline))
+        for aid, body_hash, fetched_at, uri, published, dateline in fresh
+    ]
     kept = read_windows(con, {row[0] for row in fresh}, settings)  # staged by the workers with the articles
     exact_story = dict(
         con.execute(
@@ -45,21 +59,24 @@ def assign_stories(
             [run_id],
         ).fetchall()
     )
-    candidates = _candidates(con, run_id, loaded_at, window_days, settings.min_shared_bands)
+    candidates = _candidates(con, run_id, loaded_at, window_days, settings)
     stored_ids = {other for others in candidates.values() for other in others} - kept.keys()
     stored = _stories_of(con, stored_ids)
-    kept |= read_windows(con, stored_ids | {canonical for *_, canonical in stored if canonical}, settings)
+    kept |= read_windows(con, stored_ids | {row[3] for row in stored if row[3]}, settings)
     grouping = group(
         new,
         exact_story,
         candidates,
         story_of_known={aid: story for aid, story, *_ in stored},
-        story_seen={story: (seen, story) for _, story, seen, _ in stored},
-        prints={article_id: k.whole() for article_id, k in kept.items()},
+        story_seen={story: (seen, story) for _, story, seen, *_ in stored},
+        prints={article_id: k.whole(settings.ngram) for article_id, k in kept.items()},
         settings=settings,
+        story_times={story: times for _, story, _, _, times, _ in stored},
+        published={aid: when for aid, *_, when in stored if when is not None},
     )
     _merge(con, grouping.merges, run_id, loaded_at)
     _insert_new(con, grouping.story_of, run_id, loaded_at)
+    _link(con, grouping.links, run_id, loaded_at)
     _refresh(con, run_id, {into for _, into, _ in grouping.merges}, kept, settings)
     date_from_story(con, run_id)
 
@@ -112,43 +129,78 @@ def date_from_story(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
     )
 
 
+MAX_ANCHOR_ARTICLES = 50  # an anchor key found in more articles than this proposes no candidates
+
+
 def _candidates(
-    con: duckdb.DuckDBPyConnection, run_id: str, loaded_at: datetime, window_days: int | None, min_bands: int
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    loaded_at: datetime,
+    window_days: int | None,
+    settings: DedupSettings,
 ) -> dict[str, list[str]]:
-    """New article → the articles sharing at least `min_bands` LSH bands with it."""
+    """New article → the articles sharing at least `min_shared_bands` whole-body LSH bands with it, or at least
+    `min_shared_paragraph_keys` anchor keys (band PARAGRAPH_BAND) that fewer than `MAX_ANCHOR_ARTICLES` print."""
     query = """
-        WITH new_bands AS (SELECT b.* FROM lsh_bands b SEMI JOIN articles a ON a.article_id = b.article_id AND a.run_id = ?)
+        WITH new_bands AS (
+            SELECT b.* FROM lsh_bands b SEMI JOIN articles a ON a.article_id = b.article_id AND a.run_id = ?
+        ), common AS (  -- runs of words that many articles print are stock phrases, not evidence of a copy
+            SELECT bucket FROM lsh_bands
+            WHERE band = ? AND bucket IN (SELECT bucket FROM new_bands WHERE band = ?)
+            GROUP BY bucket HAVING count(*) > ?
+        ), wanted AS (
+            SELECT * FROM new_bands WHERE band <> ? OR bucket NOT IN (SELECT bucket FROM common)
+        )
         SELECT n.article_id, o.article_id
-        FROM new_bands n JOIN lsh_bands o ON o.band = n.band AND o.bucket = n.bucket AND o.article_id <> n.article_id
+        FROM wanted n JOIN lsh_bands o ON o.band = n.band AND o.bucket = n.bucket AND o.article_id <> n.article_id
     """
-    params: list[object] = [run_id]
+    params: list[object] = [run_id, PARAGRAPH_BAND, PARAGRAPH_BAND, MAX_ANCHOR_ARTICLES, PARAGRAPH_BAND]
     if window_days:  # only stored articles seen within the window are candidates
         query += " JOIN articles oa ON oa.article_id = o.article_id WHERE oa.run_id = ? OR oa.fetched_at >= ?"
         params += [run_id, loaded_at - timedelta(days=window_days)]
-    query += " GROUP BY ALL HAVING count(*) >= ?"
-    pairs = con.execute(query, [*params, min_bands]).fetchall()
+    query += " GROUP BY ALL HAVING count(*) FILTER (WHERE n.band <> ?) >= ? OR count(*) FILTER (WHERE n.band = ?) >= ?"
+    thresholds = [PARAGRAPH_BAND, settings.min_shared_bands, PARAGRAPH_BAND, settings.min_shared_paragraph_keys]
+    pairs = con.execute(query, [*params, *thresholds]).fetchall()
     found: dict[str, list[str]] = defaultdict(list)
     for new_id, other_id in pairs:
         found[new_id].append(other_id)
     return found
 
 
-def _stories_of(con: duckdb.DuckDBPyConnection, article_ids: set[str]) -> list[tuple[str, str, int, str | None]]:
-    """(article, its story, when the story was first seen, the story's canonical) for stored articles."""
+def _stories_of(
+    con: duckdb.DuckDBPyConnection, article_ids: set[str]
+) -> list[tuple[str, str, int, str | None, Times, int | None]]:
+    """(article, its story, when the story was first seen, the story's canonical, what is known of when the
+    story's members ran, the article's publication time) for stored articles."""
     with ids_pushed_down(con), registered(con, involved_ids=id_table(article_ids)):
-        return con.execute(
+        rows = con.execute(
             """
         WITH mine AS (
-            SELECT article_id, story_id FROM story_members SEMI JOIN involved_ids USING (article_id)
+            SELECT m.article_id, m.story_id, epoch_us(a.published_at) AS published
+            FROM story_members m JOIN articles a USING (article_id) SEMI JOIN involved_ids USING (article_id)
         ), firsts AS (
             SELECT m.story_id, min(epoch_us(a.fetched_at)) AS first_seen,
-                any_value(m.article_id) FILTER (WHERE m.relation = 'canonical') AS canonical
+                any_value(m.article_id) FILTER (WHERE m.relation = 'canonical') AS canonical,
+                min(epoch_us(a.published_at)) AS first_published, max(epoch_us(a.published_at)) AS last_published,
+                list(DISTINCT struct_pack(p := epoch_us(a.published_at), d := a.dateline_date))
+                    FILTER (WHERE a.published_at IS NOT NULL OR a.dateline_date IS NOT NULL) AS dated
             FROM story_members m JOIN articles a USING (article_id)
             WHERE m.story_id IN (SELECT story_id FROM mine) GROUP BY m.story_id
         )
-        SELECT mine.article_id, mine.story_id, firsts.first_seen, firsts.canonical FROM mine JOIN firsts USING (story_id)
+        SELECT mine.article_id, mine.story_id, firsts.first_seen, firsts.canonical, firsts.first_published,
+            firsts.last_published, firsts.dated, mine.published
+        FROM mine JOIN firsts USING (story_id)
         """
         ).fetchall()
+    return [
+        (aid, story, seen, canonical, _times(first, last, dated), published)
+        for aid, story, seen, canonical, first, last, dated, published in rows
+    ]
+
+
+def _times(first: int | None, last: int | None, dated: list[dict[str, Any]] | None) -> Times:
+    days = (day_of_year(d["p"], d["d"]) for d in dated or ())
+    return Times(first, last, frozenset(day for day in days if day is not None))
 
 
 def _merge(
@@ -172,6 +224,39 @@ def _merge(
         )
         con.execute(
             "INSERT INTO story_merges SELECT from_story, into_story, via, ?, ? FROM merge_log", [run_id, loaded_at]
+        )
+        for end in ("from_story", "to_story"):  # links of a story that ceased now belong to the one that absorbed it
+            con.execute(
+                f"UPDATE story_links SET {end} = m.into_story FROM moves m WHERE story_links.{end} = m.from_story"
+            )
+        con.execute("DELETE FROM story_links WHERE from_story = to_story")
+        con.execute(
+            "DELETE FROM story_links WHERE rowid NOT IN "
+            "(SELECT min(rowid) FROM story_links GROUP BY from_story, to_story, kind)"
+        )
+
+
+def _link(
+    con: duckdb.DuckDBPyConnection, links: dict[tuple[str, str], float], run_id: str, linked_at: datetime
+) -> None:
+    """Record follow-ups: a later story that repeats an earlier one with new figures, or past the window."""
+    if not links:
+        return
+    table = pa.table(
+        {
+            "from_story": pa.array([later for later, _ in links], pa.string()),
+            "to_story": pa.array([earlier for _, earlier in links], pa.string()),
+            "similarity": pa.array([round(value, 4) for value in links.values()], pa.float64()),
+        }
+    )
+    with registered(con, new_links=table):
+        con.execute(
+            """
+            INSERT INTO story_links (from_story, to_story, kind, similarity, run_id, linked_at)
+            SELECT n.from_story, n.to_story, 'follow_up', n.similarity, ?, ? FROM new_links n
+            ANTI JOIN story_links l ON l.from_story = n.from_story AND l.to_story = n.to_story AND l.kind = 'follow_up'
+            """,
+            [run_id, linked_at],
         )
 
 
@@ -202,16 +287,18 @@ def _refresh(
     """Work out canonical, relation, similarity and lineage for the members of stories this run touched
     that need it (`to_describe`); stories of one member keep the row they were given."""
     members: dict[str, list[Member]] = defaultdict(list)
-    for story_id, article_id, body_hash, fetched_at, uri, agency, relation, joined_now in con.execute(
+    for story_id, article_id, body_hash, fetched_at, uri, agency, relation, joined_now, published in con.execute(
         """
         SELECT m.story_id, m.article_id, a.body_sha256, epoch_us(a.fetched_at), a.source_uri, a.agency,
-            m.relation, m.run_id = ?
+            m.relation, m.run_id = ?, epoch_us(a.published_at)
         FROM story_members m JOIN articles a USING (article_id)
         WHERE m.story_id IN (SELECT story_id FROM story_members WHERE run_id = ?)
         """,
         [run_id, run_id],
     ).fetchall():
-        members[story_id].append(Member(article_id, body_hash, (fetched_at, uri), agency, relation, joined_now))
+        members[story_id].append(
+            Member(article_id, body_hash, (fetched_at, uri), agency, relation, joined_now, published)
+        )
     plans = {story: to_describe(group, story in merged) for story, group in members.items() if len(group) > 1}
     kept |= read_windows(con, lineage_needed(plans.values()) - kept.keys(), settings)
     rows = [row for story, (canon, todo) in plans.items() for row in describe(story, canon, todo, kept, settings)]
@@ -225,7 +312,17 @@ def _refresh(
             "removed_paragraphs": pa.array([r.removed_paragraphs for r in rows], pa.int32()),
         }
     )
-    with registered(con, refreshed=table):
+    lineage = [(r.article_id, r.story_id, p.seq, p.canonical_seq, p.status) for r in rows for p in r.paragraphs]
+    paragraphs = pa.table(
+        {
+            "article_id": pa.array([p[0] for p in lineage], pa.string()),
+            "story_id": pa.array([p[1] for p in lineage], pa.string()),
+            "seq": pa.array([p[2] for p in lineage], pa.int32()),
+            "canonical_seq": pa.array([p[3] for p in lineage], pa.int32()),
+            "status": pa.array([p[4] for p in lineage], pa.string()),
+        }
+    )
+    with registered(con, refreshed=table, refreshed_paragraphs=paragraphs):
         con.execute(
             """
             UPDATE story_members SET relation = r.relation, similarity = r.similarity, shared_ratio = r.shared_ratio,
@@ -233,3 +330,5 @@ def _refresh(
             FROM refreshed r WHERE story_members.article_id = r.article_id
             """
         )
+        con.execute("DELETE FROM member_paragraphs WHERE article_id IN (SELECT article_id FROM refreshed)")
+        con.execute("INSERT INTO member_paragraphs SELECT * FROM refreshed_paragraphs")

@@ -1,0 +1,100 @@
+-- How a story spread (docs/spread.md): links between stories that are related but not one, each member's
+-- paragraphs against its story's canonical copy, one name per outlet, and the spread views.
+
+-- A later story that repeats an earlier one with new figures, or copies it past the publication window.
+CREATE TABLE story_links (
+    from_story VARCHAR NOT NULL,   -- the later story
+    to_story   VARCHAR NOT NULL,   -- the earlier story it repeats
+    kind       VARCHAR NOT NULL CHECK (kind IN ('follow_up')),
+    similarity DOUBLE NOT NULL,    -- shingle Jaccard of the two copies that linked them
+    run_id     VARCHAR NOT NULL,
+    linked_at  TIMESTAMPTZ NOT NULL
+);
+
+-- Lineage paragraph by paragraph, for members of stories of more than one article: seq is the member's
+-- paragraph (0-based, NULL for a canonical paragraph it dropped), canonical_seq the canonical's paragraph
+-- it copies (NULL for one of its own). Worked out again whenever the story's canonical changes.
+CREATE TABLE member_paragraphs (
+    article_id    VARCHAR NOT NULL,
+    story_id      VARCHAR NOT NULL,
+    seq           INTEGER,
+    canonical_seq INTEGER,
+    status        VARCHAR NOT NULL CHECK (status IN ('kept', 'edited', 'added', 'dropped'))
+);
+
+-- One name per outlet: views report `outlet` for every `alias`. Edit freely (khabar sql).
+CREATE TABLE outlet_aliases (
+    alias  VARCHAR PRIMARY KEY,
+    outlet VARCHAR NOT NULL
+);
+INSERT INTO outlet_aliases VALUES
+    ('bhaskarhindi.com', 'BhaskarHindi'),
+    ('www.bhaskarhindi.com', 'BhaskarHindi'),
+    ('bhaskar.com', 'Dainik Bhaskar'),
+    ('www.bhaskar.com', 'Dainik Bhaskar'),
+    ('amarujala.com', 'Amar Ujala'),
+    ('www.amarujala.com', 'Amar Ujala'),
+    ('jagran.com', 'Dainik Jagran'),
+    ('www.jagran.com', 'Dainik Jagran'),
+    ('livehindustan.com', 'Dainik Hindustan'),
+    ('www.livehindustan.com', 'Dainik Hindustan'),
+    ('navbharattimes.indiatimes.com', 'Navbharat Times'),
+    ('prabhatkhabar.com', 'Prabhat Khabar'),
+    ('www.prabhatkhabar.com', 'Prabhat Khabar'),
+    ('hindusthansamachar.in', 'Hindusthan Samachar'),
+    ('www.hindusthansamachar.in', 'Hindusthan Samachar');
+
+-- Every copy of every story with its outlet's canonical name: the articles, and the other outlets' folders
+-- where the same bytes were found (sightings). `best_time`: published_at when known, else when it was fetched.
+CREATE OR REPLACE VIEW story_copies AS
+WITH copies AS (
+    SELECT m.story_id, a.outlet, a.article_id, a.source_uri, a.published_at, a.fetched_at AS first_seen,
+        m.relation, m.shared_ratio
+    FROM story_members m JOIN articles a USING (article_id)
+    UNION ALL
+    SELECT m.story_id, s.outlet, a.article_id, s.source_uri, a.published_at, s.seen_at, m.relation, m.shared_ratio
+    FROM story_members m JOIN articles a USING (article_id)
+    JOIN sightings s ON s.doc_id = a.doc_id AND s.source_uri <> a.source_uri AND s.outlet IS NOT NULL
+)
+SELECT c.story_id, coalesce(x.outlet, c.outlet) AS outlet, c.article_id, c.source_uri, c.published_at,
+    c.first_seen, coalesce(c.published_at, c.first_seen) AS best_time, c.relation, c.shared_ratio
+FROM copies c LEFT JOIN outlet_aliases x ON x.alias = c.outlet;
+
+-- One row per story and outlet (its earliest copy there), ranked by best-known time; lag from the story's
+-- first copy. Top-level files have no outlet: their row shows outlet NULL.
+-- published_precision is NULL here until the time model's column exists (issue 13 §1).
+CREATE OR REPLACE VIEW story_outlets AS
+WITH firsts AS (
+    SELECT * FROM story_copies
+    QUALIFY row_number() OVER (PARTITION BY story_id, outlet ORDER BY best_time, first_seen, source_uri) = 1
+)
+SELECT story_id, outlet, article_id, source_uri, published_at, NULL::VARCHAR AS published_precision, first_seen,
+    row_number() OVER (PARTITION BY story_id ORDER BY best_time, outlet NULLS LAST, source_uri) AS rank,
+    CAST(round(date_diff('second', min(best_time) OVER (PARTITION BY story_id), best_time) / 60.0) AS BIGINT)
+        AS lag_minutes,
+    relation, shared_ratio
+FROM firsts;
+
+-- Stories: n_outlets counts named outlets, and a story of top-level files only counts as one outlet
+-- (unnamed: `outlets` is empty); first_published, last_published, span_minutes from known publication times.
+CREATE OR REPLACE VIEW stories AS
+WITH outlets AS (
+    SELECT story_id, count(DISTINCT outlet) AS named,
+        coalesce(list_sort(list(DISTINCT outlet) FILTER (WHERE outlet IS NOT NULL)), []) AS outlets
+    FROM story_copies GROUP BY story_id
+)
+SELECT
+    m.story_id,
+    any_value(a.title) FILTER (WHERE m.relation = 'canonical')  AS title,
+    any_value(a.agency) FILTER (WHERE m.relation = 'canonical') AS agency,
+    min(a.fetched_at)                                           AS first_seen,
+    count(*)                                                    AS n_articles,
+    greatest(any_value(o.named), 1)                             AS n_outlets,
+    any_value(o.outlets)                                        AS outlets,
+    min(a.published_at)                                         AS first_published,
+    max(a.published_at)                                         AS last_published,
+    CAST(date_diff('second', min(a.published_at), max(a.published_at)) / 60 AS BIGINT) AS span_minutes
+FROM story_members m
+JOIN articles a USING (article_id)
+JOIN outlets o USING (story_id)
+GROUP BY m.story_id;

@@ -1,0 +1,219 @@
+"""How a story spread, on real `khabar ingest` runs: re-topped and embedded agency copy joins its story, a
+follow-up with new figures or a copy past the window starts its own story and is linked, `story_outlets`
+ranks the outlets, `member_paragraphs` says what each copy changed, and the summary counts merges."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from khabar.cli import main
+from khabar.config import DedupSettings
+from khabar.flows.ingest import ingest_dumps
+from khabar.flows.params import DedupOptions
+from khabar.grouping.matching import same_story
+from khabar.warehouse.shingle_store import read_windows
+from tests.conftest import SAMPLES
+from tests.test_stories import LONG, TITLE, article_id, dump
+
+pytestmark = pytest.mark.usefixtures("prefect_api")
+
+OWN = [  # an outlet's own reporting, on other subjects: what it adds around agency copy
+    p
+    for name in ("002_ff795dba96db68e1.txt", "003_1e727c62d9b96920.txt")
+    for p in (SAMPLES / name).read_text().split("\n")
+    if len(p.split()) > 15
+]
+LEDE = "हमारे संवाददाता के अनुसार प्योंगयांग में हुई इस बैठक पर दुनिया भर की नजरें टिकी थीं और विशेषज्ञ इसे अहम मान रहे हैं।"
+FIGURES = "अधिकारियों के अनुसार अब तक {0} लोगों को हिरासत में लिया गया, {1} को रिहा किया गया और {2} मामलों की जांच जारी है।"
+DAY = datetime(2025, 7, 12, 9, 30, tzinfo=UTC)
+
+
+def records(folder: Path, name: str, rows: list[dict[str, object]]) -> Path:
+    """A JSONL file of records: (outlet, title, paragraphs, published) as a news API gives them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = [
+        json.dumps(
+            {
+                "url": f"https://{row['outlet']}/{name}/{i}",  # article_id_of(db, f"{name}/{i}")
+                "outlet": row["outlet"],
+                "title": row.get("title", TITLE),
+                "text": "\n\n".join(row["paragraphs"]),  # type: ignore[arg-type]
+                "published_at": row["published"].isoformat() if row.get("published") else None,  # type: ignore[attr-defined]
+            },
+            ensure_ascii=False,
+        )
+        for i, row in enumerate(rows)
+    ]
+    (folder / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+def query(db: str, sql: str, params: list[object] | None = None) -> list[tuple[object, ...]]:
+    con = duckdb.connect(db, read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def test_retopped_and_embedded_agency_copy_joins_its_story_and_lineage_is_per_paragraph(
+    db: str, tmp_path: Path
+) -> None:
+    agency = LONG[1:9]
+    embedded = [*OWN[:3], *LONG[1:7], *OWN[3:5]]  # six agency paragraphs inside a longer article of its own
+    retopped = [LEDE, *LONG[2:7]]  # its own lede over five agency paragraphs; the agency's lede and tail gone
+    assert len(OWN) >= 5
+    ingest_dumps(paths=[str(dump(tmp_path / "r1" / "Agency Wire", "agency.txt", agency))], db=db)
+    report = ingest_dumps(
+        paths=[str(dump(tmp_path / "r2" / "Outlet B", "embedded.txt", embedded, "दुनिया की खबरें"))], db=db
+    )
+    assert (report.near_duplicates, report.stories_new) == (1, 0)
+    retitled = "रूस-उत्तर कोरिया: नई दोस्ती"
+    ingest_dumps(paths=[str(dump(tmp_path / "r3" / "Outlet A", "retopped.txt", retopped, title=retitled))], db=db)
+    story = article_id(db, "agency.txt")
+    found = dict(
+        query(
+            db,
+            "SELECT regexp_extract(a.source_uri, '[^/]+$'), m.story_id FROM story_members m JOIN articles a USING (article_id)",
+        )
+    )
+    assert found == {"agency.txt": story, "retopped.txt": story, "embedded.txt": story}
+    # whole-body similarity alone would not have joined the embedded copy: paragraph evidence did
+    con = duckdb.connect(db, read_only=True)
+    prints = {
+        a: k.whole() for a, k in read_windows(con, {story, article_id(db, "embedded.txt")}, DedupSettings()).items()
+    }
+    con.close()
+    assert same_story(*prints.values(), DedupSettings(min_paragraph_containment=2)) is None
+    assert same_story(*prints.values()) is not None
+
+    lineage = query(
+        db,
+        "SELECT seq, canonical_seq, status FROM member_paragraphs WHERE article_id = ? ORDER BY seq NULLS LAST, canonical_seq",
+        [article_id(db, "retopped.txt")],
+    )
+    canonical_paragraphs = {
+        seq for (seq,) in query(db, "SELECT seq FROM member_paragraphs WHERE article_id = ?", [story])
+    }
+    statuses = [status for *_, status in lineage]
+    assert (statuses.count("added"), statuses.count("kept"), statuses.count("dropped")) == (1, 5, 3)
+    kept_from = [canonical for _, canonical, status in lineage if status == "kept"]
+    assert kept_from == sorted(kept_from) and set(kept_from) <= canonical_paragraphs
+    counts = query(
+        db,
+        "SELECT added_paragraphs, removed_paragraphs FROM story_members WHERE article_id = ?",
+        [article_id(db, "retopped.txt")],
+    )
+    assert counts == [(statuses.count("added"), statuses.count("dropped"))]
+
+
+def test_shared_background_paragraphs_keep_stories_apart(db: str, tmp_path: Path) -> None:
+    """Seeds 000 and 004 share two paragraphs of background: two stories, and no link between them."""
+    ingest_dumps(paths=[str(SAMPLES)], db=db)
+    stories = query(db, "SELECT count(DISTINCT story_id) FROM story_members")
+    assert stories == [(5,)]
+    assert query(db, "SELECT count(*) FROM story_links") == [(0,)]
+
+
+def test_a_follow_up_with_new_figures_days_later_is_its_own_story_linked_to_the_first(db: str, tmp_path: Path) -> None:
+    first = [*LONG[:6], FIGURES.format(1240, 312, 57)]
+    again = [*LONG[:6], FIGURES.format(1240, 312, 57)]
+    follow_up = [*LONG[:5], FIGURES.format(2981, 744, 139)]
+    ingest_dumps(
+        paths=[str(records(tmp_path / "r1", "day1.jsonl", [
+            {"outlet": "agency.example", "paragraphs": first, "published": DAY},
+            {"outlet": "paper.example", "paragraphs": again, "published": DAY + timedelta(hours=3)},
+        ]))],
+        db=db,
+    )  # fmt: skip
+    report = ingest_dumps(
+        paths=[str(records(tmp_path / "r2", "day4.jsonl", [
+            {"outlet": "agency.example", "paragraphs": follow_up, "published": DAY + timedelta(days=3)},
+        ]))],
+        db=db,
+    )  # fmt: skip
+    assert report.stories_new == 1 and report.stories_linked == 1 and report.stories_merged == 0
+    assert report.story_change() == "1 → 2 stories: 1 new, 0 merged, 1 linked as follow-ups"
+    links = query(db, "SELECT from_story, to_story, kind, similarity FROM story_links")
+    [(later, earlier, kind, similarity)] = links
+    assert (kind, later, earlier) == (
+        "follow_up",
+        article_id_of(db, "day4.jsonl/0"),
+        article_id_of(db, "day1.jsonl/0"),
+    )
+    assert 0.5 < similarity <= 1  # type: ignore[operator]
+
+
+def test_a_copy_published_past_the_window_starts_its_own_story(db: str, tmp_path: Path) -> None:
+    rows = [
+        {"outlet": "agency.example", "paragraphs": LONG, "published": DAY},
+        {"outlet": "paper.example", "paragraphs": LONG[:-1], "published": DAY + timedelta(days=2)},
+        {"outlet": "late.example", "paragraphs": LONG[:-1], "published": DAY + timedelta(days=40)},
+    ]
+    ingest_dumps(paths=[str(records(tmp_path / "in", "copies.jsonl", rows))], db=db)
+    spans = query(db, "SELECT n_articles, span_minutes FROM stories ORDER BY first_published")
+    assert spans == [(2, 2 * 24 * 60), (1, 0)]
+    assert [kind for _, _, kind in query(db, "SELECT from_story, to_story, kind FROM story_links")] == ["follow_up"]
+
+    off = tmp_path / "off.duckdb"  # the window is a parameter: off, the three are one story
+    ingest_dumps(
+        paths=[str(records(tmp_path / "in2", "copies.jsonl", rows))],
+        db=str(off),
+        dedup=DedupOptions(publish_window_days=0),
+    )
+    assert query(str(off), "SELECT n_articles, span_minutes FROM stories") == [(3, 40 * 24 * 60)]
+
+
+def test_story_outlets_rank_the_outlets_by_publication_with_their_lag(db: str, tmp_path: Path) -> None:
+    rows = [
+        {"outlet": "paper.example", "paragraphs": LONG[:-1], "published": DAY + timedelta(minutes=95)},
+        {"outlet": "agency.example", "paragraphs": LONG, "published": DAY},
+        {"outlet": "bhaskarhindi.com", "paragraphs": LONG[:-2], "published": DAY + timedelta(hours=26)},
+        {"outlet": "BhaskarHindi", "paragraphs": LONG[1:], "published": DAY + timedelta(hours=30)},
+    ]
+    ingest_dumps(paths=[str(records(tmp_path / "in", "copies.jsonl", rows))], db=db)
+    spread = query(
+        db,
+        "SELECT outlet, rank, lag_minutes, relation, published_precision FROM story_outlets ORDER BY rank",
+    )
+    # bhaskarhindi.com is an alias of BhaskarHindi: one outlet, its earlier copy
+    assert [row[:3] for row in spread] == [
+        ("agency.example", 1, 0),
+        ("paper.example", 2, 95),
+        ("BhaskarHindi", 3, 26 * 60),
+    ]
+    assert spread[0][3] == "canonical" and all(row[4] is None for row in spread)
+    [(n_outlets, outlets, first, last, span)] = query(
+        db, "SELECT n_outlets, outlets, first_published, last_published, span_minutes FROM stories"
+    )
+    assert (n_outlets, outlets, span) == (3, ["BhaskarHindi", "agency.example", "paper.example"], 30 * 60)
+    assert (first, last) == (DAY, DAY + timedelta(hours=30))
+
+
+def test_a_story_of_top_level_files_has_no_outlet_but_counts_one(db: str, tmp_path: Path) -> None:
+    folder = dump(tmp_path / "top", "a.txt", LONG)
+    dump(folder, "b.txt", LONG[:-1])
+    ingest_dumps(paths=[str(folder)], db=db)
+    assert query(db, "SELECT n_articles, n_outlets, outlets FROM stories") == [(2, 1, [])]
+    assert query(db, "SELECT outlet, rank FROM story_outlets") == [(None, 1)]
+
+
+def test_the_summary_counts_stories_before_and_after_with_merges(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ingest_dumps(paths=[str(dump(tmp_path / "r1", "first.txt", LONG[:6]))], db=db)
+    ingest_dumps(paths=[str(dump(tmp_path / "r2", "second.txt", LONG[5:]))], db=db)
+    ingest_dumps(paths=[str(dump(tmp_path / "r3", "other.txt", OWN))], db=db)
+    assert main(["ingest", str(dump(tmp_path / "r4", "whole.txt", LONG)), "--db", db]) == 0
+    out = capsys.readouterr().out
+    assert "stories           3 → 2 stories: 0 new, 1 merged" in out
+
+
+def article_id_of(db: str, uri_end: str) -> str:
+    [(found,)] = query(db, "SELECT article_id FROM articles WHERE source_uri LIKE ?", [f"%/{uri_end}"])
+    return str(found)
