@@ -16,7 +16,8 @@ import pyarrow.parquet as pq
 
 from khabar import config
 from khabar.config import DedupSettings
-from khabar.warehouse.db import registered, writer
+from khabar.warehouse.db import registered, retry_conflicts, writer
+from khabar.warehouse.migrate import rollback
 from khabar.warehouse.staging import (
     ARTICLE_SHINGLES,
     ARTICLES,
@@ -82,9 +83,10 @@ def load_run(
     window_days: int | None = None,
     templates: TemplateSettings = TemplateSettings(),
 ) -> LoadReport:
-    """Insert everything staged for `run`, or nothing: a failure or a kill leaves the warehouse as it was."""
+    """Insert everything staged for `run`, or nothing: a failure or a kill leaves the warehouse as it was. On a
+    DuckLake, a load whose commit conflicts with another writer's is done again on top of it."""
     with writer(db_path, f"run {run.run_id} of {run.flow_name}", log) as con:
-        return _load(con, batches, run, log, dedup, window_days, templates)
+        return retry_conflicts(lambda: _load(con, batches, run, log, dedup, window_days, templates), db_path, log)
 
 
 def _load(
@@ -99,6 +101,8 @@ def _load(
     try:
         con.execute("BEGIN TRANSACTION")
         loaded_at = datetime.now(UTC)
+        # every load changes this row: two loads at once on a DuckLake conflict, and the later one is retried
+        con.execute("UPDATE writer_turn SET holder = ?, taken_at = ?", [run.run_id, loaded_at])
         for number, batch in enumerate(batches, start=1):
             _insert_batch(con, batch, run.run_id, loaded_at)
             log(f"loaded batch {number}/{len(batches)}: {batch.documents} documents")
@@ -118,14 +122,16 @@ def _load(
         log(f"committed in {time.perf_counter() - started:.2f} s")
         return report
     except BaseException:
-        con.execute("ROLLBACK")
+        rollback(con)
         raise
 
 
 def record_failed_run(db_path: str | Path, run: RunRecord, error: BaseException) -> None:
     """Note a run that did not complete, in a transaction of its own."""
     with writer(db_path, f"failed run {run.run_id}") as con:
-        _write_run(con, run, None, "failed", f"{type(error).__name__}: {error}"[:2000])
+        retry_conflicts(
+            lambda: _write_run(con, run, None, "failed", f"{type(error).__name__}: {error}"[:2000]), db_path
+        )
 
 
 def _insert_batch(con: duckdb.DuckDBPyConnection, batch: StagedBatch, run_id: str, loaded_at: datetime) -> None:
@@ -139,13 +145,17 @@ def _insert_batch(con: duckdb.DuckDBPyConnection, batch: StagedBatch, run_id: st
         staged_shingles=pq.read_table(batch.table("article_shingles"), schema=ARTICLE_SHINGLES),
         staged_units=pq.read_table(batch.table("zone_units"), schema=ZONE_UNITS),
     ):
+        # Keys stay unique by anti-joins, not by INSERT OR IGNORE: a DuckLake has no primary keys. A batch
+        # holds each document once (the ingest task parses the same bytes once); a place seen twice keeps its first.
         con.execute(
-            f"INSERT OR IGNORE INTO documents ({_columns(DOCUMENTS)}, run_id) "
-            f"SELECT {_columns(DOCUMENTS)}, ? FROM staged_documents",
+            f"INSERT INTO documents ({_columns(DOCUMENTS)}, run_id) "
+            f"SELECT {_columns(DOCUMENTS, 's')}, ? FROM staged_documents s ANTI JOIN documents d USING (doc_id)",
             [run_id],
         )
         con.execute(
-            f"INSERT OR IGNORE INTO sightings ({_columns(SIGHTINGS)}, run_id) SELECT *, ? FROM staged_sightings",
+            f"INSERT INTO sightings ({_columns(SIGHTINGS)}, run_id) SELECT {_columns(SIGHTINGS, 's')}, ? "
+            "FROM staged_sightings s ANTI JOIN sightings k USING (doc_id, source_uri) "
+            "QUALIFY row_number() OVER (PARTITION BY s.doc_id, s.source_uri ORDER BY s.seen_at) = 1",
             [run_id],
         )
         con.execute("INSERT INTO lsh_bands SELECT b.* FROM staged_bands b ANTI JOIN articles a USING (article_id)")
@@ -158,12 +168,12 @@ def _insert_batch(con: duckdb.DuckDBPyConnection, batch: StagedBatch, run_id: st
             f"SELECT u.* FROM staged_units u ANTI JOIN articles a USING (article_id)"
         )
         con.execute(
-            f"INSERT OR IGNORE INTO removed_blocks ({_columns(REMOVED_BLOCKS)}) SELECT r.* FROM staged_removed r "
+            f"INSERT INTO removed_blocks ({_columns(REMOVED_BLOCKS)}) SELECT r.* FROM staged_removed r "
             "ANTI JOIN articles a USING (article_id)"
         )
         con.execute(
-            f"INSERT OR IGNORE INTO articles ({_columns(ARTICLES)}, ingested_at, run_id) "
-            f"SELECT {_columns(ARTICLES)}, ?, ? FROM staged_articles",
+            f"INSERT INTO articles ({_columns(ARTICLES)}, ingested_at, run_id) "
+            f"SELECT {_columns(ARTICLES, 's')}, ?, ? FROM staged_articles s ANTI JOIN articles a USING (article_id)",
             [loaded_at, run_id],
         )
     if Path(batch.table("fetches")).exists():
@@ -219,9 +229,10 @@ def _write_run(
         if report
         else [None] * 6
     )
+    con.execute("DELETE FROM runs WHERE run_id = ?", [run.run_id])  # a run's row, replaced (no keys on DuckLake)
     con.execute(
         """
-        INSERT OR REPLACE INTO runs (run_id, flow_run_id, flow_name, started_at, finished_at, status, params,
+        INSERT INTO runs (run_id, flow_run_id, flow_name, started_at, finished_at, status, params,
             docs_seen, docs_new, docs_rejected, articles_loaded, near_duplicates, stories_new, error)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
@@ -239,5 +250,5 @@ def _write_run(
     )
 
 
-def _columns(schema: pa.Schema) -> str:
-    return ", ".join(schema.names)
+def _columns(schema: pa.Schema, alias: str | None = None) -> str:
+    return ", ".join(f"{alias}.{name}" if alias else name for name in schema.names)
