@@ -74,7 +74,7 @@ def connect(path: str | Path, wait: float | None = None, log: Log | None = None)
     """A read-write connection with the schema brought up to date, once no other process holds the file."""
     if is_lake(path):
         db = str(path)
-        con = _retrying(lambda: _open_lake(db, read_only=False), Path(db), wait, log)
+        con = _wait_for(lambda: _open_lake(db, read_only=False), _lake_busy, Path(db), wait, log)
     else:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -268,6 +268,13 @@ def _wait_for(
                 log(f"waiting up to {wait:g} s for the warehouse {path}: {holder}")
             time.sleep(min(delay, left))
             delay = min(delay * 2, MAX_DELAY)
+
+
+def _lake_busy(error: BaseException) -> str | None:
+    """A DuckLake catalog file held by another process, or a new catalog another process is creating now."""
+    if isinstance(error, duckdb.Error) and "Failed to initialize DuckLake" in str(error):
+        return "another process is creating the DuckLake catalog"
+    return _duckdb_lock_holder(error)
 
 
 def _duckdb_lock_holder(error: BaseException) -> str | None:

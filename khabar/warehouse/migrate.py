@@ -85,6 +85,11 @@ def rollback(con: duckdb.DuckDBPyConnection) -> None:
             raise
 
 
+def _applied_meanwhile(con: duckdb.DuckDBPyConnection, migration: Migration) -> bool:
+    rows = con.execute("SELECT checksum FROM schema_migrations WHERE version = ?", [migration.version]).fetchall()
+    return bool(rows) and rows[0][0] == migration.checksum
+
+
 def migrate(con: duckdb.DuckDBPyConnection, directory: Path = SQL_DIR) -> list[str]:
     """Bring the schema up to date; return the names of the migrations applied now."""
     dialect = lake_dialect if is_lake_connection(con) else (lambda sql: sql)
@@ -108,6 +113,8 @@ def migrate(con: duckdb.DuckDBPyConnection, directory: Path = SQL_DIR) -> list[s
             con.execute("COMMIT")
         except Exception:
             rollback(con)
+            if _applied_meanwhile(con, migration):  # another process migrating the same new DuckLake won
+                continue
             raise
         done.append(migration.name)
     return done
