@@ -42,10 +42,10 @@ def _ingest(folder: Path, db: str) -> Run:
 
 
 def _line(label: str, run: Run) -> str:
-    committed = run.seconds("committed in")
+    committed = run.log_seconds("committed in")
     return (
         f"{label:<28} {run.wall:6.1f} s wall, {run.counts.get('documents seen', 0) / run.wall:5.0f} docs/s, "
-        f"stories assigned in {run.seconds('stories assigned in') or 0:.2f} s, committed in {committed or 0:.2f} s"
+        f"stories assigned in {run.log_seconds('stories assigned in') or 0:.2f} s, committed in {committed or 0:.2f} s"
     )
 
 

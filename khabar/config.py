@@ -36,14 +36,15 @@ def lake_catalog_file(db: str) -> Path | None:
 
 
 def data_path(db: str) -> str | None:
-    """KHABAR_DATA_PATH: where a DuckLake keeps its Parquet files, used when the catalog is created (a shared
-    folder every worker sees, or object storage). Default: `<catalog file>.files` beside a file catalog, as
-    DuckDB's own default; a catalog on a server has no default."""
+    """KHABAR_DATA_PATH: where a DuckLake keeps its Parquet files (a folder every loading machine sees, or
+    object storage). A new catalog records it; an existing one keeps its own, and a KHABAR_DATA_PATH that
+    disagrees with it is an error. Unset: `<catalog file>.files` beside a new DuckDB-file catalog, DuckDB's
+    own default; a new catalog on a server needs it said. None: name no data path."""
     given = os.environ.get("KHABAR_DATA_PATH")
     if given:
         return given if "://" in given else str(Path(given).resolve())
     catalog = lake_catalog_file(db)
-    return str(catalog.resolve()) + ".files" if catalog else None
+    return str(catalog.resolve()) + ".files" if catalog and not catalog.exists() else None
 
 
 def display_db(db: str) -> str:

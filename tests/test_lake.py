@@ -20,6 +20,7 @@ import pytest
 from bench.generate import generate
 from khabar.flows.ingest import ingest_dumps
 from khabar.warehouse.db import connect, connect_read_only
+from khabar.warehouse.export import EXPORTABLE, export_tables
 from khabar.warehouse.migrate import lake_dialect, migrations
 from tests import lake
 from tests.conftest import FIXTURES, ROOT, SAMPLES, khabar_cli
@@ -243,6 +244,10 @@ def test_migrate_to_copies_a_warehouse_file(catalog: Catalog, prefect_api: str, 
     for target in (db, lake_db):
         ingest_dumps(paths=[str(generated)], db=target)
     assert lake.snapshot(lake_db) == lake.snapshot(db)
+
+    exported = {e.table: e.rows for e in export_tables(lake_db, tmp_path / "export", EXPORTABLE)}
+    assert exported == {e.table: e.rows for e in export_tables(db, tmp_path / "export-file", EXPORTABLE)}
+    assert exported["articles"] > 200
 
     shown = khabar_cli(["sql", "--db", lake_db, "--format", "csv", "SELECT count(*) AS n FROM stories"], prefect_api)
     assert shown.returncode == 0, shown.stderr

@@ -141,8 +141,8 @@ def load_lake(con: duckdb.DuckDBPyConnection, db: str) -> None:
 
 
 def _open_lake(db: str, read_only: bool) -> duckdb.DuckDBPyConnection:
-    """The DuckLake catalog attached as `warehouse`. A writer names the data path, which a new catalog
-    records; an existing one keeps the path it has."""
+    """The DuckLake catalog attached as `warehouse`. A writer names the data path for a new catalog, which
+    records it (config.data_path)."""
     con = duckdb.connect()
     try:
         load_lake(con, db)
@@ -156,7 +156,9 @@ def _open_lake(db: str, read_only: bool) -> duckdb.DuckDBPyConnection:
                 options.append(f"DATA_PATH {_quoted(data)}")
         try:
             con.execute(f"ATTACH {_quoted(db)} AS warehouse" + (f" ({', '.join(options)})" if options else ""))
-        except duckdb.InvalidInputException as error:
+        except duckdb.Error as error:
+            if "does not match existing data path" in str(error):
+                raise LakeUnavailable(f"KHABAR_DATA_PATH disagrees with the catalog's own: {error}") from error
             if "data_path is not set" in str(error):
                 raise LakeUnavailable(
                     f"{db} is a new DuckLake catalog: set KHABAR_DATA_PATH to the folder (shared by every "
