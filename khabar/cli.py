@@ -26,7 +26,8 @@ DESCRIPTION = """\
 khabar: a scheduled ETL pipeline for Hindi news. It cleans raw article dumps, groups republished
 wire copy into stories, and lands the result in a DuckDB warehouse you query with SQL.
 
-The warehouse is --db, else $KHABAR_DB, else warehouse/khabar.duckdb."""
+The warehouse is --db, else $KHABAR_DB, else warehouse/khabar.duckdb. It can also be a DuckLake catalog,
+named as DuckDB names it (ducklake:/path/catalog.ducklake, ducklake:postgres:dbname=… host=…): see docs/team.md."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -49,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"khabar {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
-    db_help = "warehouse file (default: $KHABAR_DB, else warehouse/khabar.duckdb)"
+    db_help = "warehouse file or DuckLake catalog (default: $KHABAR_DB, else warehouse/khabar.duckdb)"
     run = commands.add_parser(
         "run",
         help="ingest the bundled sample dumps into the warehouse and print a summary",
@@ -193,6 +194,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--limit", type=int, default=500, metavar="N", help="stories to list and page (default 500)")
     report.set_defaults(handler=_report)
+    migrate = commands.add_parser(
+        "migrate",
+        help="copy the warehouse file into a DuckLake catalog (--to ducklake:…)",
+        description="Copy every table of the warehouse file (--db) into a new DuckLake catalog, in one "
+        "transaction, and check the row counts. The catalog is named as DuckDB names it: "
+        "ducklake:/path/catalog.ducklake (a DuckDB file as the catalog, its Parquet files in "
+        "catalog.ducklake.files/ beside it) or ducklake:postgres:dbname=khabar host=… (then KHABAR_DATA_PATH "
+        "says where the Parquet files go). The warehouse file is left as it was; point KHABAR_DB at the "
+        "catalog afterwards.",
+    )
+    migrate.add_argument("--to", required=True, metavar="DUCKLAKE", help="the DuckLake catalog to copy into")
+    migrate.add_argument("--db", help=db_help)
+    migrate.set_defaults(handler=_migrate)
 
     serve = commands.add_parser(
         "serve",
@@ -328,11 +342,28 @@ def _summary(report: Any, db: str, seconds: float, first: list[tuple[str, str]] 
         ("stories", report.story_change()),
         ("exact duplicates", str(report.exact_duplicates)),
         ("near-duplicates", str(report.near_duplicates)),
-        ("warehouse", str(Path(db).resolve())),
+        ("warehouse", config.display_db(db)),
     ]
     lines = [f"khabar: run completed in {seconds:.1f} s"]
     lines += [f"  {label:<17} {value}" for label, value in rows]
     return "\n".join(lines)
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from khabar.warehouse.db import LakeUnavailable, WarehouseMissing
+    from khabar.warehouse.lake_copy import CopyError, copy_to_lake
+
+    db = config.db_path(args.db)
+    started = time.monotonic()
+    try:
+        copied = copy_to_lake(db, args.to)
+    except (CopyError, WarehouseMissing, LakeUnavailable) as error:
+        print(f"khabar migrate: {error}", file=sys.stderr)
+        return 2
+    print(f"khabar migrate: {config.display_db(db)} copied into {args.to} in {time.monotonic() - started:.1f} s")
+    for table in copied:
+        print(f"  {table.table:<18} {table.rows} rows")
+    return 0
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -358,7 +389,7 @@ def _serve(args: argparse.Namespace) -> int:
         )
         return 2
     definitions = args.definitions or default_definitions()
-    db = str(Path(config.db_path(args.db)).resolve())
+    db = config.display_db(config.db_path(args.db))
     settings = {
         "db": db,
         "batch": BatchOptions.from_env().model_dump(mode="json"),
@@ -370,7 +401,8 @@ def _serve(args: argparse.Namespace) -> int:
         missing = missing_configuration(deployment.parameters)
         if missing:
             print(f"khabar serve: {deployment.name} is not scheduled: {missing}; it runs when started by hand")
-    ensure_writer_limit(writer_limit(db))
+    if not config.is_lake(db):
+        ensure_writer_limit(writer_limit(db))
     block = config.notify_block()
     if block:
         from khabar.flows.alerts import ensure_failure_automation

@@ -40,8 +40,42 @@ def resolve(path: str | Path) -> str:
 
 
 def db_path(given: str | None = None) -> str:
-    """--db, else KHABAR_DB, else the default warehouse file."""
+    """--db, else KHABAR_DB, else the default warehouse file. A DuckLake catalog is named as DuckDB names it:
+    `ducklake:/path/catalog.ducklake` (a DuckDB file as the catalog) or `ducklake:postgres:dbname=… host=…`."""
     return given or os.environ.get("KHABAR_DB") or DEFAULT_DB
+
+
+LAKE_PREFIX = "ducklake:"
+
+
+def is_lake(db: str) -> bool:
+    """The warehouse is a DuckLake catalog, not a DuckDB file."""
+    return db.startswith(LAKE_PREFIX)
+
+
+def lake_catalog_file(db: str) -> Path | None:
+    """The catalog's own file of a DuckLake on a DuckDB (or SQLite) file; None for a catalog on a server."""
+    target = db.removeprefix(LAKE_PREFIX)
+    if target.startswith(("postgres:", "mysql:")):
+        return None
+    return Path(target.removeprefix("sqlite:").removeprefix("duckdb:"))
+
+
+def data_path(db: str) -> str | None:
+    """KHABAR_DATA_PATH: where a DuckLake keeps its Parquet files (a folder every loading machine sees, or
+    object storage). A new catalog records it; an existing one keeps its own, and a KHABAR_DATA_PATH that
+    disagrees with it is an error. Unset: `<catalog file>.files` beside a new DuckDB-file catalog, DuckDB's
+    own default; a new catalog on a server needs it said. None: name no data path."""
+    given = os.environ.get("KHABAR_DATA_PATH")
+    if given:
+        return given if "://" in given else str(Path(given).resolve())
+    catalog = lake_catalog_file(db)
+    return str(catalog.resolve()) + ".files" if catalog and not catalog.exists() else None
+
+
+def display_db(db: str) -> str:
+    """The warehouse as a summary prints it: a file's absolute path, a DuckLake URI as given."""
+    return db if is_lake(db) else str(Path(db).resolve())
 
 
 def max_bytes() -> int:
@@ -53,8 +87,12 @@ def batch_size() -> int:
 
 
 def landing_dir(db: str) -> str:
-    """KHABAR_LANDING_DIR, else `landing/` beside the warehouse file: fetched pages, raw."""
-    return os.environ.get("KHABAR_LANDING_DIR") or str(Path(db).parent / "landing")
+    """KHABAR_LANDING_DIR, else `landing/` beside the warehouse file (or a DuckLake's catalog file; beside the
+    default warehouse for a catalog on a server): fetched pages, raw."""
+    if given := os.environ.get("KHABAR_LANDING_DIR"):
+        return given
+    beside = (lake_catalog_file(db) or Path(DEFAULT_DB)) if is_lake(db) else Path(db)
+    return str(beside.parent / "landing")
 
 
 def staging_root() -> str:
@@ -145,7 +183,8 @@ def dask_address() -> str | None:
 
 
 def lock_timeout() -> float:
-    """KHABAR_LOCK_TIMEOUT: seconds a run waits for the warehouse while another process holds it."""
+    """KHABAR_LOCK_TIMEOUT: seconds a run waits for the warehouse while another process holds it; on a
+    DuckLake, seconds a load keeps retrying after conflicting with another writer's commit."""
     return float(os.environ.get("KHABAR_LOCK_TIMEOUT") or DEFAULT_LOCK_TIMEOUT)
 
 

@@ -35,6 +35,9 @@ def writer_slot(db: str, timeout: float | None = None) -> Iterator[None]:
     shown on the UI's Concurrency page, before the file lock. A slot whose holder died (kill -9, a lost machine) is
     freed at once when no process holds the file lock: temporary servers never expire leases. TimeoutError after
     `timeout` seconds (default KHABAR_LOCK_TIMEOUT)."""
+    if warehouse_db.is_lake(db):  # a DuckLake orders its writers at commit; none waits for another
+        yield
+        return
     name = writer_limit(db)
     ensure_writer_limit(name)
     wait = config.lock_timeout() if timeout is None else timeout

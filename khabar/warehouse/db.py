@@ -1,8 +1,17 @@
-"""Opening the warehouse file: one writer at a time, and bounded waits while another process holds it."""
+"""Opening the warehouse: a DuckDB file (the default) or a DuckLake catalog.
+
+A DuckDB file has one writer at a time (khabar's writer lock, then DuckDB's file lock), with bounded waits
+while another process holds it. A DuckLake keeps its catalog in a database (PostgreSQL for a team, or a
+DuckDB file for one process) and its rows in Parquet files under its data path: readers see snapshots and
+never wait, writers take no lock, and a load that conflicts with another writer's commit is retried
+(`retry_conflicts`). The DuckLake extension and the catalog's database extension are loaded from their
+PyPI wheels, pinned with duckdb, so nothing is downloaded.
+"""
 
 from __future__ import annotations
 
 import fcntl
+import importlib.util
 import os
 import re
 import time
@@ -33,10 +42,26 @@ class WarehouseBusy(RuntimeError):
     """Another process held the warehouse for longer than KHABAR_LOCK_TIMEOUT."""
 
 
+class LakeUnavailable(RuntimeError):
+    """A DuckLake catalog cannot be opened: its extension is missing, or a new catalog has no data path."""
+
+
+def is_lake(db: str | Path) -> bool:
+    return isinstance(db, str) and config.is_lake(db)
+
+
 @contextmanager
 def writer(path: str | Path, holder: str, log: Log | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """The one writer: khabar's writer lock, then a read-write connection. Each wait is bounded by
-    KHABAR_LOCK_TIMEOUT: a run queued behind another run, then behind readers in other processes."""
+    KHABAR_LOCK_TIMEOUT: a run queued behind another run, then behind readers in other processes.
+    On a DuckLake there is no lock to take: concurrent writers are ordered at commit (`retry_conflicts`)."""
+    if is_lake(path):
+        con = connect(path, log=log)
+        try:
+            yield con
+        finally:
+            con.close()
+        return
     with write_lock(path, holder, log=log):
         con = connect(path, log=log)
         try:
@@ -47,23 +72,120 @@ def writer(path: str | Path, holder: str, log: Log | None = None) -> Iterator[du
 
 def connect(path: str | Path, wait: float | None = None, log: Log | None = None) -> duckdb.DuckDBPyConnection:
     """A read-write connection with the schema brought up to date, once no other process holds the file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    con = _retrying(lambda: _open_writable(path), path, wait, log)
+    if is_lake(path):
+        db = str(path)
+        con = _wait_for(lambda: _open_lake(db, read_only=False), _lake_busy, Path(db), wait, log)
+    else:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con = _retrying(lambda: _open_writable(path), path, wait, log)
     try:
-        migrate(con)
+        retry_conflicts(lambda: migrate(con), path, log, wait)  # two processes migrating a new catalog at once
     except Exception:
         con.close()
         raise
     return con
 
 
+def retry_conflicts(attempt: Callable[[], T], path: str | Path, log: Log | None = None, wait: float | None = None) -> T:
+    """`attempt()` (a whole transaction) again while its commit conflicts with another writer's on a DuckLake
+    catalog, with backoff, for up to KHABAR_LOCK_TIMEOUT seconds. On a DuckDB file commits never conflict
+    (one writer at a time), so it runs once."""
+    return _wait_for(attempt, _lake_conflict, Path(str(path)), wait, log)
+
+
+def _lake_conflict(error: BaseException) -> str | None:
+    """DuckLake's error for a commit that lost to another writer's (or a catalog database that was busy)."""
+    if not isinstance(error, duckdb.TransactionException):
+        return None
+    message = str(error)
+    if "DuckLake" in message and ("conflict" in message.lower() or "database is locked" in message):
+        return "another writer committed first: " + " ".join(message.split())[:300]
+    return None
+
+
+# The extensions a DuckLake needs, as their PyPI wheels install them: (module, extension).
+_LAKE_EXTENSIONS = {
+    "ducklake": ("duckdb_extension_ducklake", "ducklake"),
+    "postgres": ("duckdb_extension_postgres_scanner", "postgres_scanner"),
+    "sqlite": ("duckdb_extension_sqlite_scanner", "sqlite_scanner"),
+}
+
+
+def extension_file(module: str, name: str) -> Path | None:
+    """The extension file a `duckdb-extension-*` wheel installs for this duckdb, if it is installed."""
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / "extensions" / f"v{duckdb.__version__}"
+    path /= f"{name}.duckdb_extension"
+    return path if path.is_file() else None
+
+
+def load_lake(con: duckdb.DuckDBPyConnection, db: str) -> None:
+    """Load the DuckLake extension, and the one of the catalog's database, from their wheels' files (else as
+    DuckDB finds them installed already); never downloads."""
+    con.execute("SET autoinstall_known_extensions = false")
+    target = db.removeprefix(config.LAKE_PREFIX)
+    wanted = ["ducklake"] + [kind for kind in ("postgres", "sqlite") if target.startswith(kind + ":")]
+    for kind in wanted:
+        module, name = _LAKE_EXTENSIONS[kind]
+        path = extension_file(module, name)
+        try:
+            con.execute("LOAD " + (_quoted(str(path)) if path else name))
+        except duckdb.Error as error:
+            raise LakeUnavailable(
+                f"the {name} extension is not installed for duckdb {duckdb.__version__}: "
+                f"pip install {module.replace('_', '-')}=={duckdb.__version__}"
+            ) from error
+
+
+def _open_lake(db: str, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """The DuckLake catalog attached as `warehouse`. A writer names the data path for a new catalog, which
+    records it (config.data_path)."""
+    con = duckdb.connect()
+    try:
+        load_lake(con, db)
+        options = []
+        if read_only:
+            options.append("READ_ONLY")
+        else:
+            if catalog := config.lake_catalog_file(db):
+                catalog.parent.mkdir(parents=True, exist_ok=True)
+            if data := config.data_path(db):
+                options.append(f"DATA_PATH {_quoted(data)}")
+        try:
+            con.execute(f"ATTACH {_quoted(db)} AS warehouse" + (f" ({', '.join(options)})" if options else ""))
+        except duckdb.Error as error:
+            if "does not match existing data path" in str(error):
+                raise LakeUnavailable(f"KHABAR_DATA_PATH disagrees with the catalog's own: {error}") from error
+            if "data_path is not set" in str(error):
+                raise LakeUnavailable(
+                    f"{db} is a new DuckLake catalog: set KHABAR_DATA_PATH to the folder (shared by every "
+                    "machine that loads) where its Parquet files go"
+                ) from error
+            if "does not exist" in str(error) and read_only:
+                raise WarehouseMissing(
+                    f"no DuckLake at {db}: run `khabar run` or `khabar ingest PATH` first"
+                ) from error
+            raise
+        con.execute("USE warehouse")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _quoted(text: str) -> str:
+    """A SQL string literal: ATTACH and LOAD take no bound parameters."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def _open_writable(path: Path) -> duckdb.DuckDBPyConnection:
     """The file attached with khabar's row group size, which DuckDB takes per attach, not from the file."""
     con = duckdb.connect()
     try:
-        quoted = "'" + str(path).replace("'", "''") + "'"  # ATTACH takes no bound parameters
-        con.execute(f"ATTACH {quoted} AS warehouse (ROW_GROUP_SIZE {ROW_GROUP_SIZE})")
+        con.execute(f"ATTACH {_quoted(str(path))} AS warehouse (ROW_GROUP_SIZE {ROW_GROUP_SIZE})")
         con.execute("USE warehouse")
     except BaseException:
         con.close()
@@ -72,7 +194,15 @@ def _open_writable(path: Path) -> duckdb.DuckDBPyConnection:
 
 
 def connect_read_only(path: str | Path, wait: float | None = None, log: Log | None = None) -> duckdb.DuckDBPyConnection:
-    """A read-only connection; waits while a writer in another process holds the file."""
+    """A read-only connection; waits while a writer in another process holds the file. On a DuckLake it reads
+    the latest snapshot and never waits for writers (but a catalog in a DuckDB file is one process's at a
+    time, so there it waits like a warehouse file)."""
+    if is_lake(path):
+        db = str(path)
+        catalog = config.lake_catalog_file(db)
+        if catalog is not None and not catalog.exists():
+            raise WarehouseMissing(f"no DuckLake catalog at {catalog}: run `khabar run` or `khabar ingest PATH` first")
+        return _retrying(lambda: _open_lake(db, read_only=True), Path(db), wait, log)
     path = Path(path)
     if not path.exists():
         raise WarehouseMissing(f"no warehouse at {path}: run `khabar run` or `khabar ingest PATH` first")
@@ -155,6 +285,13 @@ def _wait_for(
                 log(f"waiting up to {wait:g} s for the warehouse {path}: {holder}")
             time.sleep(min(delay, left))
             delay = min(delay * 2, MAX_DELAY)
+
+
+def _lake_busy(error: BaseException) -> str | None:
+    """A DuckLake catalog file held by another process, or a new catalog another process is creating now."""
+    if isinstance(error, duckdb.Error) and "Failed to initialize DuckLake" in str(error):
+        return "another process is creating the DuckLake catalog"
+    return _duckdb_lock_holder(error)
 
 
 def _duckdb_lock_holder(error: BaseException) -> str | None:

@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 
 from khabar import config
 from khabar.config import DedupSettings
-from khabar.warehouse.db import registered, writer
+from khabar.warehouse.db import is_lake, registered, retry_conflicts, writer
 from khabar.warehouse.search import INDEX_SCHEMA, index_search
 from khabar.warehouse.staging import (
     ARTICLE_SEARCH,
@@ -103,9 +103,13 @@ def load_run(
     window_days: int | None = None,
     templates: TemplateSettings = TemplateSettings(),
 ) -> LoadReport:
-    """Insert everything staged for `run`, or nothing: a failure or a kill leaves the warehouse as it was."""
+    """Insert everything staged for `run`, or nothing: a failure or a kill leaves the warehouse as it was. On a
+    DuckLake, a load whose commit conflicts with another writer's is done again on top of it."""
+    search = not is_lake(db_path)  # DuckDB's fts index lives in the file; a catalog has no search (docs/team.md)
     with writer(db_path, run.holder, log) as con:
-        return _load(con, batches, run, log, dedup, window_days, templates)
+        return retry_conflicts(
+            lambda: _load(con, batches, run, log, dedup, window_days, templates, search), db_path, log
+        )
 
 
 def _load(
@@ -116,10 +120,13 @@ def _load(
     dedup: DedupSettings,
     window_days: int | None,
     templates: TemplateSettings,
+    search: bool = True,
 ) -> LoadReport:
     try:
         con.execute("BEGIN TRANSACTION")
         loaded_at = datetime.now(UTC)
+        # every load changes this row: two loads at once on a DuckLake conflict, and the later one is retried
+        con.execute("UPDATE writer_turn SET holder = ?, taken_at = ?", [run.run_id, loaded_at])
         for number, batch in enumerate(batches, start=1):
             _insert_batch(con, batch, run.run_id, loaded_at)
             log(f"loaded batch {number}/{len(batches)}: {batch.documents} documents")
@@ -134,7 +141,7 @@ def _load(
             )
             log(f"outlet templates: {stripped} articles stripped in {time.perf_counter() - started:.2f} s")
         report = _report(con, run.run_id, sum(batch.seen for batch in batches), before)
-        if report.articles_loaded or not _search_index_current(con):  # builds it, or adds what it lacks
+        if search and (report.articles_loaded or not _search_index_current(con)):  # builds it, or adds what it lacks
             index_search(con, log)
         _write_run(con, run, report, "completed", None)
         started = time.perf_counter()
@@ -158,7 +165,9 @@ def _rollback(con: duckdb.DuckDBPyConnection, error: BaseException, log: Callabl
 def record_failed_run(db_path: str | Path, run: RunRecord, error: BaseException) -> None:
     """Note a run that did not complete, in a transaction of its own."""
     with writer(db_path, f"failed {run.holder}") as con:
-        _write_run(con, run, None, "failed", f"{type(error).__name__}: {error}"[:2000])
+        retry_conflicts(
+            lambda: _write_run(con, run, None, "failed", f"{type(error).__name__}: {error}"[:2000]), db_path
+        )
 
 
 def _insert_batch(con: duckdb.DuckDBPyConnection, batch: StagedBatch, run_id: str, loaded_at: datetime) -> None:
@@ -172,13 +181,17 @@ def _insert_batch(con: duckdb.DuckDBPyConnection, batch: StagedBatch, run_id: st
         staged_shingles=pq.read_table(batch.table("article_shingles"), schema=ARTICLE_SHINGLES),
         staged_units=pq.read_table(batch.table("zone_units"), schema=ZONE_UNITS),
     ):
+        # Keys stay unique by anti-joins, not by INSERT OR IGNORE: a DuckLake has no primary keys. A batch
+        # holds each document once (the ingest task parses the same bytes once); a place seen twice keeps its first.
         con.execute(
-            f"INSERT OR IGNORE INTO documents ({_columns(DOCUMENTS)}, run_id) "
-            f"SELECT {_columns(DOCUMENTS)}, ? FROM staged_documents",
+            f"INSERT INTO documents ({_columns(DOCUMENTS)}, run_id) "
+            f"SELECT {_columns(DOCUMENTS, 's')}, ? FROM staged_documents s ANTI JOIN documents d USING (doc_id)",
             [run_id],
         )
         con.execute(
-            f"INSERT OR IGNORE INTO sightings ({_columns(SIGHTINGS)}, run_id) SELECT *, ? FROM staged_sightings",
+            f"INSERT INTO sightings ({_columns(SIGHTINGS)}, run_id) SELECT {_columns(SIGHTINGS, 's')}, ? "
+            "FROM staged_sightings s ANTI JOIN sightings k USING (doc_id, source_uri) "
+            "QUALIFY row_number() OVER (PARTITION BY s.doc_id, s.source_uri ORDER BY s.seen_at) = 1",
             [run_id],
         )
         con.execute("INSERT INTO lsh_bands SELECT b.* FROM staged_bands b ANTI JOIN articles a USING (article_id)")
@@ -191,19 +204,19 @@ def _insert_batch(con: duckdb.DuckDBPyConnection, batch: StagedBatch, run_id: st
             f"SELECT u.* FROM staged_units u ANTI JOIN articles a USING (article_id)"
         )
         con.execute(
-            f"INSERT OR IGNORE INTO removed_blocks ({_columns(REMOVED_BLOCKS)}) SELECT r.* FROM staged_removed r "
+            f"INSERT INTO removed_blocks ({_columns(REMOVED_BLOCKS)}) SELECT r.* FROM staged_removed r "
             "ANTI JOIN articles a USING (article_id)"
         )
         con.execute(
-            f"INSERT OR IGNORE INTO articles ({_columns(ARTICLES)}, ingested_at, run_id) "
-            f"SELECT {_columns(ARTICLES)}, ?, ? FROM staged_articles",
+            f"INSERT INTO articles ({_columns(ARTICLES)}, ingested_at, run_id) "
+            f"SELECT {_columns(ARTICLES, 's')}, ?, ? FROM staged_articles s ANTI JOIN articles a USING (article_id)",
             [loaded_at, run_id],
         )
     if Path(batch.table("article_search")).exists():  # else folded by index_search
         with registered(con, staged_search=pq.read_table(batch.table("article_search"), schema=ARTICLE_SEARCH)):
             con.execute(
-                "INSERT OR IGNORE INTO article_search SELECT s.* FROM staged_search s "
-                "SEMI JOIN articles a USING (article_id)"
+                "INSERT INTO article_search SELECT s.* FROM staged_search s "
+                "SEMI JOIN articles a USING (article_id) ANTI JOIN article_search x USING (article_id)"
             )
     if Path(batch.table("fetches")).exists():
         with registered(con, staged_fetches=pq.read_table(batch.table("fetches"), schema=FETCHES)):
@@ -273,9 +286,10 @@ def _write_run(
         if report
         else [None] * 6
     )
+    con.execute("DELETE FROM runs WHERE run_id = ?", [run.run_id])  # a run's row, replaced (no keys on DuckLake)
     con.execute(
         """
-        INSERT OR REPLACE INTO runs (run_id, flow_run_id, flow_name, started_at, finished_at, status, params,
+        INSERT INTO runs (run_id, flow_run_id, flow_name, started_at, finished_at, status, params,
             docs_seen, docs_new, docs_rejected, articles_loaded, near_duplicates, stories_new, error)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
@@ -293,5 +307,5 @@ def _write_run(
     )
 
 
-def _columns(schema: pa.Schema) -> str:
-    return ", ".join(schema.names)
+def _columns(schema: pa.Schema, alias: str | None = None) -> str:
+    return ", ".join(f"{alias}.{name}" if alias else name for name in schema.names)

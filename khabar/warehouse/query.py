@@ -11,15 +11,18 @@ import duckdb
 import regex
 
 from khabar.text.versions import Copy
-from khabar.warehouse.db import connect_read_only, id_table, registered
+from khabar.warehouse.db import WarehouseMissing, connect_read_only, id_table, is_lake, registered
 from khabar.warehouse.search import load_fts
 
 
 def known_doc_ids(db_path: str | Path, doc_ids: Sequence[str], log: Callable[[str], None] | None = None) -> set[str]:
     """The subset of `doc_ids` the warehouse already holds; waits while another process writes."""
-    if not doc_ids or not Path(db_path).exists():
+    if not doc_ids or not _exists(db_path):
         return set()
-    con = connect_read_only(db_path, log=log)
+    try:
+        con = connect_read_only(db_path, log=log)
+    except WarehouseMissing:  # a DuckLake catalog not made yet
+        return set()
     try:
         if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'documents'").fetchall()[0][0]:
             return set()
@@ -30,11 +33,19 @@ def known_doc_ids(db_path: str | Path, doc_ids: Sequence[str], log: Callable[[st
         con.close()
 
 
+def _exists(db_path: str | Path) -> bool:
+    """A warehouse file that exists, or a DuckLake (whose catalog says whether it exists when attached)."""
+    return is_lake(db_path) or Path(db_path).exists()
+
+
 def _fetch_log(db_path: str | Path) -> duckdb.DuckDBPyConnection | None:
     """A read-only connection to a warehouse that has the fetch log, else None."""
-    if not Path(db_path).exists():
+    if not _exists(db_path):
         return None
-    con = connect_read_only(db_path)
+    try:
+        con = connect_read_only(db_path)
+    except WarehouseMissing:
+        return None
     if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'fetches'").fetchall()[0][0]:
         con.close()
         return None

@@ -21,7 +21,7 @@ import duckdb
 import pyarrow as pa
 
 from khabar.text.search import SearchQuery, search_key
-from khabar.warehouse.db import connect_read_only, registered
+from khabar.warehouse.db import connect_read_only, is_lake, registered
 
 INDEX_SCHEMA = "fts_main_article_search"
 _INDEX = (
@@ -196,6 +196,10 @@ def search(
     """Stories whose articles match `query`, best first: those holding the query as a phrase, then by BM25."""
     if query.empty:
         return []
+    if is_lake(db_path):
+        raise SearchUnavailable(
+            "search needs a warehouse file: DuckDB's fts index cannot live in a DuckLake catalog (docs/team.md)"
+        )
     con = connect_read_only(db_path, log=log)
     try:
         if not load_fts(con):

@@ -272,10 +272,11 @@ def _insert_new(con: duckdb.DuckDBPyConnection, story_of: dict[str, str], run_id
     with registered(con, new_members=table):
         con.execute(
             """
-            INSERT OR IGNORE INTO story_members
+            INSERT INTO story_members
                 (article_id, story_id, relation, similarity, joined_at, run_id, shared_ratio,
                  added_paragraphs, removed_paragraphs)
-            SELECT article_id, story_id, relation, 1.0, ?, ?, 1.0, 0, 0 FROM new_members
+            SELECT n.article_id, n.story_id, n.relation, 1.0, ?, ?, 1.0, 0, 0
+            FROM new_members n ANTI JOIN story_members m USING (article_id)
             """,
             [loaded_at, run_id],
         )

@@ -32,20 +32,29 @@ def learn_templates(
 ) -> int:
     """Recount the units this run's articles carry, then strip the templates among them from every article
     of their outlets that still has them. Returns the number of articles stripped."""
-    con.execute(
+    counted = con.execute(
         """
-        INSERT OR REPLACE INTO outlet_templates
         WITH touched AS (
             SELECT DISTINCT a.outlet, z.fingerprint FROM zone_units z JOIN articles a USING (article_id)
             WHERE a.run_id = ? AND a.outlet IS NOT NULL
         )
-        SELECT a.outlet, z.fingerprint, count(DISTINCT m.story_id), min(z.text), ?
+        SELECT a.outlet, z.fingerprint, count(DISTINCT m.story_id) AS n_stories, min(z.text) AS sample,
+            ?::TIMESTAMPTZ AS updated_at
         FROM zone_units z JOIN articles a USING (article_id) JOIN story_members m USING (article_id)
         SEMI JOIN touched t ON t.outlet = a.outlet AND t.fingerprint = z.fingerprint
         GROUP BY ALL
         """,
         [run_id, loaded_at],
-    )
+    ).to_arrow_table()
+    with registered(con, recounted=counted):  # replaced row by row: a DuckLake has no key to replace on
+        con.execute(
+            "DELETE FROM outlet_templates WHERE EXISTS (SELECT 1 FROM recounted r "
+            "WHERE r.outlet = outlet_templates.outlet AND r.fingerprint = outlet_templates.fingerprint)"
+        )
+        con.execute(
+            "INSERT INTO outlet_templates (outlet, fingerprint, n_stories, sample, updated_at) "
+            "SELECT outlet, fingerprint, n_stories, sample, updated_at FROM recounted"
+        )
     rows = con.execute(
         """
         WITH learned AS (SELECT outlet, fingerprint, n_stories FROM outlet_templates WHERE n_stories >= ?),
