@@ -56,11 +56,17 @@ def is_lake_connection(con: duckdb.DuckDBPyConnection) -> bool:
 _TABLE_KEY = re.compile(r",\s*(?:PRIMARY\s+KEY|UNIQUE)\s*\([^)]*\)", re.IGNORECASE)
 _COLUMN_KEY = re.compile(r"\b(?:PRIMARY\s+KEY|UNIQUE)\b(?=\s*[,)\n])", re.IGNORECASE)
 _CHECK = re.compile(r"\s*\bCHECK\s*\(", re.IGNORECASE)
+# DuckLake takes only a literal as an added column's default, and holds `false` to be an expression: 'false'.
+# DuckLake cannot comment on a view's columns; its catalog goes without the schema's comments (docs/team.md).
+_COMMENT = re.compile(r"COMMENT\s+ON\s+\w+\s+[\w.\"]+\s+IS\s+'(?:[^']|'')*'\s*;\s*", re.IGNORECASE)
+_BOOLEAN_DEFAULT = re.compile(r"\bDEFAULT\s+(true|false)\b", re.IGNORECASE)
 
 
 def lake_dialect(sql: str) -> str:
     """`sql` without the constraints DuckLake lacks: table keys dropped, a column key kept as NOT NULL (what a
-    key implies), CHECK (…) dropped with its balanced parentheses."""
+    key implies), CHECK (…) dropped with its balanced parentheses, a boolean default quoted, comments dropped."""
+    sql = _COMMENT.sub("", sql)
+    sql = _BOOLEAN_DEFAULT.sub(lambda m: f"DEFAULT '{m.group(1).lower()}'", sql)
     sql = _TABLE_KEY.sub("", sql)
     sql = _COLUMN_KEY.sub("NOT NULL", sql)
     out, start = [], 0

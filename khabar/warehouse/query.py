@@ -139,6 +139,12 @@ def sandboxed(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     """`con` unable to touch any file but the warehouse: no COPY TO, ATTACH, read_csv of other paths, INSTALL;
     the setting locked so a query cannot turn it back on. The fts extension is loaded first, for search SQL."""
     load_fts(con)
+    lake = con.execute(
+        "SELECT count(*) FROM duckdb_databases() WHERE database_name = 'warehouse' AND type = 'ducklake'"
+    ).fetchall()[0][0]
+    if lake:  # a DuckLake's rows are Parquet files under its data path: only that folder may be read
+        data_path = con.execute("SELECT data_path FROM ducklake_settings('warehouse')").fetchall()[0][0]
+        con.execute("SET allowed_directories = $dirs", {"dirs": [data_path]})
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
     return con

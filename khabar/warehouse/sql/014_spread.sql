@@ -48,27 +48,27 @@ INSERT INTO outlet_aliases VALUES
 -- where the same bytes were found (sightings). `best_time`: published_at when known, else when it was fetched.
 CREATE OR REPLACE VIEW story_copies AS
 WITH copies AS (
-    SELECT m.story_id, a.outlet, a.article_id, a.source_uri, a.published_at, a.fetched_at AS first_seen,
-        m.relation, m.shared_ratio
+    SELECT m.story_id, a.outlet, a.article_id, a.source_uri, a.published_at, a.published_precision,
+        a.fetched_at AS first_seen, m.relation, m.shared_ratio
     FROM story_members m JOIN articles a USING (article_id)
     UNION ALL
-    SELECT m.story_id, s.outlet, a.article_id, s.source_uri, a.published_at, s.seen_at, m.relation, m.shared_ratio
+    SELECT m.story_id, s.outlet, a.article_id, s.source_uri, a.published_at, a.published_precision, s.seen_at,
+        m.relation, m.shared_ratio
     FROM story_members m JOIN articles a USING (article_id)
     JOIN sightings s ON s.doc_id = a.doc_id AND s.source_uri <> a.source_uri AND s.outlet IS NOT NULL
 )
 SELECT c.story_id, coalesce(x.outlet, c.outlet) AS outlet, c.article_id, c.source_uri, c.published_at,
-    c.first_seen, coalesce(c.published_at, c.first_seen) AS best_time, c.relation, c.shared_ratio
+    c.published_precision, c.first_seen, coalesce(c.published_at, c.first_seen) AS best_time, c.relation, c.shared_ratio
 FROM copies c LEFT JOIN outlet_aliases x ON x.alias = c.outlet;
 
 -- One row per story and outlet (its earliest copy there), ranked by best-known time; lag from the story's
 -- first copy. Top-level files have no outlet: their row shows outlet NULL.
--- published_precision is NULL here until the time model's column exists (issue 13 §1).
 CREATE OR REPLACE VIEW story_outlets AS
 WITH firsts AS (
     SELECT * FROM story_copies
     QUALIFY row_number() OVER (PARTITION BY story_id, outlet ORDER BY best_time, first_seen, source_uri) = 1
 )
-SELECT story_id, outlet, article_id, source_uri, published_at, NULL::VARCHAR AS published_precision, first_seen,
+SELECT story_id, outlet, article_id, source_uri, published_at, published_precision, first_seen,
     row_number() OVER (PARTITION BY story_id ORDER BY best_time, outlet NULLS LAST, source_uri) AS rank,
     CAST(round(date_diff('second', min(best_time) OVER (PARTITION BY story_id), best_time) / 60.0) AS BIGINT)
         AS lag_minutes,
