@@ -1,6 +1,7 @@
-"""What Prefect's start-up costs a small `khabar run`: the temporary server khabar starts without PREFECT_API_URL
-(before: after its imports, with Prefect's 20 s limit; after: before them, overlapping), beside a server kept
-running between runs.
+"""What Prefect's start-up costs a small `khabar run` without PREFECT_API_URL: a temporary server per command
+(before: started after the imports, with Prefect's 20 s limit; then: started first, overlapping them,
+KHABAR_KEEP_SERVER=0), the server khabar keeps between commands (the default: the first command starts it, the
+next ones find it), and a `prefect server start` named by PREFECT_API_URL.
 
 python -m bench.startup [--runs 3]
 
@@ -11,6 +12,7 @@ the time the temporary server alone takes to answer /health.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import socket
@@ -96,8 +98,15 @@ def main(argv: list[str] | None = None) -> int:
 
         prefect_limit = env | {"PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "20"}  # Prefect's default
         before = [_khabar_run(prefect_limit, scratch, n, late=True) for n in range(args.runs)]
-        temporary = [_khabar_run(env, scratch, n) for n in range(args.runs)]
+        temporary = [_khabar_run(env | {"KHABAR_KEEP_SERVER": "0"}, scratch, n) for n in range(args.runs)]
         alone = [_server_alone(env) for _ in range(args.runs)]
+        keeping = env | {"XDG_STATE_HOME": str(scratch / "state"), "KHABAR_KEEP_SERVER": "600"}
+        try:
+            cold = _khabar_run(keeping, scratch, 0)  # starts the kept server
+            warm = [_khabar_run(keeping, scratch, n) for n in range(args.runs)]
+        finally:
+            for state in (scratch / "state" / "khabar").glob("*/server.json"):
+                os.kill(json.loads(state.read_text())["pid"], signal.SIGTERM)
 
         port = _free_port()
         api = f"http://127.0.0.1:{port}/api"
@@ -131,13 +140,19 @@ def main(argv: list[str] | None = None) -> int:
     done = [v for v in temporary if v is not None]
     print(f"khabar run, 5 samples, {args.runs} runs each, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
     print(line("before: server started after the imports, 20 s limit", before))
-    print(line("after: server started first, 180 s limit", temporary))
+    print(line("then: server started first, KHABAR_KEEP_SERVER=0", temporary))
     print(line("  the temporary server's start-up alone", list(alone)))
-    print(line("kept server (PREFECT_API_URL set)", kept))
+    print(line("now: kept server, the command that starts it", [cold]))
+    print(line("now: kept server, the commands after it", warm))
+    print(line("prefect server start, PREFECT_API_URL set", kept))
     if done:
         print(
             f"  start-up share of a run on a temporary server: {statistics.median(alone) / statistics.median(done):.0%}"
         )
+    warm_done, kept_done = [v for v in warm if v is not None], [v for v in kept if v is not None]
+    if warm_done and kept_done:
+        extra = statistics.median(warm_done) - statistics.median(kept_done)
+        print(f"  a run on the kept server beside one on a running server: {extra:+.1f} s")
     return 0
 
 

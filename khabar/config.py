@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from dataclasses import dataclass, fields, replace
@@ -186,6 +187,23 @@ def lock_timeout() -> float:
     """KHABAR_LOCK_TIMEOUT: seconds a run waits for the warehouse while another process holds it; on a
     DuckLake, seconds a load keeps retrying after conflicting with another writer's commit."""
     return float(os.environ.get("KHABAR_LOCK_TIMEOUT") or DEFAULT_LOCK_TIMEOUT)
+
+
+DEFAULT_KEEP_SERVER = 900.0
+
+
+def keep_server_seconds() -> float:
+    """KHABAR_KEEP_SERVER: without PREFECT_API_URL, commands share a local Prefect server that stops this many
+    seconds after the last one ended (default 900); 0: each command starts its own, which dies with it."""
+    return float(os.environ.get("KHABAR_KEEP_SERVER") or DEFAULT_KEEP_SERVER)
+
+
+def server_state_dir() -> Path:
+    """Where the kept server is recorded: $XDG_STATE_HOME/khabar (else ~/.local/state/khabar), one folder per
+    PREFECT_HOME, since the server keeps its runs in that home's database."""
+    base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "khabar"
+    prefect_home = str(Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect").expanduser().resolve())
+    return base / f"server-{hashlib.sha1(prefect_home.encode()).hexdigest()[:10]}"
 
 
 DEFAULT_SOURCES = "sources.toml"

@@ -15,6 +15,9 @@ SAMPLES = ROOT / "data" / "samples"
 # Before Prefect is imported: offline, and quiet about the temporary server's shutdown.
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ["PREFECT_LOGGING_SETTINGS_PATH"] = str(ROOT / "khabar" / "logging.yml")
+# Commands started by tests without a server get one of their own, which dies with them: no server outlives the
+# suite. tests/test_kept_server.py tests the default, a server kept between commands, in a folder of its own.
+os.environ["KHABAR_KEEP_SERVER"] = "0"
 
 
 @pytest.fixture(scope="session")
