@@ -3,9 +3,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,3 +66,21 @@ def count_rows(db_path: str) -> dict[str, int]:
         return {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in tables}
     finally:
         con.close()
+
+
+class _RetryUnavailable(httpx.HTTPTransport):
+    """Retries a 503, as Prefect's own client does: a busy server's SQLite answers 'database is locked' so."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        for delay in (0.5, 1, 2, 4, 8):
+            response = super().handle_request(request)
+            if response.status_code != 503:
+                return response
+            response.close()
+            time.sleep(delay)
+        return super().handle_request(request)
+
+
+def prefect_http(api: str) -> httpx.Client:
+    """A client of a real Prefect server's REST API, for tests that drive it as the UI does."""
+    return httpx.Client(base_url=api, timeout=10, transport=_RetryUnavailable())

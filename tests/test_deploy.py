@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import ROOT, SAMPLES, count_rows
+from tests.conftest import ROOT, SAMPLES, count_rows, prefect_http
 from tests.test_serve import eventually, free_port, started
 
 pytestmark = pytest.mark.slow
@@ -37,7 +37,7 @@ def test_deployments_run_on_a_process_worker_with_their_defaults(tmp_path: Path)
     }
     server_log, worker_log = tmp_path / "server.log", tmp_path / "worker.log"
     logs = [server_log, worker_log]
-    http = httpx.Client(base_url=api, timeout=10)
+    http = prefect_http(api)
     prefect = str(Path(sys.executable).with_name("prefect"))
 
     def post(path: str, body: dict[str, Any]) -> Any:

@@ -19,7 +19,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from khabar.flows.deployments import default_definitions, read_definitions
-from tests.conftest import FIXTURES, ROOT, SAMPLES, count_rows
+from tests.conftest import FIXTURES, ROOT, SAMPLES, count_rows, prefect_http
 
 pytestmark = pytest.mark.slow
 T = TypeVar("T")
@@ -82,7 +82,7 @@ def test_served_deployments_run_on_a_real_server(tmp_path: Path, httpserver: HTT
     httpserver.expect_request("/alerts", method="POST").respond_with_data("ok")
     server_log, serve_log = tmp_path / "server.log", tmp_path / "serve.log"
     logs = [server_log, serve_log]
-    http = httpx.Client(base_url=api, timeout=10)
+    http = prefect_http(api)
 
     def post(path: str, body: dict[str, Any]) -> Any:
         response = http.post(path, json=body)

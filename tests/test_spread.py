@@ -187,7 +187,7 @@ def test_story_outlets_rank_the_outlets_by_publication_with_their_lag(db: str, t
         ("paper.example", 2, 95),
         ("BhaskarHindi", 3, 26 * 60),
     ]
-    assert spread[0][3] == "canonical" and all(row[4] is None for row in spread)
+    assert spread[0][3] == "canonical" and all(row[4] == "datetime" for row in spread)
     [(n_outlets, outlets, first, last, span)] = query(
         db, "SELECT n_outlets, outlets, first_published, last_published, span_minutes FROM stories"
     )

@@ -29,6 +29,13 @@ from khabar.grouping.windows import PARAGRAPH_BAND, Compact
 from khabar.warehouse.db import id_table, registered
 from khabar.warehouse.shingle_store import ids_pushed_down, read_windows
 
+# A publication time grouping may trust: not one whose year is only a weekday's guess (docs/time-model.md); such
+# a copy is placed by its dateline's day of the year, as an undated one.
+KNOWN_PUBLISHED = (
+    "CASE WHEN {a}published_source = 'dateline' AND {a}dateline_year_source = 'weekday' THEN NULL "
+    "ELSE epoch_us({a}published_at) END"
+)
+
 
 def assign_stories(
     con: duckdb.DuckDBPyConnection,
@@ -39,8 +46,8 @@ def assign_stories(
 ) -> None:
     """Give every article loaded by `run_id` its story, merging stories it bridges."""
     fresh = con.execute(
-        "SELECT article_id, body_sha256, epoch_us(fetched_at), source_uri, epoch_us(published_at), dateline_date "
-        "FROM articles WHERE run_id = ?",
+        f"SELECT article_id, body_sha256, epoch_us(fetched_at), source_uri, {KNOWN_PUBLISHED.format(a='')}, "
+        "dateline_date FROM articles WHERE run_id = ?",
         [run_id],
     ).fetchall()
     new = [
@@ -176,13 +183,13 @@ def _stories_of(
         rows = con.execute(
             """
         WITH mine AS (
-            SELECT m.article_id, m.story_id, epoch_us(a.published_at) AS published
+            SELECT m.article_id, m.story_id, {known} AS published
             FROM story_members m JOIN articles a USING (article_id) SEMI JOIN involved_ids USING (article_id)
         ), firsts AS (
             SELECT m.story_id, min(epoch_us(a.fetched_at)) AS first_seen,
                 any_value(m.article_id) FILTER (WHERE m.relation = 'canonical') AS canonical,
-                min(epoch_us(a.published_at)) AS first_published, max(epoch_us(a.published_at)) AS last_published,
-                list(DISTINCT struct_pack(p := epoch_us(a.published_at), d := a.dateline_date))
+                min({known}) AS first_published, max({known}) AS last_published,
+                list(DISTINCT struct_pack(p := {known}, d := a.dateline_date))
                     FILTER (WHERE a.published_at IS NOT NULL OR a.dateline_date IS NOT NULL) AS dated
             FROM story_members m JOIN articles a USING (article_id)
             WHERE m.story_id IN (SELECT story_id FROM mine) GROUP BY m.story_id
@@ -190,7 +197,7 @@ def _stories_of(
         SELECT mine.article_id, mine.story_id, firsts.first_seen, firsts.canonical, firsts.first_published,
             firsts.last_published, firsts.dated, mine.published
         FROM mine JOIN firsts USING (story_id)
-        """
+        """.format(known=KNOWN_PUBLISHED.format(a="a."))
         ).fetchall()
     return [
         (aid, story, seen, canonical, _times(first, last, dated), published)
@@ -291,10 +298,10 @@ def _refresh(
     for story_id, article_id, body_hash, fetched_at, uri, agency, relation, joined_now, published in con.execute(
         """
         SELECT m.story_id, m.article_id, a.body_sha256, epoch_us(a.fetched_at), a.source_uri, a.agency,
-            m.relation, m.run_id = ?, epoch_us(a.published_at)
+            m.relation, m.run_id = ?, {known}
         FROM story_members m JOIN articles a USING (article_id)
         WHERE m.story_id IN (SELECT story_id FROM story_members WHERE run_id = ?)
-        """,
+        """.format(known=KNOWN_PUBLISHED.format(a="a.")),
         [run_id, run_id],
     ).fetchall():
         members[story_id].append(
