@@ -217,3 +217,54 @@ def test_the_summary_counts_stories_before_and_after_with_merges(
 def article_id_of(db: str, uri_end: str) -> str:
     [(found,)] = query(db, "SELECT article_id FROM articles WHERE source_uri LIKE ?", [f"%/{uri_end}"])
     return str(found)
+
+
+def test_a_short_paragraph_copied_word_for_word_is_kept(db: str, tmp_path: Path) -> None:
+    """A paragraph shorter than a shingle (a subhead, "यह भी पढ़ें") is one hash of its words: copied as it is,
+    it is kept, not added on one side and dropped on the other."""
+    subhead = "बैठक के बाद"
+    with_subhead = [*LONG[:2], subhead, *LONG[2:]]
+    rows = [
+        {"outlet": "agency.example", "paragraphs": with_subhead, "published": DAY},
+        {"outlet": "paper.example", "paragraphs": with_subhead[:-1], "published": DAY + timedelta(hours=1)},
+    ]
+    ingest_dumps(paths=[str(records(tmp_path / "in", "copies.jsonl", rows))], db=db)
+    lineage = query(
+        db,
+        "SELECT p.seq, p.canonical_seq, p.status FROM member_paragraphs p JOIN story_members m USING (article_id) "
+        "WHERE m.relation = 'near' ORDER BY p.seq NULLS LAST",
+    )
+    assert (2, 2, "kept") in lineage
+    assert [status for *_, status in lineage].count("dropped") == 1  # the last paragraph only
+
+
+def test_a_follow_up_links_from_the_later_publication(db: str, tmp_path: Path) -> None:
+    """story_links.from_story is the story published later, whatever order the copies were loaded in."""
+    later = [*LONG[:-1], FIGURES.format(40, 12, 7)]
+    earlier = [*LONG[:-1], FIGURES.format(25, 3, 2)]
+    first = [{"outlet": "paper.example", "paragraphs": later, "published": DAY + timedelta(days=1)}]
+    second = [{"outlet": "agency.example", "paragraphs": earlier, "published": DAY}]  # loaded by a later run
+    ingest_dumps(paths=[str(records(tmp_path / "in1", "later.jsonl", first))], db=db)
+    ingest_dumps(paths=[str(records(tmp_path / "in2", "earlier.jsonl", second))], db=db)
+    links = query(
+        db,
+        "SELECT f.first_published > t.first_published FROM story_links l "
+        "JOIN stories f ON f.story_id = l.from_story JOIN stories t ON t.story_id = l.to_story",
+    )
+    assert links == [(True,)]
+
+
+def test_on_one_day_the_copy_with_a_time_is_canonical_before_one_with_only_the_date(db: str, tmp_path: Path) -> None:
+    """A copy dated only by its day sits at that day's 00:00 in India, but its time is unknown: the copy whose
+    time is known that day is the canonical, not the date-only one that happens to sort first."""
+    rows = [
+        {"outlet": "dateonly.example", "paragraphs": LONG[:-1], "published": DAY.date()},
+        {"outlet": "timed.example", "paragraphs": LONG, "published": DAY},
+    ]
+    ingest_dumps(paths=[str(records(tmp_path / "in", "copies.jsonl", rows))], db=db)
+    got = query(
+        db,
+        "SELECT a.outlet, a.published_precision, m.relation FROM story_members m JOIN articles a USING (article_id) "
+        "ORDER BY a.outlet",
+    )
+    assert got == [("dateonly.example", "date", "near"), ("timed.example", "datetime", "canonical")]

@@ -47,6 +47,7 @@ class Member:
     relation: str  # as stored before this run's refresh
     joined_now: bool  # joined the story in this run
     published: int | None = None  # publication time, epoch µs, when known
+    timed: bool = True  # published holds a time of day, not only a date (its 00:00 in India)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +94,7 @@ class Times:
 
 _DAY_US = 86_400_000_000
 _IST = timedelta(hours=5, minutes=30)
+_IST_US = 19_800_000_000  # +05:30 in µs
 
 
 def group(
@@ -182,9 +184,17 @@ def group(
     for article_id, other_story, jaccard in related:
         later, earlier = current(story[article_id]), current(other_story)
         if later != earlier:
-            key = (later, earlier) if (seen[later], later) > (seen[earlier], earlier) else (earlier, later)
+            key = (later, earlier) if _runs_later(later, earlier, times, seen) else (earlier, later)
             grouping.links[key] = max(jaccard, grouping.links.get(key, 0.0))
     return grouping
+
+
+def _runs_later(a: str, b: str, times: Mapping[str, Times], seen: Mapping[str, Any]) -> bool:
+    """Whether story `a` came after `b`: by their first known publication, else in the order they were seen."""
+    first_a, first_b = times.get(a, Times()).first, times.get(b, Times()).first
+    if first_a is not None and first_b is not None and first_a != first_b:
+        return first_a > first_b
+    return bool((seen[a], a) > (seen[b], b))
 
 
 def _apart(a: int | None, b: int | None, limit: int | None) -> bool:
@@ -207,8 +217,16 @@ def day_of_year(published_us: int | None, dateline: date | None) -> int | None:
 
 def canonical_of(members: Sequence[Member]) -> Member:
     """The member closest to the agency's original: the earliest-published carrying an agency's credit, else the
-    earliest-published; members without a publication time come after, in the order seen."""
-    ordered = sorted(members, key=lambda m: (m.published is None, m.published or 0, m.seen))
+    earliest-published; members without a publication time come after, in the order seen. On one day in
+    India, a copy whose time is known comes before one dated only by the day, whose time that day is unknown."""
+
+    def when(m: Member) -> tuple[Any, ...]:
+        if m.published is None:
+            return (True, 0, False, 0, m.seen)
+        day = (m.published + _IST_US) // _DAY_US
+        return (False, day, not m.timed, m.published, m.seen)
+
+    ordered = sorted(members, key=when)
     return next((m for m in ordered if m.agency), ordered[0])
 
 
@@ -271,12 +289,14 @@ def describe(
 def paragraph_lineage(member: Fingerprint, canonical: Fingerprint) -> tuple[ParagraphRow, ...]:
     """Each paragraph of `member` against the canonical: `kept` (its shingles are the canonical paragraph's,
     near enough), `edited` (mostly the canonical's text, changed or re-wrapped), `added` (its own); then the
-    canonical's paragraphs it leaves out, `dropped`."""
+    canonical's paragraphs it leaves out, `dropped`. A paragraph shorter than a shingle is one hash of its own
+    words, found among the other body's paragraphs rather than its shingles."""
+    canonical_all, member_all = _with_short(canonical), _with_short(member)
     rows = []
     for seq, own in enumerate(member.paragraphs):
         if not len(own):
             continue
-        if _share_in(own, canonical.shingles) < PARAGRAPH_SHARED:
+        if _share_in(own, canonical_all) < PARAGRAPH_SHARED:
             rows.append(ParagraphRow(seq, None, "added"))
             continue
         shared = [len(np.intersect1d(own, theirs, assume_unique=True)) for theirs in canonical.paragraphs]
@@ -284,9 +304,15 @@ def paragraph_lineage(member: Fingerprint, canonical: Fingerprint) -> tuple[Para
         union = len(own) + len(canonical.paragraphs[best]) - shared[best]
         rows.append(ParagraphRow(seq, best, "kept" if shared[best] >= PARAGRAPH_KEPT * union else "edited"))
     for seq, theirs in enumerate(canonical.paragraphs):
-        if len(theirs) and _share_in(theirs, member.shingles) < PARAGRAPH_SHARED:
+        if len(theirs) and _share_in(theirs, member_all) < PARAGRAPH_SHARED:
             rows.append(ParagraphRow(None, seq, "dropped"))
     return tuple(rows)
+
+
+def _with_short(body: Fingerprint) -> np.ndarray:
+    """The body's shingles and the hashes of its paragraphs shorter than a shingle."""
+    short = [p for p in body.paragraphs if len(p) == 1]
+    return np.union1d(body.shingles, np.concatenate(short)) if short else body.shingles
 
 
 def _share_in(part: np.ndarray, whole: np.ndarray) -> float:

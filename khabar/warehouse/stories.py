@@ -84,8 +84,8 @@ def assign_stories(
     _merge(con, grouping.merges, run_id, loaded_at)
     _insert_new(con, grouping.story_of, run_id, loaded_at)
     _link(con, grouping.links, run_id, loaded_at)
+    date_from_story(con, run_id)  # before the canonical is chosen: it is the earliest published
     _refresh(con, run_id, {into for _, into, _ in grouping.merges}, kept, settings)
-    date_from_story(con, run_id)
 
 
 def date_from_story(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
@@ -295,17 +295,17 @@ def _refresh(
     """Work out canonical, relation, similarity and lineage for the members of stories this run touched
     that need it (`to_describe`); stories of one member keep the row they were given."""
     members: dict[str, list[Member]] = defaultdict(list)
-    for story_id, article_id, body_hash, fetched_at, uri, agency, relation, joined_now, published in con.execute(
+    for story_id, article_id, body_hash, fetched_at, uri, agency, relation, joined_now, published, timed in con.execute(
         """
         SELECT m.story_id, m.article_id, a.body_sha256, epoch_us(a.fetched_at), a.source_uri, a.agency,
-            m.relation, m.run_id = ?, {known}
+            m.relation, m.run_id = ?, {known}, a.published_precision IS DISTINCT FROM 'date'
         FROM story_members m JOIN articles a USING (article_id)
         WHERE m.story_id IN (SELECT story_id FROM story_members WHERE run_id = ?)
         """.format(known=KNOWN_PUBLISHED.format(a="a.")),
         [run_id, run_id],
     ).fetchall():
         members[story_id].append(
-            Member(article_id, body_hash, (fetched_at, uri), agency, relation, joined_now, published)
+            Member(article_id, body_hash, (fetched_at, uri), agency, relation, joined_now, published, timed)
         )
     plans = {story: to_describe(group, story in merged) for story, group in members.items() if len(group) > 1}
     kept |= read_windows(con, lineage_needed(plans.values()) - kept.keys(), settings)

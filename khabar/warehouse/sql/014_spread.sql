@@ -22,7 +22,7 @@ CREATE TABLE member_paragraphs (
     status        VARCHAR NOT NULL CHECK (status IN ('kept', 'edited', 'added', 'dropped'))
 );
 
--- One name per outlet: views report `outlet` for every `alias`. Edit freely (khabar sql).
+-- One name per outlet: views report `outlet` for every `alias` (matched regardless of case). Edit with the duckdb CLI.
 CREATE TABLE outlet_aliases (
     alias  VARCHAR PRIMARY KEY,
     outlet VARCHAR NOT NULL
@@ -59,18 +59,24 @@ WITH copies AS (
 )
 SELECT c.story_id, coalesce(x.outlet, c.outlet) AS outlet, c.article_id, c.source_uri, c.published_at,
     c.published_precision, c.first_seen, coalesce(c.published_at, c.first_seen) AS best_time, c.relation, c.shared_ratio
-FROM copies c LEFT JOIN outlet_aliases x ON x.alias = c.outlet;
+FROM copies c LEFT JOIN outlet_aliases x ON lower(x.alias) = lower(c.outlet);
 
--- One row per story and outlet (its earliest copy there), ranked by best-known time; lag from the story's
--- first copy. Top-level files have no outlet: their row shows outlet NULL.
+-- One row per story and outlet (its earliest copy there), ranked by publication time, copies whose time is
+-- unknown after the others (by when they were seen); lag from the story's first publication, NULL when the
+-- copy's own is unknown. A date-only time is that day's 00:00 in India (published_precision says so).
+-- Top-level files have no outlet: their row shows outlet NULL.
 CREATE OR REPLACE VIEW story_outlets AS
 WITH firsts AS (
     SELECT * FROM story_copies
-    QUALIFY row_number() OVER (PARTITION BY story_id, outlet ORDER BY best_time, first_seen, source_uri) = 1
+    QUALIFY row_number() OVER (
+        PARTITION BY story_id, outlet ORDER BY published_at NULLS LAST, first_seen, source_uri
+    ) = 1
 )
 SELECT story_id, outlet, article_id, source_uri, published_at, published_precision, first_seen,
-    row_number() OVER (PARTITION BY story_id ORDER BY best_time, outlet NULLS LAST, source_uri) AS rank,
-    CAST(round(date_diff('second', min(best_time) OVER (PARTITION BY story_id), best_time) / 60.0) AS BIGINT)
+    row_number() OVER (
+        PARTITION BY story_id ORDER BY published_at NULLS LAST, first_seen, outlet NULLS LAST, source_uri
+    ) AS rank,
+    CAST(round(date_diff('second', min(published_at) OVER (PARTITION BY story_id), published_at) / 60.0) AS BIGINT)
         AS lag_minutes,
     relation, shared_ratio
 FROM firsts;

@@ -60,7 +60,7 @@ COMMENT ON COLUMN story_copies.first_seen IS 'When this copy was fetched or seen
 COMMENT ON COLUMN story_copies.best_time IS 'published_at when known, else first_seen';
 COMMENT ON COLUMN story_copies.relation IS 'canonical, exact or near (story_members.relation)';
 COMMENT ON COLUMN story_copies.shared_ratio IS 'Share of the canonical''s shingles this copy holds';
-COMMENT ON VIEW story_outlets IS 'One row per story and outlet (its earliest copy there), ranked by best-known time: how a story spread';
+COMMENT ON VIEW story_outlets IS 'One row per story and outlet (its earliest copy there), ranked by publication time: how a story spread';
 COMMENT ON COLUMN story_outlets.story_id IS 'The story';
 COMMENT ON COLUMN story_outlets.outlet IS 'The outlet''s canonical name; NULL for top-level files';
 COMMENT ON COLUMN story_outlets.article_id IS 'The outlet''s earliest copy';
@@ -68,7 +68,7 @@ COMMENT ON COLUMN story_outlets.source_uri IS 'Where that copy was read';
 COMMENT ON COLUMN story_outlets.published_at IS 'Its publication time, when known';
 COMMENT ON COLUMN story_outlets.published_precision IS 'How precise published_at is: datetime, date, month or NULL';
 COMMENT ON COLUMN story_outlets.first_seen IS 'When it was fetched or seen';
-COMMENT ON COLUMN story_outlets.rank IS '1 for the outlet that ran the story first, by best-known time';
-COMMENT ON COLUMN story_outlets.lag_minutes IS 'Minutes after the story''s first copy';
+COMMENT ON COLUMN story_outlets.rank IS '1 for the outlet that published the story first; copies whose time is unknown come after, by when they were seen';
+COMMENT ON COLUMN story_outlets.lag_minutes IS 'Minutes after the story''s first publication; NULL when this copy''s time is unknown';
 COMMENT ON COLUMN story_outlets.relation IS 'canonical, exact or near';
 COMMENT ON COLUMN story_outlets.shared_ratio IS 'Share of the canonical''s shingles this copy holds';
