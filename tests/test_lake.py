@@ -19,9 +19,11 @@ import pytest
 
 from bench.generate import generate
 from khabar.flows.ingest import ingest_dumps
+from khabar.text.search import parse_query
 from khabar.warehouse.db import connect, connect_read_only
 from khabar.warehouse.export import EXPORTABLE, export_tables
 from khabar.warehouse.migrate import lake_dialect, migrations
+from khabar.warehouse.search import search
 from tests import lake
 from tests.conftest import FIXTURES, ROOT, SAMPLES, khabar_cli
 from tests.test_kill import KILL_AFTER_FIRST_BATCH
@@ -108,6 +110,11 @@ def test_same_warehouse_as_the_duckdb_file(
     assert len(found["stories"]) < len(found["articles"]) > 200  # stories did group copies
     assert found["outlet_templates"] and any(row[2] == "template" for row in found["removed_blocks"])
     assert any(run[1] > 200 and run[2] == 0 for run in found["runs"])  # the repeat found nothing new
+    for words in ("सियोल", "उत्तर कोरिया", '"रूसी विदेश मंत्री"'):  # search: the same stories, scored alike
+        query = parse_query(words)
+        on_lake = [(hit.story_id, round(hit.score, 6), hit.phrase) for hit in search(lake_db, query)]
+        assert on_lake == [(hit.story_id, round(hit.score, 6), hit.phrase) for hit in search(db, query)]
+        assert on_lake, words
 
 
 # A process reading the warehouse as `khabar sql` or a notebook does, in an open transaction, until stdin closes.

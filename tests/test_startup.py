@@ -20,6 +20,7 @@ pytestmark = pytest.mark.slow
 def _env(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL" and not k.startswith("KHABAR_")}
     env["PREFECT_HOME"] = str(tmp_path / "prefect-home")  # no profile naming a server
+    env["KHABAR_KEEP_SERVER"] = "0"  # a server of the command's own (the kept one: tests/test_kept_server.py)
     return env
 
 

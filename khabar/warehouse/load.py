@@ -105,11 +105,9 @@ def load_run(
 ) -> LoadReport:
     """Insert everything staged for `run`, or nothing: a failure or a kill leaves the warehouse as it was. On a
     DuckLake, a load whose commit conflicts with another writer's is done again on top of it."""
-    search = not is_lake(db_path)  # DuckDB's fts index lives in the file; a catalog has no search (docs/team.md)
+    lake = is_lake(db_path)
     with writer(db_path, run.holder, log) as con:
-        return retry_conflicts(
-            lambda: _load(con, batches, run, log, dedup, window_days, templates, search), db_path, log
-        )
+        return retry_conflicts(lambda: _load(con, batches, run, log, dedup, window_days, templates, lake), db_path, log)
 
 
 def _load(
@@ -120,7 +118,7 @@ def _load(
     dedup: DedupSettings,
     window_days: int | None,
     templates: TemplateSettings,
-    search: bool = True,
+    lake: bool = False,
 ) -> LoadReport:
     try:
         con.execute("BEGIN TRANSACTION")
@@ -141,8 +139,8 @@ def _load(
             )
             log(f"outlet templates: {stripped} articles stripped in {time.perf_counter() - started:.2f} s")
         report = _report(con, run.run_id, sum(batch.seen for batch in batches), before)
-        if search and (report.articles_loaded or not _search_index_current(con)):  # builds it, or adds what it lacks
-            index_search(con, log)
+        if report.articles_loaded or not _search_index_current(con):  # builds it, or adds what it lacks
+            index_search(con, log, lake)
         _write_run(con, run, report, "completed", None)
         started = time.perf_counter()
         con.execute("COMMIT")

@@ -30,6 +30,18 @@ _INDEX = (
 )
 
 
+# On a DuckLake catalog, where the extension cannot make its index, khabar makes the same tables itself (empty,
+# then grown by `_add_to_index` like any index): search reads only these tables, never the extension's macros.
+_TABLES = (
+    "CREATE SCHEMA IF NOT EXISTS {s}",
+    "CREATE TABLE {s}.docs (docid BIGINT, name VARCHAR, len BIGINT)",
+    "CREATE TABLE {s}.terms (docid BIGINT, fieldid BIGINT, termid BIGINT)",
+    "CREATE TABLE {s}.dict (termid BIGINT, term VARCHAR, df BIGINT)",
+    "CREATE TABLE {s}.stats (num_docs BIGINT, avgdl DOUBLE)",
+    "CREATE TABLE {s}.fields (fieldid BIGINT, field VARCHAR)",
+    "INSERT INTO {s}.fields VALUES (0, 'title'), (1, 'lede'), (2, 'body')",
+)
+
 # Articles holding all of an unquoted query's words are checked for the words as a phrase (which ranks
 # first) among this many best by BM25, so a query of common words does not read every body.
 BONUS_POOL = 500
@@ -64,10 +76,12 @@ def load_fts(con: duckdb.DuckDBPyConnection) -> bool:
     return True
 
 
-def index_search(con: duckdb.DuckDBPyConnection, log: Callable[[str], None] = lambda _: None) -> float | None:
+def index_search(
+    con: duckdb.DuckDBPyConnection, log: Callable[[str], None] = lambda _: None, lake: bool = False
+) -> float | None:
     """In the writer's transaction: fold what `article_search` lacks (articles loaded before it existed),
     then build the full-text index, or add the articles it lacks. Seconds that took; None when the extension
-    is missing."""
+    is missing. On a DuckLake (`lake`) the index's tables are made empty and grown, without the extension."""
     missing = con.execute(
         "SELECT a.article_id, a.title, a.lede, a.body FROM articles a ANTI JOIN article_search s USING (article_id)"
     ).fetchall()
@@ -83,10 +97,13 @@ def index_search(con: duckdb.DuckDBPyConnection, log: Callable[[str], None] = la
         with registered(con, folded_search=folded):
             con.execute("INSERT INTO article_search SELECT * FROM folded_search")
         log(f"search: folded {len(missing)} articles stored before search existed")
-    if not load_fts(con):
+    started = time.perf_counter()
+    if lake and not _has_index(con):
+        for statement in _TABLES:
+            con.execute(statement.format(s=INDEX_SCHEMA))
+    elif not lake and not load_fts(con):
         log("search: the fts extension is not installed (pip install duckdb-extension-fts); index not built")
         return None
-    started = time.perf_counter()
     if _has_index(con):
         added = _add_to_index(con)
         seconds = time.perf_counter() - started
@@ -196,13 +213,9 @@ def search(
     """Stories whose articles match `query`, best first: those holding the query as a phrase, then by BM25."""
     if query.empty:
         return []
-    if is_lake(db_path):
-        raise SearchUnavailable(
-            "search needs a warehouse file: DuckDB's fts index cannot live in a DuckLake catalog (docs/team.md)"
-        )
     con = connect_read_only(db_path, log=log)
     try:
-        if not load_fts(con):
+        if not is_lake(db_path) and not load_fts(con):
             raise SearchUnavailable(
                 "the fts extension is not installed for this duckdb: pip install duckdb-extension-fts=="
                 + duckdb.__version__

@@ -46,35 +46,45 @@ INSERT INTO outlet_aliases VALUES
 
 -- Every copy of every story with its outlet's canonical name: the articles, and the other outlets' folders
 -- where the same bytes were found (sightings). `best_time`: published_at when known, else when it was fetched.
+-- A publication year that is only a weekday's guess is no publication time here, as in grouping (the
+-- article keeps it, dateline_year_source = 'weekday').
 CREATE OR REPLACE VIEW story_copies AS
-WITH copies AS (
-    SELECT m.story_id, a.outlet, a.article_id, a.source_uri, a.published_at, a.published_precision,
+WITH dated AS (
+    SELECT a.*, a.published_source = 'dateline' AND a.dateline_year_source = 'weekday' AS guessed FROM articles a
+), copies AS (
+    SELECT m.story_id, a.outlet, a.article_id, a.source_uri,
+        CASE WHEN a.guessed THEN NULL ELSE a.published_at END AS published_at,
+        CASE WHEN a.guessed THEN NULL ELSE a.published_precision END AS published_precision,
         a.fetched_at AS first_seen, m.relation, m.shared_ratio
-    FROM story_members m JOIN articles a USING (article_id)
+    FROM story_members m JOIN dated a USING (article_id)
     UNION ALL
-    SELECT m.story_id, s.outlet, a.article_id, s.source_uri, a.published_at, a.published_precision, s.seen_at,
-        m.relation, m.shared_ratio
-    FROM story_members m JOIN articles a USING (article_id)
+    SELECT m.story_id, s.outlet, a.article_id, s.source_uri,
+        CASE WHEN a.guessed THEN NULL ELSE a.published_at END,
+        CASE WHEN a.guessed THEN NULL ELSE a.published_precision END, s.seen_at, m.relation, m.shared_ratio
+    FROM story_members m JOIN dated a USING (article_id)
     JOIN sightings s ON s.doc_id = a.doc_id AND s.source_uri <> a.source_uri AND s.outlet IS NOT NULL
 )
 SELECT c.story_id, coalesce(x.outlet, c.outlet) AS outlet, c.article_id, c.source_uri, c.published_at,
     c.published_precision, c.first_seen, coalesce(c.published_at, c.first_seen) AS best_time, c.relation, c.shared_ratio
 FROM copies c LEFT JOIN outlet_aliases x ON lower(x.alias) = lower(c.outlet);
 
--- One row per story and outlet (its earliest copy there), ranked by publication time, copies whose time is
--- unknown after the others (by when they were seen); lag from the story's first publication, NULL when the
--- copy's own is unknown. A date-only time is that day's 00:00 in India (published_precision says so).
+-- One row per story and outlet (its earliest copy there), ranked by publication time as the canonical is
+-- chosen: by day in India, on one day a copy with a time before one with only the date (whose time that day
+-- is unknown; its published_at is the day's 00:00), copies whose time is unknown last (by when they were
+-- seen). lag_minutes from the story's first publication, NULL when the copy's own is unknown.
 -- Top-level files have no outlet: their row shows outlet NULL.
 CREATE OR REPLACE VIEW story_outlets AS
 WITH firsts AS (
     SELECT * FROM story_copies
     QUALIFY row_number() OVER (
-        PARTITION BY story_id, outlet ORDER BY published_at NULLS LAST, first_seen, source_uri
+        PARTITION BY story_id, outlet ORDER BY CAST(timezone('Asia/Kolkata', published_at) AS DATE) NULLS LAST,
+            published_precision = 'date', published_at, first_seen, source_uri
     ) = 1
 )
 SELECT story_id, outlet, article_id, source_uri, published_at, published_precision, first_seen,
     row_number() OVER (
-        PARTITION BY story_id ORDER BY published_at NULLS LAST, first_seen, outlet NULLS LAST, source_uri
+        PARTITION BY story_id ORDER BY CAST(timezone('Asia/Kolkata', published_at) AS DATE) NULLS LAST,
+            published_precision = 'date', published_at, first_seen, outlet NULLS LAST, source_uri
     ) AS rank,
     CAST(round(date_diff('second', min(published_at) OVER (PARTITION BY story_id), published_at) / 60.0) AS BIGINT)
         AS lag_minutes,
@@ -82,7 +92,8 @@ SELECT story_id, outlet, article_id, source_uri, published_at, published_precisi
 FROM firsts;
 
 -- Stories: n_outlets counts named outlets, and a story of top-level files only counts as one outlet
--- (unnamed: `outlets` is empty); first_published, last_published, span_minutes from known publication times.
+-- (unnamed: `outlets` is empty); first_published, last_published, span_minutes from known publication times
+-- (not a year guessed from a weekday).
 CREATE OR REPLACE VIEW stories AS
 WITH outlets AS (
     SELECT story_id, count(DISTINCT outlet) AS named,
@@ -97,10 +108,14 @@ SELECT
     count(*)                                                    AS n_articles,
     greatest(any_value(o.named), 1)                             AS n_outlets,
     any_value(o.outlets)                                        AS outlets,
-    min(a.published_at)                                         AS first_published,
-    max(a.published_at)                                         AS last_published,
-    CAST(date_diff('second', min(a.published_at), max(a.published_at)) / 60 AS BIGINT) AS span_minutes
+    min(k.published_at)                                         AS first_published,
+    max(k.published_at)                                         AS last_published,
+    CAST(date_diff('second', min(k.published_at), max(k.published_at)) / 60 AS BIGINT) AS span_minutes
 FROM story_members m
 JOIN articles a USING (article_id)
 JOIN outlets o USING (story_id)
+CROSS JOIN LATERAL (  -- a year only a weekday's guess is no publication time (as in story_copies)
+    SELECT CASE WHEN a.published_source = 'dateline' AND a.dateline_year_source = 'weekday' THEN NULL
+        ELSE a.published_at END AS published_at
+) k
 GROUP BY m.story_id;

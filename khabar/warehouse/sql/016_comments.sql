@@ -32,7 +32,7 @@ COMMENT ON COLUMN member_paragraphs.story_id IS 'Its story';
 COMMENT ON COLUMN member_paragraphs.seq IS 'The member''s paragraph (0-based); NULL for a canonical paragraph it dropped';
 COMMENT ON COLUMN member_paragraphs.canonical_seq IS 'The canonical''s paragraph it copies; NULL for a paragraph of its own';
 COMMENT ON COLUMN member_paragraphs.status IS 'kept, edited, added or dropped';
-COMMENT ON TABLE outlet_aliases IS 'One name per outlet: the views report outlet for every alias (a host or folder name). Edit freely';
+COMMENT ON TABLE outlet_aliases IS 'One name per outlet: the views report outlet for every alias (a host or folder name, any case). Edit with the duckdb CLI';
 COMMENT ON COLUMN outlet_aliases.alias IS 'A name articles.outlet may hold';
 COMMENT ON COLUMN outlet_aliases.outlet IS 'The outlet''s one name';
 COMMENT ON TABLE writer_turn IS 'One row every load updates: on a DuckLake catalog two loads at once conflict at commit and the later is retried';
