@@ -71,25 +71,34 @@ FROM copies c LEFT JOIN outlet_aliases x ON lower(x.alias) = lower(c.outlet);
 -- One row per story and outlet (its earliest copy there), ranked by publication time as the canonical is
 -- chosen: by day in India, on one day a copy with a time before one with only the date (whose time that day
 -- is unknown; its published_at is the day's 00:00), copies whose time is unknown last (by when they were
--- seen). lag_minutes from the story's first publication, NULL when the copy's own is unknown.
+-- seen). lag_minutes after the rank-1 copy, NULL when either time is unknown; in whole days (1440 a day)
+-- when either has only a date.
 -- Top-level files have no outlet: their row shows outlet NULL.
 CREATE OR REPLACE VIEW story_outlets AS
 WITH firsts AS (
-    SELECT * FROM story_copies
+    SELECT *, CAST(timezone('Asia/Kolkata', published_at) AS DATE) AS ist_day FROM story_copies
     QUALIFY row_number() OVER (
-        PARTITION BY story_id, outlet ORDER BY CAST(timezone('Asia/Kolkata', published_at) AS DATE) NULLS LAST,
-            published_precision = 'date', published_at, first_seen, source_uri
+        PARTITION BY story_id, outlet ORDER BY ist_day NULLS LAST, published_precision = 'date', published_at,
+            first_seen, source_uri
     ) = 1
+), ranked AS (
+    SELECT *, row_number() OVER w AS rank, first_value(published_at) OVER w AS first_at,
+        first_value(published_precision) OVER w AS first_precision, first_value(ist_day) OVER w AS first_day
+    FROM firsts
+    WINDOW w AS (
+        PARTITION BY story_id ORDER BY ist_day NULLS LAST, published_precision = 'date', published_at, first_seen,
+            outlet NULLS LAST, source_uri
+    )
 )
-SELECT story_id, outlet, article_id, source_uri, published_at, published_precision, first_seen,
-    row_number() OVER (
-        PARTITION BY story_id ORDER BY CAST(timezone('Asia/Kolkata', published_at) AS DATE) NULLS LAST,
-            published_precision = 'date', published_at, first_seen, outlet NULLS LAST, source_uri
-    ) AS rank,
-    CAST(round(date_diff('second', min(published_at) OVER (PARTITION BY story_id), published_at) / 60.0) AS BIGINT)
-        AS lag_minutes,
+SELECT story_id, outlet, article_id, source_uri, published_at, published_precision, first_seen, rank,
+    CASE
+        WHEN published_at IS NULL OR first_at IS NULL THEN NULL
+        WHEN published_precision = 'date' OR first_precision = 'date'
+            THEN 1440 * date_diff('day', first_day, ist_day)  -- a date alone: whole days
+        ELSE CAST(round(date_diff('second', first_at, published_at) / 60.0) AS BIGINT)
+    END AS lag_minutes,
     relation, shared_ratio
-FROM firsts;
+FROM ranked;
 
 -- Stories: n_outlets counts named outlets, and a story of top-level files only counts as one outlet
 -- (unnamed: `outlets` is empty); first_published, last_published, span_minutes from known publication times

@@ -69,6 +69,6 @@ COMMENT ON COLUMN story_outlets.published_at IS 'Its publication time, when know
 COMMENT ON COLUMN story_outlets.published_precision IS 'How precise published_at is: datetime, date, month or NULL';
 COMMENT ON COLUMN story_outlets.first_seen IS 'When it was fetched or seen';
 COMMENT ON COLUMN story_outlets.rank IS '1 for the outlet that published the story first; copies whose time is unknown come after, by when they were seen';
-COMMENT ON COLUMN story_outlets.lag_minutes IS 'Minutes after the story''s first publication; NULL when this copy''s time is unknown';
+COMMENT ON COLUMN story_outlets.lag_minutes IS 'Minutes after the rank-1 copy; whole days (1440 a day) when either has only a date; NULL when either time is unknown';
 COMMENT ON COLUMN story_outlets.relation IS 'canonical, exact or near';
 COMMENT ON COLUMN story_outlets.shared_ratio IS 'Share of the canonical''s shingles this copy holds';
