@@ -264,6 +264,23 @@ def test_migrate_to_copies_a_warehouse_file(catalog: Catalog, prefect_api: str, 
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.split() == ["n", str(len(lake.snapshot(db)["stories"]))]
 
+    # The researcher's commands answer alike on both.
+    [(story,)] = (
+        duckdb.connect(db, read_only=True)
+        .execute("SELECT story_id FROM stories ORDER BY n_articles DESC, story_id LIMIT 1")
+        .fetchall()
+    )
+    for command in (["search", "--format", "json", "सियोल"], ["show", story[:12]]):
+        on_lake = khabar_cli([*command, "--db", lake_db], prefect_api)
+        on_file = khabar_cli([*command, "--db", db], prefect_api)
+        assert on_lake.returncode == on_file.returncode == 0, on_lake.stderr
+        assert on_lake.stdout == on_file.stdout and on_lake.stdout.strip()
+    report = khabar_cli(["report", "--db", lake_db, "--out", str(tmp_path / "report")], prefect_api)
+    assert report.returncode == 0, report.stderr
+    assert (tmp_path / "report" / "index.html").is_file() and story[:12] in "".join(
+        p.name for p in (tmp_path / "report").rglob("*.html")
+    )
+
 
 def test_the_default_warehouse_is_still_a_duckdb_file(db: str) -> None:
     ingest_dumps(paths=[str(SAMPLES)], db=db)
