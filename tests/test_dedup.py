@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
+from datetime import UTC, date, datetime
 from itertools import combinations
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 from khabar.config import DedupSettings
 from khabar.flows.ingest import ingest_dumps
 from khabar.flows.params import DedupOptions
+from khabar.grouping.assign import Times, day_of_year
 from khabar.grouping.matching import Fingerprint, same_story
 from khabar.grouping.shingles import MIX, TOKEN, _permutations, _word_hash, band_keys, shingle_runs, signatures, words
 from khabar.grouping.windows import compact_bodies
@@ -156,3 +158,16 @@ def test_a_follow_up_with_new_figures_is_not_the_same_story() -> None:
     assert 0.5 <= len(a.numbers & b.numbers) / len(a.numbers) < 0.67
     assert same_story(a, b, DedupSettings(min_number_agreement=0.5)) is not None  # the text alone says "same"
     assert same_story(a, b) is None
+
+
+def test_days_of_the_year_agree_across_years_and_wrap_round_the_years_end() -> None:
+    ist_noon_1_march_2025 = int(datetime(2025, 3, 1, 6, 30, tzinfo=UTC).timestamp() * 1e6)
+    assert (
+        day_of_year(ist_noon_1_march_2025, None) == day_of_year(None, date(2024, 3, 1)) == day_of_year(None, None, 3, 1)
+    )
+    assert day_of_year(None, None, 2, 29) == 60 and day_of_year(None, None, 2, 30) is None
+    assert day_of_year(None, None, 7, None) is None
+    week = 7 * 86_400_000_000
+    new_year = Times(days=frozenset({day_of_year(None, None, 12, 29), day_of_year(None, None, 1, 3)}))  # type: ignore[arg-type]
+    assert new_year.within(week) and not new_year.within(week // 2)
+    assert not Times(days=frozenset({day_of_year(None, None, 7, 12), day_of_year(None, None, 10, 20)})).within(week)  # type: ignore[arg-type]

@@ -169,6 +169,33 @@ def test_a_copy_published_past_the_window_starts_its_own_story(db: str, tmp_path
     assert query(str(off), "SELECT n_articles, span_minutes FROM stories") == [(3, 40 * 24 * 60)]
 
 
+def test_a_dateline_without_a_year_is_placed_by_its_day_and_month(db: str, tmp_path: Path) -> None:
+    """Copies with no publication time and a dateline without a year: the window still weighs their day of the
+    year, so the one datelined three months after the dated story starts its own story, linked to it, while
+    one datelined the day before joins it."""
+    lede = LONG[0].strip().replace("शनिवार को ", "")  # "वाशिंगटन, 12 जुलाई: ...": no year, no weekday
+    figures = FIGURES.format(1240, 312, 57)
+    body = [lede, *LONG[1:], figures]  # the dateline's day is one figure of five: the figures agree
+    ingest_dumps(
+        paths=[str(records(tmp_path / "r1", "dated.jsonl", [{"outlet": "agency.example", "paragraphs": body, "published": DAY}]))],
+        db=db,
+    )  # fmt: skip
+    dump(tmp_path / "r2" / "Paper", "day_before.txt", [lede.replace("12 जुलाई", "11 जुलाई"), *body[1:]])
+    dump(tmp_path / "r2" / "Paper", "october.txt", [lede.replace("12 जुलाई", "20 अक्टूबर"), *body[1:]])
+    ingest_dumps(paths=[str(tmp_path / "r2")], db=db)
+    rows = query(
+        db,
+        "SELECT regexp_extract(a.source_uri, '[^/]+$'), a.dateline_month, a.dateline_day, m.story_id, a.dateline_date "
+        "FROM articles a JOIN story_members m USING (article_id)",
+    )
+    month_day = {name: (month, day, year) for name, month, day, _, year in rows}
+    story = {name: story_id for name, _, _, story_id, _ in rows}
+    assert (month_day["day_before.txt"], month_day["october.txt"]) == ((7, 11, None), (10, 20, None))
+    assert story["day_before.txt"] == story["0"] != story["october.txt"]
+    links = query(db, "SELECT from_story, to_story, kind FROM story_links")
+    assert links == [(story["october.txt"], story["0"], "follow_up")]
+
+
 def test_story_outlets_rank_the_outlets_by_publication_with_their_lag(db: str, tmp_path: Path) -> None:
     rows = [
         {"outlet": "paper.example", "paragraphs": LONG[:-1], "published": DAY + timedelta(minutes=95)},

@@ -204,15 +204,25 @@ def _apart(a: int | None, b: int | None, limit: int | None) -> bool:
 def _days_spread(days: frozenset[int]) -> int:
     """The fewest days of a stretch of the year (round its end) holding all these days of the year."""
     ordered = sorted(days)
-    gaps = [b - a for a, b in pairwise(ordered)] + [ordered[0] + 365 - ordered[-1]]
-    return 365 - max(gaps)
+    gaps = [b - a for a, b in pairwise(ordered)] + [ordered[0] + 366 - ordered[-1]]
+    return 366 - max(gaps)
 
 
-def day_of_year(published_us: int | None, dateline: date | None) -> int | None:
-    """The day of the year (1-366) an article was published, in India, else its dateline's; None when neither."""
+def day_of_year(
+    published_us: int | None, dateline: date | None, month: int | None = None, day: int | None = None
+) -> int | None:
+    """The day of the year (1-366, counted in a leap year so that every year agrees) an article was published,
+    in India, else its dateline's, else a year-less dateline's day and month; None when none is known."""
     if published_us is not None:
-        return (datetime.fromtimestamp(published_us / 1e6, UTC) + _IST).timetuple().tm_yday
-    return dateline.timetuple().tm_yday if dateline else None
+        dateline = (datetime.fromtimestamp(published_us / 1e6, UTC) + _IST).date()
+    if dateline is not None:
+        month, day = dateline.month, dateline.day
+    if month is None or day is None:
+        return None
+    try:
+        return date(2000, month, day).timetuple().tm_yday
+    except ValueError:
+        return None
 
 
 def canonical_of(members: Sequence[Member]) -> Member:

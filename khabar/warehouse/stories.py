@@ -47,12 +47,12 @@ def assign_stories(
     """Give every article loaded by `run_id` its story, merging stories it bridges."""
     fresh = con.execute(
         f"SELECT article_id, body_sha256, epoch_us(fetched_at), source_uri, {KNOWN_PUBLISHED.format(a='')}, "
-        "dateline_date FROM articles WHERE run_id = ?",
+        "dateline_date, dateline_month, dateline_day FROM articles WHERE run_id = ?",
         [run_id],
     ).fetchall()
     new = [
-        NewArticle(aid, body_hash, (fetched_at, uri), published, day_of_year(published, dateline))
-        for aid, body_hash, fetched_at, uri, published, dateline in fresh
+        NewArticle(aid, body_hash, (fetched_at, uri), published, day_of_year(published, dateline, month, day))
+        for aid, body_hash, fetched_at, uri, published, dateline, month, day in fresh
     ]
     kept = read_windows(con, {row[0] for row in fresh}, settings)  # staged by the workers with the articles
     exact_story = dict(
@@ -189,8 +189,8 @@ def _stories_of(
             SELECT m.story_id, min(epoch_us(a.fetched_at)) AS first_seen,
                 any_value(m.article_id) FILTER (WHERE m.relation = 'canonical') AS canonical,
                 min({known}) AS first_published, max({known}) AS last_published,
-                list(DISTINCT struct_pack(p := {known}, d := a.dateline_date))
-                    FILTER (WHERE a.published_at IS NOT NULL OR a.dateline_date IS NOT NULL) AS dated
+                list(DISTINCT struct_pack(p := {known}, d := a.dateline_date, m := a.dateline_month, dd := a.dateline_day))
+                    FILTER (WHERE a.published_at IS NOT NULL OR a.dateline_month IS NOT NULL) AS dated
             FROM story_members m JOIN articles a USING (article_id)
             WHERE m.story_id IN (SELECT story_id FROM mine) GROUP BY m.story_id
         )
@@ -206,7 +206,7 @@ def _stories_of(
 
 
 def _times(first: int | None, last: int | None, dated: list[dict[str, Any]] | None) -> Times:
-    days = (day_of_year(d["p"], d["d"]) for d in dated or ())
+    days = (day_of_year(d["p"], d["d"], d["m"], d["dd"]) for d in dated or ())
     return Times(first, last, frozenset(day for day in days if day is not None))
 
 
