@@ -145,6 +145,34 @@ def test_cp1252_english_is_read_as_cp1252(tmp_path: Path, db: str) -> None:
     assert "Mumbai’s civic body" in str(body) and "“monsoon preparedness”" in str(body) and "naïve" in str(body)
 
 
+def test_a_file_khabar_cannot_read_gets_a_row_and_hidden_ones_a_warning(
+    tmp_path: Path, db: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    inputs = tmp_path / "in"
+    (inputs / "outlet" / ".git").mkdir(parents=True)
+    shutil.copy(SEEDS[0], inputs / "outlet")
+    (inputs / "outlet" / "scan.PDF").write_bytes(b"%PDF-1.4 not text")
+    (inputs / "outlet" / "notes").write_text("no extension", encoding="utf-8")
+    (inputs / "outlet" / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
+    (inputs / "outlet" / ".git" / "HEAD").write_text("ref: refs/heads/main\n", encoding="utf-8")
+    (inputs / "outlet" / "page.html").write_text(f"<html><body><p>{SEED}</p></body></html>", encoding="utf-8")
+    (inputs / "outlet" / "page.html.json").write_text("{}", encoding="utf-8")  # a fetched page's sidecar: no row
+    report = ingest_dumps(paths=[str(inputs)], db=db)
+    docs = by_name(db)
+    assert sorted(docs) == sorted([SEEDS[0].name, "notes", "page.html", "scan.PDF"])
+    assert docs["scan.PDF"][:3] == (
+        "rejected",
+        "unsupported_format",
+        "a .pdf file: khabar reads .txt, .html, .htm, .jsonl",
+    )
+    assert docs["notes"][:2] == ("rejected", "unsupported_format") and "without an extension" in str(docs["notes"][2])
+    assert report.docs_rejected == 2
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any("2 hidden file(s) or folder(s) (.DS_Store, .git/)" in w for w in warnings), warnings
+    ingest_dumps(paths=[str(inputs)], db=db)  # again: the same rows, not new ones
+    assert rows(db, "SELECT count(*) FROM documents WHERE reject_reason = 'unsupported_format'") == [(2,)]
+
+
 def test_special_files_and_folders_get_a_row_or_a_warning(
     tmp_path: Path, db: str, caplog: pytest.LogCaptureFixture
 ) -> None:

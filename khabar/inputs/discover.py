@@ -13,10 +13,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from khabar.inputs.landing import read_sidecar
+from khabar.inputs.landing import SIDECAR, read_sidecar
 from khabar.records import InputRef, RawDoc
 
 FORMATS = {".txt": "text", ".html": "html", ".htm": "html", ".jsonl": "jsonl"}
+UNSUPPORTED = "unsupported"  # the format of a file in a folder whose name says khabar cannot read it
 _CHUNK = 1 << 20
 _log = logging.getLogger(__name__)
 
@@ -29,16 +30,23 @@ def discover(paths: Iterable[str], warn: Callable[[str], None] = _log.warning) -
     """Every supported file under `paths`, in a stable order. A sub-folder's name is the outlet hint.
 
     Symbolic links to folders are followed, each real folder once. A folder that cannot be listed, or a link
-    that would go round in a loop, is passed to `warn`: nothing under `paths` is skipped without a word. Names
-    that are not UTF-8 are shown with their bytes escaped (caf\\xe9) in source_uri and the outlet."""
+    that would go round in a loop, is passed to `warn`, and so is the count of hidden files and folders (names
+    starting with "."), which are not read. A file of a type khabar does not read (a .pdf) is found all the
+    same, as format `unsupported`, so that it gets a row; a fetched page's sidecar (page.html.json) does not.
+    Nothing under `paths` is skipped without a word. Names that are not UTF-8 are shown with their bytes
+    escaped (caf\\xe9) in source_uri and the outlet."""
     refs: list[InputRef] = []
     for given in paths:
         root = Path(given if os.path.lexists(given) else unshown(given))
         if root.is_dir():
-            for path in sorted(_walk(root, warn)):
+            hidden: list[str] = []
+            for path in sorted(_walk(root, warn, hidden)):
                 relative = path.relative_to(root)
                 outlet = shown(relative.parts[0]) if len(relative.parts) > 1 else None
-                refs.append(_ref(path, shown(os.path.join(given, str(relative))), outlet))
+                refs.append(_ref(path, shown(os.path.join(given, str(relative))), outlet, UNSUPPORTED))
+            if hidden:
+                names = ", ".join(shown(name) for name in sorted(hidden)[:3]) + (", ..." if len(hidden) > 3 else "")
+                warn(f"not read under {shown(given)}: {len(hidden)} hidden file(s) or folder(s) ({names})")
         elif root.exists():  # a file, or a FIFO or device given by name: read_inputs gives it a row
             refs.append(_ref(root, shown(given), None))
         else:
@@ -63,7 +71,7 @@ def unshown(text: str) -> str:
     return _ESCAPED_BYTE.sub(lambda match: chr(0xDC00 + int(match.group(1), 16)), text)
 
 
-def _walk(root: Path, warn: Callable[[str], None]) -> Iterator[Path]:
+def _walk(root: Path, warn: Callable[[str], None], hidden: list[str]) -> Iterator[Path]:
     seen = {os.path.realpath(root)}
 
     def unreadable(error: OSError) -> None:
@@ -73,6 +81,7 @@ def _walk(root: Path, warn: Callable[[str], None]) -> Iterator[Path]:
         kept = []
         for name in sorted(dirs):
             if name.startswith("."):
+                hidden.append(name + "/")
                 continue
             real = os.path.realpath(os.path.join(folder, name))
             if real in seen:
@@ -81,13 +90,16 @@ def _walk(root: Path, warn: Callable[[str], None]) -> Iterator[Path]:
             seen.add(real)
             kept.append(name)
         dirs[:] = kept
+        names = set(files)
         for name in files:
-            if not name.startswith(".") and Path(name).suffix.lower() in FORMATS:
+            if name.startswith("."):
+                hidden.append(name)
+            elif not (name.endswith(SIDECAR) and name.removesuffix(SIDECAR) in names):
                 yield Path(folder) / name
 
 
-def _ref(path: Path, source_uri: str, outlet: str | None) -> InputRef:
-    return InputRef(str(path), source_uri, FORMATS.get(path.suffix.lower(), "text"), outlet)
+def _ref(path: Path, source_uri: str, outlet: str | None, otherwise: str = "text") -> InputRef:
+    return InputRef(str(path), source_uri, FORMATS.get(path.suffix.lower(), otherwise), outlet)
 
 
 def read_inputs(refs: Iterable[InputRef], max_bytes: int, read_at: datetime | None = None) -> list[RawDoc]:
@@ -106,6 +118,8 @@ def read_inputs(refs: Iterable[InputRef], max_bytes: int, read_at: datetime | No
             with _open_regular(ref.path) as handle:
                 if isinstance(handle, str):
                     docs.append(_refused(ref, "not_a_file", handle, now))
+                elif ref.format == UNSUPPORTED:
+                    docs.append(_refused(ref, "unsupported_format", _unsupported(ref.path), now))
                 elif ref.format == "jsonl":
                     docs.extend(_read_jsonl(ref, handle, max_bytes, now))
                 else:
@@ -200,6 +214,11 @@ def _refused(ref: InputRef, reason: str, detail: str, now: datetime) -> RawDoc:
     # Nothing is read, so the id hashes the path: the input is still recorded, once.
     doc_id = hashlib.sha256(f"{reason}:{ref.source_uri}".encode()).hexdigest()
     return RawDoc(doc_id, ref, 0, now, None, reason, detail)
+
+
+def _unsupported(path: str) -> str:
+    kind = f"a {Path(path).suffix.lower()} file" if Path(path).suffix else "a file without an extension"
+    return f"{kind}: khabar reads {', '.join(FORMATS)}"
 
 
 def _unreadable(ref: InputRef, error: OSError, now: datetime) -> RawDoc:
