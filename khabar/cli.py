@@ -222,6 +222,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("-v", "--verbose", action="store_true", help="show the runs' log lines")
     serve.set_defaults(handler=_serve)
+
+    server = commands.add_parser(
+        "server",
+        help="the local Prefect server kept between commands: status, or stop it now",
+        description="Commands run without PREFECT_API_URL share a local Prefect server, kept KHABAR_KEEP_SERVER "
+        "seconds (default 900) after the last one ends. `status` says whether one runs and when it stops; "
+        "`stop` stops it now, unless a command is running on it.",
+    )
+    server.add_argument("action", choices=("status", "stop"), nargs="?", default="status")
+    server.set_defaults(handler=_server)
     return parser
 
 
@@ -363,6 +373,25 @@ def _migrate(args: argparse.Namespace) -> int:
     print(f"khabar migrate: {config.display_db(db)} copied into {args.to} in {time.monotonic() - started:.1f} s")
     for table in copied:
         print(f"  {table.table:<18} {table.rows} rows")
+    return 0
+
+
+def _server(args: argparse.Namespace) -> int:
+    from khabar.flows.server import kept_state, stop_kept
+
+    state, idle = config.server_state_dir(), config.keep_server_seconds()
+    found = stop_kept(state) if args.action == "stop" else kept_state(state, idle)
+    if found is None:
+        print("khabar server: no kept Prefect server is running")
+        return 0
+    if found.in_use:
+        print(f"khabar server: {found.url} (pid {found.pid}) is in use by a running command", end="")
+        print("; it was not stopped" if args.action == "stop" else "")
+        return 1 if args.action == "stop" else 0
+    if args.action == "stop":
+        print(f"khabar server: stopped {found.url} (pid {found.pid})")
+    else:
+        print(f"khabar server: {found.url} (pid {found.pid}), unused; it stops in {found.idle_left:.0f} s")
     return 0
 
 

@@ -22,6 +22,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -220,6 +221,47 @@ def keep(state: Path, port: int, idle: float, poll: float = 1.0) -> int:
             server.wait(timeout=10)
         if server.poll() is None:
             server.kill()
+
+
+@dataclass(frozen=True, slots=True)
+class KeptState:
+    url: str
+    pid: int
+    in_use: bool  # a command is running on it
+    idle_left: float  # seconds until the keeper stops it, once no command holds it
+
+
+def kept_state(state: Path, idle: float) -> KeptState | None:
+    """The kept server of this state folder, if one runs."""
+    known = _read_state(state)
+    if not known or not _is_keeper(known["pid"]):
+        return None
+    with open(state / "server.users", "a+") as users:
+        try:
+            fcntl.flock(users, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            in_use = False
+        except BlockingIOError:
+            in_use = True
+    with contextlib.suppress(OSError):
+        left = max(0.0, idle - (time.time() - (state / "server.json").stat().st_mtime))
+        return KeptState(f"http://127.0.0.1:{known['port']}/api", known["pid"], in_use, left)
+    return None
+
+
+def stop_kept(state: Path, timeout: float = 15) -> KeptState | None:
+    """Stop the kept server now, unless a command is running on it; the state it had, None if none ran."""
+    if not (state / "server.json").exists():
+        return None
+    with open(state / "server.lock", "a+") as launch:
+        fcntl.flock(launch, fcntl.LOCK_EX)  # no command attaches meanwhile
+        found = kept_state(state, 0)
+        if found is None or found.in_use:
+            return found
+        os.kill(found.pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while _is_keeper(found.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return found
 
 
 def early_server() -> TemporaryServer | None:
