@@ -15,7 +15,7 @@ import pytest
 from khabar.config import DedupSettings
 from khabar.flows.ingest import ingest_dumps
 from khabar.flows.params import DedupOptions
-from khabar.grouping.matching import Fingerprint, same_story
+from khabar.grouping.matching import Fingerprint, _heaviest_run, paragraph_containment, same_story
 from khabar.grouping.shingles import MIX, TOKEN, _permutations, _word_hash, band_keys, shingle_runs, signatures, words
 from khabar.grouping.windows import compact_bodies
 from khabar.text.normalize import match_text
@@ -156,3 +156,41 @@ def test_a_follow_up_with_new_figures_is_not_the_same_story() -> None:
     assert 0.5 <= len(a.numbers & b.numbers) / len(a.numbers) < 0.67
     assert same_story(a, b, DedupSettings(min_number_agreement=0.5)) is not None  # the text alone says "same"
     assert same_story(a, b) is None
+
+
+def _paragraph_containment_pairwise(a: Fingerprint, b: Fingerprint, settings: DedupSettings) -> float:
+    """paragraph_containment as first written: one intersection per pair of paragraphs."""
+    if not a.paragraphs or not b.paragraphs or not len(a.shingles):
+        return 0.0
+    places, weights = [], []
+    for own in a.paragraphs:
+        if len(own) < settings.min_paragraph_shingles:
+            continue
+        inside = np.intersect1d(own, b.shingles, assume_unique=True)
+        if len(inside) < settings.paragraph_copy * len(own):
+            continue
+        shared = [len(np.intersect1d(inside, theirs, assume_unique=True)) for theirs in b.paragraphs]
+        places.append(int(np.argmax(shared)))
+        weights.append(len(own))
+    return _heaviest_run(places, weights) / len(a.shingles)
+
+
+def test_paragraph_containment_equals_the_pairwise_intersections() -> None:
+    """The flat-array paragraph_containment gives what one intersection per pair of paragraphs gave, on
+    compact shingles of edited copies (trimmed, re-topped, shuffled, repeated paragraphs) and random sets."""
+    rng = random.Random(16)
+    settings = DedupSettings()
+    pool = [" ".join(f"शब्द{rng.randrange(400)}" for _ in range(rng.randrange(3, 40))) for _ in range(60)]
+    bodies = []
+    for _ in range(120):
+        paragraphs = rng.sample(pool, rng.randrange(1, 9))
+        if rng.random() < 0.3:
+            paragraphs.append(paragraphs[0])  # a paragraph printed twice
+        bodies.append("\n\n".join(paragraphs))
+    prints = [k.whole(settings.ngram) for k in compact_bodies(bodies, settings)]
+    compared = 0
+    for a, b in combinations(prints, 2):
+        for x, y in ((a, b), (b, a)):
+            assert paragraph_containment(x, y, settings) == _paragraph_containment_pairwise(x, y, settings)
+            compared += paragraph_containment(x, y, settings) > 0
+    assert compared > 100

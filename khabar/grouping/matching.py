@@ -12,7 +12,7 @@ whose text overlaps but whose figures disagree is `related`: a follow-up, linked
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -25,6 +25,8 @@ class Fingerprint:
     numbers: frozenset[str]
     bands: tuple[int, ...]
     paragraphs: tuple[np.ndarray, ...] = ()  # each paragraph's shingles (sorted unique), in body order
+    # the paragraphs as flat arrays (`_flat`), made once when first compared: a body meets many candidates
+    flat: tuple[np.ndarray, ...] | None = field(default=None, init=False, repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,17 +59,38 @@ def paragraph_containment(a: Fingerprint, b: Fingerprint, settings: DedupSetting
     """
     if not a.paragraphs or not b.paragraphs or not len(a.shingles):
         return 0.0
-    places, weights = [], []
-    for own in a.paragraphs:
-        if len(own) < settings.min_paragraph_shingles:
-            continue
-        inside = np.intersect1d(own, b.shingles, assume_unique=True)
-        if len(inside) < settings.paragraph_copy * len(own):
-            continue
-        shared = [len(np.intersect1d(inside, theirs, assume_unique=True)) for theirs in b.paragraphs]
-        places.append(int(np.argmax(shared)))
-        weights.append(len(own))
-    return _heaviest_run(places, weights) / len(a.shingles)
+    own_values, own_paragraph, own_sizes, _, _ = _flat(a)
+    _, _, their_sizes, their_values, their_paragraph = _flat(b)
+    # each of a's paragraph shingles found in b's body (b.shingles is sorted), counted per paragraph of a
+    at = np.minimum(np.searchsorted(b.shingles, own_values), len(b.shingles) - 1)
+    found = b.shingles[at] == own_values
+    inside = np.bincount(own_paragraph[found], minlength=len(own_sizes))
+    copied = (own_sizes >= settings.min_paragraph_shingles) & (inside >= settings.paragraph_copy * own_sizes)
+    if not copied.any():
+        return 0.0
+    # shared[i, j]: the shingles of a's copied paragraph i that are in b's body and in b's paragraph j
+    keep = found & copied[own_paragraph]
+    values, rows = own_values[keep], own_paragraph[keep]
+    first = np.searchsorted(their_values, values, "left")
+    count = np.searchsorted(their_values, values, "right") - first
+    starts = np.repeat(first - np.cumsum(count) + count, count) + np.arange(int(count.sum()))
+    cells = np.repeat(rows, count) * len(their_sizes) + their_paragraph[starts]
+    shared = np.bincount(cells, minlength=len(own_sizes) * len(their_sizes)).reshape(len(own_sizes), -1)
+    places = shared[copied].argmax(axis=1)  # the first of the paragraphs sharing most, as in body order
+    return _heaviest_run(places.tolist(), own_sizes[copied].tolist()) / len(a.shingles)
+
+
+def _flat(p: Fingerprint) -> tuple[np.ndarray, ...]:
+    """p's paragraph shingles in one array with the paragraph of each, each paragraph's size, and the same
+    shingles sorted with their paragraphs."""
+    if p.flat is None:
+        sizes = np.array([len(own) for own in p.paragraphs], np.int64)
+        values = np.concatenate(p.paragraphs).astype(np.uint64, copy=False)
+        paragraph = np.repeat(np.arange(len(sizes)), sizes)
+        order = np.argsort(values, kind="stable")
+        object.__setattr__(p, "flat", (values, paragraph, sizes, values[order], paragraph[order]))
+    assert p.flat is not None
+    return p.flat
 
 
 def _heaviest_run(places: list[int], weights: list[int]) -> int:
