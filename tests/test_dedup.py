@@ -15,7 +15,14 @@ import pytest
 from khabar.config import DedupSettings
 from khabar.flows.ingest import ingest_dumps
 from khabar.flows.params import DedupOptions
-from khabar.grouping.matching import Fingerprint, _heaviest_run, paragraph_containment, same_story
+from khabar.grouping.matching import (
+    Fingerprint,
+    _found_in,
+    _heaviest_run,
+    paragraph_containment,
+    same_story,
+    similarity,
+)
 from khabar.grouping.shingles import MIX, TOKEN, _permutations, _word_hash, band_keys, shingle_runs, signatures, words
 from khabar.grouping.windows import compact_bodies
 from khabar.text.normalize import match_text
@@ -191,6 +198,11 @@ def test_paragraph_containment_equals_the_pairwise_intersections() -> None:
     compared = 0
     for a, b in combinations(prints, 2):
         for x, y in ((a, b), (b, a)):
-            assert paragraph_containment(x, y, settings) == _paragraph_containment_pairwise(x, y, settings)
+            for each in (settings, replace(settings, min_paragraph_shingles=1)):  # short paragraphs counted too
+                expected = _paragraph_containment_pairwise(x, y, each)
+                assert paragraph_containment(x, y, each) == expected
+                assert paragraph_containment(x, y, each, _found_in(x.shingles, y.shingles)) == expected
             compared += paragraph_containment(x, y, settings) > 0
+        common = len(np.intersect1d(a.shingles, b.shingles, assume_unique=True))
+        assert similarity(a, b).jaccard == common / (len(a.shingles) + len(b.shingles) - common)
     assert compared > 100

@@ -37,8 +37,9 @@ class Similarity:
     paragraphs: float = 0.0  # `paragraph_containment`, the larger of the two directions
 
 
-def similarity(a: Fingerprint, b: Fingerprint) -> Similarity:
-    common = len(np.intersect1d(a.shingles, b.shingles, assume_unique=True))
+def similarity(a: Fingerprint, b: Fingerprint, in_b: np.ndarray | None = None) -> Similarity:
+    """`in_b`, when given: which of a's shingles are b's (`_found_in`)."""
+    common = int(np.count_nonzero(_found_in(a.shingles, b.shingles) if in_b is None else in_b))
     union = len(a.shingles) + len(b.shingles) - common
     smaller = min(len(a.shingles), len(b.shingles))
     few, many = sorted((a.numbers, b.numbers), key=len)
@@ -49,21 +50,25 @@ def similarity(a: Fingerprint, b: Fingerprint) -> Similarity:
     )
 
 
-def paragraph_containment(a: Fingerprint, b: Fingerprint, settings: DedupSettings = DedupSettings()) -> float:
+def paragraph_containment(
+    a: Fingerprint, b: Fingerprint, settings: DedupSettings = DedupSettings(), in_b: np.ndarray | None = None
+) -> float:
     """Share of a's shingles in a run of its paragraphs copied, in order, in b.
 
     A paragraph of a (of at least `min_paragraph_shingles` shingles) is copied when `paragraph_copy` of its
     shingles are in b's body, wherever b's paragraph breaks fall (outlets re-wrap copy); it sits at the
     paragraph of b sharing most of them. The run is the longest chain of copied paragraphs whose places in
     b never go back; what is shared as one background paragraph or a quote stays a small share of a.
+    `in_b`, when given: which of a's shingles are b's (`_found_in`).
     """
     if not a.paragraphs or not b.paragraphs or not len(a.shingles):
         return 0.0
-    own_values, own_paragraph, own_sizes, _, _ = _flat(a)
-    _, _, their_sizes, their_values, their_paragraph = _flat(b)
-    # each of a's paragraph shingles found in b's body (b.shingles is sorted), counted per paragraph of a
-    at = np.minimum(np.searchsorted(b.shingles, own_values), len(b.shingles) - 1)
-    found = b.shingles[at] == own_values
+    own_values, own_paragraph, own_sizes, _, _, at, elsewhere = _flat(a)
+    _, _, their_sizes, their_values, their_paragraph, _, _ = _flat(b)
+    # each of a's paragraph shingles found in b's body, counted per paragraph of a
+    found = (_found_in(a.shingles, b.shingles) if in_b is None else in_b)[at]
+    if len(elsewhere):  # hashes of short paragraphs that are not among a's windows
+        found[elsewhere] = _found_in(own_values[elsewhere], b.shingles)
     inside = np.bincount(own_paragraph[found], minlength=len(own_sizes))
     copied = (own_sizes >= settings.min_paragraph_shingles) & (inside >= settings.paragraph_copy * own_sizes)
     if not copied.any():
@@ -81,16 +86,27 @@ def paragraph_containment(a: Fingerprint, b: Fingerprint, settings: DedupSetting
 
 
 def _flat(p: Fingerprint) -> tuple[np.ndarray, ...]:
-    """p's paragraph shingles in one array with the paragraph of each, each paragraph's size, and the same
-    shingles sorted with their paragraphs."""
+    """p's paragraph shingles in one array with the paragraph of each, each paragraph's size, the same
+    shingles sorted with their paragraphs, the place of each in p.shingles, and those not in p.shingles."""
     if p.flat is None:
         sizes = np.array([len(own) for own in p.paragraphs], np.int64)
         values = np.concatenate(p.paragraphs).astype(np.uint64, copy=False)
         paragraph = np.repeat(np.arange(len(sizes)), sizes)
         order = np.argsort(values, kind="stable")
-        object.__setattr__(p, "flat", (values, paragraph, sizes, values[order], paragraph[order]))
+        at = np.minimum(np.searchsorted(p.shingles, values), max(len(p.shingles) - 1, 0))
+        elsewhere = np.flatnonzero(p.shingles[at] != values) if len(p.shingles) else np.arange(len(values))
+        flat = (values, paragraph, sizes, values[order], paragraph[order], at, elsewhere)
+        object.__setattr__(p, "flat", flat)
     assert p.flat is not None
     return p.flat
+
+
+def _found_in(values: np.ndarray, sorted_unique: np.ndarray) -> np.ndarray:
+    """Which of `values` are in `sorted_unique`."""
+    if not len(sorted_unique):
+        return np.zeros(len(values), bool)
+    at = np.minimum(np.searchsorted(sorted_unique, values), len(sorted_unique) - 1)
+    return np.asarray(sorted_unique[at] == values)
 
 
 def _heaviest_run(places: list[int], weights: list[int]) -> int:
@@ -105,12 +121,13 @@ def _heaviest_run(places: list[int], weights: list[int]) -> int:
 def verdict(a: Fingerprint, b: Fingerprint, settings: DedupSettings = DedupSettings()) -> tuple[str, Similarity]:
     """`same` (copies of one story), `related` (the text overlaps but the figures disagree: a follow-up) or
     `none`, with the similarity found."""
-    found = similarity(a, b)
+    in_b = _found_in(a.shingles, b.shingles)
+    found = similarity(a, b, in_b)
     overlaps = found.jaccard >= settings.min_jaccard or found.containment >= settings.min_containment
     if not overlaps and settings.min_paragraph_containment <= 1:
-        found = replace(
-            found, paragraphs=max(paragraph_containment(a, b, settings), paragraph_containment(b, a, settings))
-        )
+        in_a = _found_in(b.shingles, a.shingles)
+        one, other = paragraph_containment(a, b, settings, in_b), paragraph_containment(b, a, settings, in_a)
+        found = replace(found, paragraphs=max(one, other))
         overlaps = found.paragraphs >= settings.min_paragraph_containment
     if not overlaps:
         return "none", found
