@@ -22,6 +22,7 @@ from khabar.grouping.matching import (
     paragraph_containment,
     same_story,
     similarity,
+    verdict,
 )
 from khabar.grouping.shingles import MIX, TOKEN, _permutations, _word_hash, band_keys, shingle_runs, signatures, words
 from khabar.grouping.windows import compact_bodies
@@ -195,7 +196,7 @@ def test_paragraph_containment_equals_the_pairwise_intersections() -> None:
             paragraphs.append(paragraphs[0])  # a paragraph printed twice
         bodies.append("\n\n".join(paragraphs))
     prints = [k.whole(settings.ngram) for k in compact_bodies(bodies, settings)]
-    compared = 0
+    compared = skipped = 0
     for a, b in combinations(prints, 2):
         for x, y in ((a, b), (b, a)):
             for each in (settings, replace(settings, min_paragraph_shingles=1)):  # short paragraphs counted too
@@ -205,4 +206,15 @@ def test_paragraph_containment_equals_the_pairwise_intersections() -> None:
             compared += paragraph_containment(x, y, settings) > 0
         common = len(np.intersect1d(a.shingles, b.shingles, assume_unique=True))
         assert similarity(a, b).jaccard == common / (len(a.shingles) + len(b.shingles) - common)
+        for each in (settings, replace(settings, min_paragraph_containment=0.2), replace(settings, paragraph_copy=0.9)):
+            kind, found = verdict(a, b, each)
+            pairwise = max(_paragraph_containment_pairwise(a, b, each), _paragraph_containment_pairwise(b, a, each))
+            overlaps = found.jaccard >= each.min_jaccard or found.containment >= each.min_containment
+            if not overlaps:  # worked out, or left 0 only where it could not reach the threshold
+                assert found.paragraphs == pairwise or (
+                    found.paragraphs == 0 and pairwise < each.min_paragraph_containment
+                )
+                assert (kind == "none") == (pairwise < each.min_paragraph_containment)
+                skipped += found.paragraphs == 0 < pairwise
     assert compared > 100
+    assert skipped > 10

@@ -63,8 +63,8 @@ def paragraph_containment(
     """
     if not a.paragraphs or not b.paragraphs or not len(a.shingles):
         return 0.0
-    own_values, own_paragraph, own_sizes, _, _, at, elsewhere = _flat(a)
-    _, _, their_sizes, their_values, their_paragraph, _, _ = _flat(b)
+    own_values, own_paragraph, own_sizes, _, _, at, elsewhere, _ = _flat(a)
+    _, _, their_sizes, their_values, their_paragraph, _, _, _ = _flat(b)
     # each of a's paragraph shingles found in b's body, counted per paragraph of a
     found = (_found_in(a.shingles, b.shingles) if in_b is None else in_b)[at]
     if len(elsewhere):  # hashes of short paragraphs that are not among a's windows
@@ -87,7 +87,8 @@ def paragraph_containment(
 
 def _flat(p: Fingerprint) -> tuple[np.ndarray, ...]:
     """p's paragraph shingles in one array with the paragraph of each, each paragraph's size, the same
-    shingles sorted with their paragraphs, the place of each in p.shingles, and those not in p.shingles."""
+    shingles sorted with their paragraphs, the place of each in p.shingles, those not in p.shingles, and the
+    most paragraphs one shingle of p.shingles is in."""
     if p.flat is None:
         sizes = np.array([len(own) for own in p.paragraphs], np.int64)
         values = np.concatenate(p.paragraphs).astype(np.uint64, copy=False)
@@ -95,7 +96,9 @@ def _flat(p: Fingerprint) -> tuple[np.ndarray, ...]:
         order = np.argsort(values, kind="stable")
         at = np.minimum(np.searchsorted(p.shingles, values), max(len(p.shingles) - 1, 0))
         elsewhere = np.flatnonzero(p.shingles[at] != values) if len(p.shingles) else np.arange(len(values))
-        flat = (values, paragraph, sizes, values[order], paragraph[order], at, elsewhere)
+        inside = np.delete(at, elsewhere)
+        most = np.bincount(inside).max(initial=0) if len(inside) else np.int64(0)
+        flat = (values, paragraph, sizes, values[order], paragraph[order], at, elsewhere, most)
         object.__setattr__(p, "flat", flat)
     assert p.flat is not None
     return p.flat
@@ -109,6 +112,18 @@ def _found_in(values: np.ndarray, sorted_unique: np.ndarray) -> np.ndarray:
     return np.asarray(sorted_unique[at] == values)
 
 
+def _may_copy(p: Fingerprint, common: int, settings: DedupSettings) -> bool:
+    """Whether `paragraph_containment` of p in a body sharing `common` of p's shingles can reach
+    `min_paragraph_containment`: its copied paragraphs have `paragraph_copy` of their shingles in that body, and
+    p's paragraphs hold those `common` shingles at most `most` times each, plus their short-paragraph hashes."""
+    if not p.paragraphs or not len(p.shingles) or settings.paragraph_copy <= 0:
+        return True  # paragraph_containment answers at once
+    *_, elsewhere, most = _flat(p)
+    bound = int(most) * common + len(elsewhere)  # shingles of p's paragraphs found in the other body, at most
+    needed = settings.min_paragraph_containment * settings.paragraph_copy * len(p.shingles)
+    return bool(bound >= needed * (1 - 1e-9))  # a hair low: rounding never rules out a copy
+
+
 def _heaviest_run(places: list[int], weights: list[int]) -> int:
     """The largest total weight of a subsequence whose places never decrease."""
     best: list[int] = []
@@ -120,11 +135,18 @@ def _heaviest_run(places: list[int], weights: list[int]) -> int:
 
 def verdict(a: Fingerprint, b: Fingerprint, settings: DedupSettings = DedupSettings()) -> tuple[str, Similarity]:
     """`same` (copies of one story), `related` (the text overlaps but the figures disagree: a follow-up) or
-    `none`, with the similarity found."""
+    `none`, with the similarity found. Paragraph containment is worked out only when the shingles the bodies
+    share could make it reach `min_paragraph_containment` (`_may_copy`); else it stays 0 and the verdict is `none`.
+    """
     in_b = _found_in(a.shingles, b.shingles)
     found = similarity(a, b, in_b)
     overlaps = found.jaccard >= settings.min_jaccard or found.containment >= settings.min_containment
-    if not overlaps and settings.min_paragraph_containment <= 1:
+    common = int(np.count_nonzero(in_b))
+    if (
+        not overlaps
+        and settings.min_paragraph_containment <= 1
+        and (_may_copy(a, common, settings) or _may_copy(b, common, settings))
+    ):
         in_a = _found_in(b.shingles, a.shingles)
         one, other = paragraph_containment(a, b, settings, in_b), paragraph_containment(b, a, settings, in_a)
         found = replace(found, paragraphs=max(one, other))
