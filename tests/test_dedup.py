@@ -17,7 +17,15 @@ from khabar.config import DedupSettings
 from khabar.flows.ingest import ingest_dumps
 from khabar.flows.params import DedupOptions
 from khabar.grouping.assign import Times, day_of_year
-from khabar.grouping.matching import Fingerprint, same_story
+from khabar.grouping.matching import (
+    Fingerprint,
+    _found_in,
+    _heaviest_run,
+    paragraph_containment,
+    same_story,
+    similarity,
+    verdict,
+)
 from khabar.grouping.shingles import MIX, TOKEN, _permutations, _word_hash, band_keys, shingle_runs, signatures, words
 from khabar.grouping.windows import compact_bodies
 from khabar.text.normalize import match_text
@@ -171,3 +179,57 @@ def test_days_of_the_year_agree_across_years_and_wrap_round_the_years_end() -> N
     new_year = Times(days=frozenset({day_of_year(None, None, 12, 29), day_of_year(None, None, 1, 3)}))  # type: ignore[arg-type]
     assert new_year.within(week) and not new_year.within(week // 2)
     assert not Times(days=frozenset({day_of_year(None, None, 7, 12), day_of_year(None, None, 10, 20)})).within(week)  # type: ignore[arg-type]
+
+
+def _paragraph_containment_pairwise(a: Fingerprint, b: Fingerprint, settings: DedupSettings) -> float:
+    """paragraph_containment as first written: one intersection per pair of paragraphs."""
+    if not a.paragraphs or not b.paragraphs or not len(a.shingles):
+        return 0.0
+    places, weights = [], []
+    for own in a.paragraphs:
+        if len(own) < settings.min_paragraph_shingles:
+            continue
+        inside = np.intersect1d(own, b.shingles, assume_unique=True)
+        if len(inside) < settings.paragraph_copy * len(own):
+            continue
+        shared = [len(np.intersect1d(inside, theirs, assume_unique=True)) for theirs in b.paragraphs]
+        places.append(int(np.argmax(shared)))
+        weights.append(len(own))
+    return _heaviest_run(places, weights) / len(a.shingles)
+
+
+def test_paragraph_containment_equals_the_pairwise_intersections() -> None:
+    """The flat-array paragraph_containment gives what one intersection per pair of paragraphs gave, on
+    compact shingles of edited copies (trimmed, re-topped, shuffled, repeated paragraphs) and random sets."""
+    rng = random.Random(16)
+    settings = DedupSettings()
+    pool = [" ".join(f"शब्द{rng.randrange(400)}" for _ in range(rng.randrange(3, 40))) for _ in range(60)]
+    bodies = []
+    for _ in range(120):
+        paragraphs = rng.sample(pool, rng.randrange(1, 9))
+        if rng.random() < 0.3:
+            paragraphs.append(paragraphs[0])  # a paragraph printed twice
+        bodies.append("\n\n".join(paragraphs))
+    prints = [k.whole(settings.ngram) for k in compact_bodies(bodies, settings)]
+    compared = skipped = 0
+    for a, b in combinations(prints, 2):
+        for x, y in ((a, b), (b, a)):
+            for each in (settings, replace(settings, min_paragraph_shingles=1)):  # short paragraphs counted too
+                expected = _paragraph_containment_pairwise(x, y, each)
+                assert paragraph_containment(x, y, each) == expected
+                assert paragraph_containment(x, y, each, _found_in(x.shingles, y.shingles)) == expected
+            compared += paragraph_containment(x, y, settings) > 0
+        common = len(np.intersect1d(a.shingles, b.shingles, assume_unique=True))
+        assert similarity(a, b).jaccard == common / (len(a.shingles) + len(b.shingles) - common)
+        for each in (settings, replace(settings, min_paragraph_containment=0.2), replace(settings, paragraph_copy=0.9)):
+            kind, found = verdict(a, b, each)
+            pairwise = max(_paragraph_containment_pairwise(a, b, each), _paragraph_containment_pairwise(b, a, each))
+            overlaps = found.jaccard >= each.min_jaccard or found.containment >= each.min_containment
+            if not overlaps:  # worked out, or left 0 only where it could not reach the threshold
+                assert found.paragraphs == pairwise or (
+                    found.paragraphs == 0 and pairwise < each.min_paragraph_containment
+                )
+                assert (kind == "none") == (pairwise < each.min_paragraph_containment)
+                skipped += found.paragraphs == 0 < pairwise
+    assert compared > 100
+    assert skipped > 10

@@ -12,7 +12,7 @@ whose text overlaps but whose figures disagree is `related`: a follow-up, linked
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -25,6 +25,8 @@ class Fingerprint:
     numbers: frozenset[str]
     bands: tuple[int, ...]
     paragraphs: tuple[np.ndarray, ...] = ()  # each paragraph's shingles (sorted unique), in body order
+    # the paragraphs as flat arrays (`_flat`), made once when first compared: a body meets many candidates
+    flat: tuple[np.ndarray, ...] | None = field(default=None, init=False, repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +37,9 @@ class Similarity:
     paragraphs: float = 0.0  # `paragraph_containment`, the larger of the two directions
 
 
-def similarity(a: Fingerprint, b: Fingerprint) -> Similarity:
-    common = len(np.intersect1d(a.shingles, b.shingles, assume_unique=True))
+def similarity(a: Fingerprint, b: Fingerprint, in_b: np.ndarray | None = None) -> Similarity:
+    """`in_b`, when given: which of a's shingles are b's (`_found_in`)."""
+    common = int(np.count_nonzero(_found_in(a.shingles, b.shingles) if in_b is None else in_b))
     union = len(a.shingles) + len(b.shingles) - common
     smaller = min(len(a.shingles), len(b.shingles))
     few, many = sorted((a.numbers, b.numbers), key=len)
@@ -47,27 +50,78 @@ def similarity(a: Fingerprint, b: Fingerprint) -> Similarity:
     )
 
 
-def paragraph_containment(a: Fingerprint, b: Fingerprint, settings: DedupSettings = DedupSettings()) -> float:
+def paragraph_containment(
+    a: Fingerprint, b: Fingerprint, settings: DedupSettings = DedupSettings(), in_b: np.ndarray | None = None
+) -> float:
     """Share of a's shingles in a run of its paragraphs copied, in order, in b.
 
     A paragraph of a (of at least `min_paragraph_shingles` shingles) is copied when `paragraph_copy` of its
     shingles are in b's body, wherever b's paragraph breaks fall (outlets re-wrap copy); it sits at the
     paragraph of b sharing most of them. The run is the longest chain of copied paragraphs whose places in
     b never go back; what is shared as one background paragraph or a quote stays a small share of a.
+    `in_b`, when given: which of a's shingles are b's (`_found_in`).
     """
     if not a.paragraphs or not b.paragraphs or not len(a.shingles):
         return 0.0
-    places, weights = [], []
-    for own in a.paragraphs:
-        if len(own) < settings.min_paragraph_shingles:
-            continue
-        inside = np.intersect1d(own, b.shingles, assume_unique=True)
-        if len(inside) < settings.paragraph_copy * len(own):
-            continue
-        shared = [len(np.intersect1d(inside, theirs, assume_unique=True)) for theirs in b.paragraphs]
-        places.append(int(np.argmax(shared)))
-        weights.append(len(own))
-    return _heaviest_run(places, weights) / len(a.shingles)
+    own_values, own_paragraph, own_sizes, _, _, at, elsewhere, _ = _flat(a)
+    _, _, their_sizes, their_values, their_paragraph, _, _, _ = _flat(b)
+    # each of a's paragraph shingles found in b's body, counted per paragraph of a
+    found = (_found_in(a.shingles, b.shingles) if in_b is None else in_b)[at]
+    if len(elsewhere):  # hashes of short paragraphs that are not among a's windows
+        found[elsewhere] = _found_in(own_values[elsewhere], b.shingles)
+    inside = np.bincount(own_paragraph[found], minlength=len(own_sizes))
+    copied = (own_sizes >= settings.min_paragraph_shingles) & (inside >= settings.paragraph_copy * own_sizes)
+    if not copied.any():
+        return 0.0
+    # shared[i, j]: the shingles of a's copied paragraph i that are in b's body and in b's paragraph j
+    keep = found & copied[own_paragraph]
+    values, rows = own_values[keep], own_paragraph[keep]
+    first = np.searchsorted(their_values, values, "left")
+    count = np.searchsorted(their_values, values, "right") - first
+    starts = np.repeat(first - np.cumsum(count) + count, count) + np.arange(int(count.sum()))
+    cells = np.repeat(rows, count) * len(their_sizes) + their_paragraph[starts]
+    shared = np.bincount(cells, minlength=len(own_sizes) * len(their_sizes)).reshape(len(own_sizes), -1)
+    places = shared[copied].argmax(axis=1)  # the first of the paragraphs sharing most, as in body order
+    return _heaviest_run(places.tolist(), own_sizes[copied].tolist()) / len(a.shingles)
+
+
+def _flat(p: Fingerprint) -> tuple[np.ndarray, ...]:
+    """p's paragraph shingles in one array with the paragraph of each, each paragraph's size, the same
+    shingles sorted with their paragraphs, the place of each in p.shingles, those not in p.shingles, and the
+    most paragraphs one shingle of p.shingles is in."""
+    if p.flat is None:
+        sizes = np.array([len(own) for own in p.paragraphs], np.int64)
+        values = np.concatenate(p.paragraphs).astype(np.uint64, copy=False)
+        paragraph = np.repeat(np.arange(len(sizes)), sizes)
+        order = np.argsort(values, kind="stable")
+        at = np.minimum(np.searchsorted(p.shingles, values), max(len(p.shingles) - 1, 0))
+        elsewhere = np.flatnonzero(p.shingles[at] != values) if len(p.shingles) else np.arange(len(values))
+        inside = np.delete(at, elsewhere)
+        most = np.bincount(inside).max(initial=0) if len(inside) else np.int64(0)
+        flat = (values, paragraph, sizes, values[order], paragraph[order], at, elsewhere, most)
+        object.__setattr__(p, "flat", flat)
+    assert p.flat is not None
+    return p.flat
+
+
+def _found_in(values: np.ndarray, sorted_unique: np.ndarray) -> np.ndarray:
+    """Which of `values` are in `sorted_unique`."""
+    if not len(sorted_unique):
+        return np.zeros(len(values), bool)
+    at = np.minimum(np.searchsorted(sorted_unique, values), len(sorted_unique) - 1)
+    return np.asarray(sorted_unique[at] == values)
+
+
+def _may_copy(p: Fingerprint, common: int, settings: DedupSettings) -> bool:
+    """Whether `paragraph_containment` of p in a body sharing `common` of p's shingles can reach
+    `min_paragraph_containment`: its copied paragraphs have `paragraph_copy` of their shingles in that body, and
+    p's paragraphs hold those `common` shingles at most `most` times each, plus their short-paragraph hashes."""
+    if not p.paragraphs or not len(p.shingles) or settings.paragraph_copy <= 0:
+        return True  # paragraph_containment answers at once
+    *_, elsewhere, most = _flat(p)
+    bound = int(most) * common + len(elsewhere)  # shingles of p's paragraphs found in the other body, at most
+    needed = settings.min_paragraph_containment * settings.paragraph_copy * len(p.shingles)
+    return bool(bound >= needed * (1 - 1e-9))  # a hair low: rounding never rules out a copy
 
 
 def _heaviest_run(places: list[int], weights: list[int]) -> int:
@@ -81,13 +135,21 @@ def _heaviest_run(places: list[int], weights: list[int]) -> int:
 
 def verdict(a: Fingerprint, b: Fingerprint, settings: DedupSettings = DedupSettings()) -> tuple[str, Similarity]:
     """`same` (copies of one story), `related` (the text overlaps but the figures disagree: a follow-up) or
-    `none`, with the similarity found."""
-    found = similarity(a, b)
+    `none`, with the similarity found. Paragraph containment is worked out only when the shingles the bodies
+    share could make it reach `min_paragraph_containment` (`_may_copy`); else it stays 0 and the verdict is `none`.
+    """
+    in_b = _found_in(a.shingles, b.shingles)
+    found = similarity(a, b, in_b)
     overlaps = found.jaccard >= settings.min_jaccard or found.containment >= settings.min_containment
-    if not overlaps and settings.min_paragraph_containment <= 1:
-        found = replace(
-            found, paragraphs=max(paragraph_containment(a, b, settings), paragraph_containment(b, a, settings))
-        )
+    common = int(np.count_nonzero(in_b))
+    if (
+        not overlaps
+        and settings.min_paragraph_containment <= 1
+        and (_may_copy(a, common, settings) or _may_copy(b, common, settings))
+    ):
+        in_a = _found_in(b.shingles, a.shingles)
+        one, other = paragraph_containment(a, b, settings, in_b), paragraph_containment(b, a, settings, in_a)
+        found = replace(found, paragraphs=max(one, other))
         overlaps = found.paragraphs >= settings.min_paragraph_containment
     if not overlaps:
         return "none", found

@@ -11,8 +11,8 @@ differ from the 64-bit ones only where two hashes collide: for bodies of 400 shi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from itertools import accumulate
 
 import numpy as np
@@ -32,11 +32,17 @@ class Compact:
     numbers: frozenset[str]
     bands: tuple[int, ...] = ()  # LSH band keys, when made from the body
     paragraph_keys: tuple[int, ...] = ()  # MinHash keys of its paragraphs (`paragraph_keys`), with the bands
+    # (ngram, whole(ngram)) once made: grouping and lineage both ask for it
+    made: tuple[int, Fingerprint] | None = field(default=None, init=False, repr=False, compare=False)
 
     def whole(self, ngram: int = 5) -> Fingerprint:
         """The body's shingle set and each paragraph's, for verification and lineage."""
+        if self.made is not None and self.made[0] == ngram:
+            return self.made[1]
         paragraphs = tuple(p.shingles for p in self.paragraphs(ngram))
-        return Fingerprint(np.unique(self.windows).astype(np.uint64), self.numbers, self.bands, paragraphs)
+        made = Fingerprint(np.unique(self.windows).astype(np.uint64), self.numbers, self.bands, paragraphs)
+        object.__setattr__(self, "made", (ngram, made))
+        return made
 
     def paragraphs(self, n: int) -> list[Fingerprint]:
         """Each paragraph's shingle set."""
@@ -48,6 +54,25 @@ class Compact:
                 own = np.array([next(shorts)] if count else [], dtype=np.uint32)
             found.append(Fingerprint(own.astype(np.uint64), frozenset(), ()))
         return found
+
+
+class Prints(Mapping[str, Fingerprint]):
+    """Article → `Compact.whole`, made when first asked for: most articles of a run are never compared."""
+
+    def __init__(self, kept: Mapping[str, Compact], ngram: int) -> None:
+        self._kept, self._ngram = kept, ngram
+
+    def __getitem__(self, article_id: str) -> Fingerprint:
+        return self._kept[article_id].whole(self._ngram)
+
+    def __contains__(self, article_id: object) -> bool:
+        return article_id in self._kept
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._kept)
+
+    def __len__(self) -> int:
+        return len(self._kept)
 
 
 PARAGRAPH_BAND = -1  # lsh_bands.band of anchor keys

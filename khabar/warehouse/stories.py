@@ -25,7 +25,7 @@ from khabar.grouping.assign import (
     lineage_needed,
     to_describe,
 )
-from khabar.grouping.windows import PARAGRAPH_BAND, Compact
+from khabar.grouping.windows import PARAGRAPH_BAND, Compact, Prints
 from khabar.warehouse.db import id_table, registered
 from khabar.warehouse.shingle_store import ids_pushed_down, read_windows
 
@@ -76,7 +76,7 @@ def assign_stories(
         candidates,
         story_of_known={aid: story for aid, story, *_ in stored},
         story_seen={story: (seen, story) for _, story, seen, *_ in stored},
-        prints={article_id: k.whole(settings.ngram) for article_id, k in kept.items()},
+        prints=Prints(kept, settings.ngram),
         settings=settings,
         story_times={story: times for _, story, _, _, times, _ in stored},
         published={aid: when for aid, *_, when in stored if when is not None},
