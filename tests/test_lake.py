@@ -163,14 +163,21 @@ def test_a_run_completes_while_a_reader_holds_the_lake_open(
 
 
 # A run whose load pauses after its first batch, inside its transaction, so two runs overlap for certain.
+# Each run, once inside its transaction, waits until the other is inside its own too: both commits then race, and
+# whichever comes second must meet the conflict (a fixed pause left it to how fast each process started).
 SLOW_LOAD = """
-import sys, time
+import os, sys, time
+from pathlib import Path
 from khabar.warehouse import load
 insert = load._insert_batch
-def insert_then_pause(*args, **kwargs):
+mine, theirs = Path(os.environ["LOAD_MARK"]), Path(os.environ["OTHER_MARK"])
+def insert_then_wait(*args, **kwargs):
     insert(*args, **kwargs)
-    time.sleep(4)
-load._insert_batch = insert_then_pause
+    mine.touch()
+    deadline = time.monotonic() + 300
+    while not theirs.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+load._insert_batch = insert_then_wait
 from khabar.cli import main
 sys.exit(main(sys.argv[1:]))
 """
@@ -187,13 +194,18 @@ def test_two_runs_at_once_serialize_on_the_commit_conflict(
     procs = [
         subprocess.Popen(
             [sys.executable, str(script), "ingest", *map(str, half), "--db", postgres_lake, "-v"],
-            env={**os.environ, "PREFECT_API_URL": prefect_api},
+            env={
+                **os.environ,
+                "PREFECT_API_URL": prefect_api,
+                "LOAD_MARK": str(tmp_path / f"in-transaction-{n}"),
+                "OTHER_MARK": str(tmp_path / f"in-transaction-{1 - n}"),
+            },
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
-        for half in halves
+        for n, half in enumerate(halves)
     ]
     outputs = [proc.communicate(timeout=600) for proc in procs]
     assert [proc.returncode for proc in procs] == [0, 0], [err[-2000:] for _, err in outputs]
