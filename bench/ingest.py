@@ -37,9 +37,9 @@ class Run:
         return self.counts.get("documents seen", 0)
 
     def log_seconds(self, label: str) -> float | None:
-        """The seconds of the last log line "... LABEL X.XX s", if the run printed one."""
+        """The seconds of the log lines "... LABEL X.XX s" added up (one per chunk of a long run), if any."""
         found = re.findall(re.escape(label) + r" ([0-9.]+) s", self.output)
-        return float(found[-1]) if found else None
+        return sum(map(float, found)) if found else None
 
 
 def khabar_command() -> str:

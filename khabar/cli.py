@@ -352,6 +352,7 @@ def _summary(report: Any, db: str, seconds: float, first: list[tuple[str, str]] 
         ("stories", report.story_change()),
         ("exact duplicates", str(report.exact_duplicates)),
         ("near-duplicates", str(report.near_duplicates)),
+        *([("commits", f"{report.chunks} chunks, each complete (KHABAR_LOAD_CHUNK)")] if report.chunks > 1 else []),
         ("warehouse", config.display_db(db)),
     ]
     lines = [f"khabar: run completed in {seconds:.1f} s"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 DEFAULT_DB = "warehouse/khabar.duckdb"
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_BATCH_SIZE = 1000
+DEFAULT_LOAD_CHUNK = 5_000
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "data" / "samples"
 
 
@@ -85,6 +87,24 @@ def max_bytes() -> int:
 
 def batch_size() -> int:
     return int(os.environ.get("KHABAR_BATCH_SIZE", DEFAULT_BATCH_SIZE))
+
+
+_MEMORY = re.compile(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
+
+
+def writer_memory() -> str | None:
+    """KHABAR_WRITER_MEMORY: DuckDB's memory_limit in the writer ("4GiB"); past it, DuckDB spills to its
+    temporary folder beside the warehouse, or fails the chunk when it cannot. Unset: DuckDB's own, 80% of RAM."""
+    value = (os.environ.get("KHABAR_WRITER_MEMORY") or "").strip()
+    if value and not _MEMORY.fullmatch(value):
+        raise ValueError(f"KHABAR_WRITER_MEMORY={value!r}: expected an amount such as 4GiB or 512MB")
+    return value or None
+
+
+def load_chunk() -> int:
+    """KHABAR_LOAD_CHUNK: documents the writer commits at once. A longer run commits in chunks, each complete,
+    and stays `partial` in `runs` until its last: memory follows the chunk, not the run."""
+    return max(1, int(os.environ.get("KHABAR_LOAD_CHUNK") or DEFAULT_LOAD_CHUNK))
 
 
 def landing_dir(db: str) -> str:

@@ -28,6 +28,7 @@ def publish_load(run: RunRecord, report: LoadReport, db: str) -> None:
         ("stories in the warehouse", report.stories_total),
         ("exact duplicates", report.exact_duplicates),
         ("near-duplicates", report.near_duplicates),
+        ("chunks committed", report.chunks),
     ]
     lines = [f"# {run.flow_name}: completed", "", f"Warehouse `{db}`, khabar run `{run.run_id}`.", ""]
     lines += [report.story_change(), ""]

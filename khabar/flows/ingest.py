@@ -80,8 +80,8 @@ def recorded_run(db: str, params: dict[str, Any]) -> Iterator[RunRecord]:
 def ingest_inputs(
     refs: list[InputRef], run: RunRecord, db: str, batch: BatchOptions, dedup: DedupOptions
 ) -> LoadReport:
-    """Parse `refs` in batch tasks on the task runner, then load them in one transaction and publish the run's
-    artifacts. The body of every flow that ingests: call it inside `recorded_run` of a flow."""
+    """Parse `refs` in batch tasks on the task runner, then load them (one transaction per chunk) and publish the
+    run's artifacts. The body of every flow that ingests: call it inside `recorded_run` of a flow."""
     size = batch.batch_size
     return ingest_batches((refs[start : start + size] for start in range(0, len(refs), size)), run, db, batch, dedup)
 
@@ -111,7 +111,7 @@ def ingest_batches(
         staged = [future.result() for future in futures]
         get_run_logger().info("%d batches staged; loading", len(staged))
         templates = TemplateSettings(config.template_min_stories(), batch.min_body_words)
-        report = load_warehouse(db, staged, run, settings, dedup.window_days, templates)
+        report = load_warehouse(db, staged, run, settings, dedup.window_days, templates, batch.load_chunk)
     finally:
         shutil.rmtree(staging_dir, ignore_errors=True)
     publish_load(run, report, db)

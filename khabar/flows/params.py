@@ -34,11 +34,15 @@ class BatchOptions(BaseModel):
     min_body_words: Positive = Field(
         default=20, description="Fewer words of article text after cleaning: rejected as no_article_body."
     )
+    load_chunk: Positive = Field(
+        default=config.DEFAULT_LOAD_CHUNK,
+        description="Documents committed at once: a larger run commits in chunks and is `partial` until its last.",
+    )
 
     @classmethod
     def from_env(cls) -> BatchOptions:
-        """KHABAR_BATCH_SIZE and KHABAR_MAX_BYTES over the defaults."""
-        return cls(batch_size=config.batch_size(), max_bytes=config.max_bytes())
+        """KHABAR_BATCH_SIZE, KHABAR_MAX_BYTES and KHABAR_LOAD_CHUNK over the defaults."""
+        return cls(batch_size=config.batch_size(), max_bytes=config.max_bytes(), load_chunk=config.load_chunk())
 
 
 class DedupOptions(BaseModel):

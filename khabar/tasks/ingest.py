@@ -9,7 +9,7 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import State
 
-from khabar.config import DedupSettings
+from khabar.config import DEFAULT_LOAD_CHUNK, DedupSettings
 from khabar.inputs import discover as discovery
 from khabar.records import FetchRecord, InputRef, Sighting
 from khabar.tasks.limits import writer_slot
@@ -74,7 +74,7 @@ def stage_fetch_log(
 
 
 def _warehouse_was_busy(task: Any, task_run: Any, state: State[Any]) -> bool:
-    """Retry a load only when the warehouse was busy: the load is one transaction, so trying again is safe."""
+    """Retry a load only when the warehouse was busy: chunks commit whole and a retry skips what they stored."""
     try:
         state.result()
     except (WarehouseBusy, TimeoutError):
@@ -99,11 +99,19 @@ def load_warehouse(
     dedup: DedupSettings,
     window_days: int | None,
     templates: load.TemplateSettings = load.TemplateSettings(),
+    chunk_docs: int = DEFAULT_LOAD_CHUNK,
 ) -> load.LoadReport:
-    """The only task that writes to DuckDB: one transaction for the whole run, one run at a time (the writer slot
-    of Prefect's global concurrency limit, then the file lock)."""
+    """The only task that writes to DuckDB: one transaction per chunk of `chunk_docs` documents, one run at a
+    time (the writer slot of Prefect's global concurrency limit, then the file lock)."""
     logger = get_run_logger()
     with writer_slot(db):
         return load.load_run(
-            db, batches, run, log=logger.info, dedup=dedup, window_days=window_days, templates=templates
+            db,
+            batches,
+            run,
+            log=logger.info,
+            dedup=dedup,
+            window_days=window_days,
+            templates=templates,
+            chunk_docs=chunk_docs,
         )

@@ -58,6 +58,7 @@ def writer(path: str | Path, holder: str, log: Log | None = None) -> Iterator[du
     if is_lake(path):
         con = connect(path, log=log)
         try:
+            _limit_memory(con)
             yield con
         finally:
             con.close()
@@ -65,9 +66,15 @@ def writer(path: str | Path, holder: str, log: Log | None = None) -> Iterator[du
     with write_lock(path, holder, log=log):
         con = connect(path, log=log)
         try:
+            _limit_memory(con)
             yield con
         finally:
             con.close()
+
+
+def _limit_memory(con: duckdb.DuckDBPyConnection) -> None:
+    if limit := config.writer_memory():
+        con.execute(f"SET memory_limit = '{limit}'")  # a checked amount: no quote can reach it
 
 
 def connect(path: str | Path, wait: float | None = None, log: Log | None = None) -> duckdb.DuckDBPyConnection:

@@ -1,12 +1,13 @@
-"""The one writer: a run's staged batches, its stories and its `runs` row, in one transaction."""
+"""The one writer: a run's staged batches, its stories and its `runs` row, one transaction per chunk."""
 
 from __future__ import annotations
 
 import json
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,7 @@ class LoadReport:
     stories_before: int = 0  # stories in the warehouse before the run
     stories_merged: int = 0  # stories stored before the run that merged into others (bridged by a new copy)
     stories_linked: int = 0  # follow-up links this run recorded between stories
+    chunks: int = 1  # transactions the run committed in (KHABAR_LOAD_CHUNK)
 
     def story_change(self) -> str:
         """ "2,540 → 2,519 stories: 1 new, 22 merged, 3 linked as follow-ups"."""
@@ -102,12 +104,48 @@ def load_run(
     dedup: DedupSettings = DedupSettings(),
     window_days: int | None = None,
     templates: TemplateSettings = TemplateSettings(),
+    chunk_docs: int = config.DEFAULT_LOAD_CHUNK,
 ) -> LoadReport:
-    """Insert everything staged for `run`, or nothing: a failure or a kill leaves the warehouse as it was. On a
-    DuckLake, a load whose commit conflicts with another writer's is done again on top of it."""
+    """Insert everything staged for `run` in chunks of about `chunk_docs` documents, each in one transaction:
+    a failure or a kill leaves the chunk under way out, and the chunks before it in, with the run `partial` in
+    `runs` until its last chunk commits. On a DuckLake, a chunk whose commit conflicts with another writer's
+    is done again on top of it."""
     lake = is_lake(db_path)
+    chunks = chunked(batches, chunk_docs)
+    seen = 0
     with writer(db_path, run.holder, log) as con:
-        return retry_conflicts(lambda: _load(con, batches, run, log, dedup, window_days, templates, lake), db_path, log)
+        before = con.execute("SELECT count(DISTINCT story_id) FROM story_members").fetchall()[0][0]
+        for number, chunk in enumerate(chunks, start=1):
+            seen += sum(batch.seen for batch in chunk)
+            last = number == len(chunks)
+            step = Chunk(number, len(chunks), seen, before, "completed" if last else "partial")
+            report = retry_conflicts(
+                partial(_load, con, chunk, run, log, dedup, window_days, templates, step, lake), db_path, log
+            )
+            if not last:
+                log(
+                    f"chunk {number}/{len(chunks)} committed ({seen:,} documents); the run stays partial until the last"
+                )
+    return report
+
+
+@dataclass(frozen=True)
+class Chunk:
+    number: int
+    of: int
+    seen: int  # documents the run has seen up to this chunk's end
+    stories_before: int  # stories in the warehouse before the run's first chunk
+    status: str  # the run's status once this chunk commits
+
+
+def chunked(batches: Sequence[StagedBatch], chunk_docs: int) -> list[list[StagedBatch]]:
+    """Consecutive batches, cut once a chunk holds `chunk_docs` documents; at least one chunk, empty or not."""
+    chunks: list[list[StagedBatch]] = [[]]
+    for batch in batches:
+        if chunks[-1] and sum(b.documents for b in chunks[-1]) + batch.documents > chunk_docs:
+            chunks.append([])
+        chunks[-1].append(batch)
+    return chunks
 
 
 def _load(
@@ -118,18 +156,19 @@ def _load(
     dedup: DedupSettings,
     window_days: int | None,
     templates: TemplateSettings,
+    chunk: Chunk,
     lake: bool = False,
 ) -> LoadReport:
     try:
         con.execute("BEGIN TRANSACTION")
-        loaded_at = datetime.now(UTC)
+        loaded_at = datetime.now(UTC)  # the chunk's mark: its articles' ingested_at, its members' joined_at
         # every load changes this row: two loads at once on a DuckLake conflict, and the later one is retried
         con.execute("UPDATE writer_turn SET holder = ?, taken_at = ?", [run.run_id, loaded_at])
+        of = f" of chunk {chunk.number}/{chunk.of}" if chunk.of > 1 else ""
         for number, batch in enumerate(batches, start=1):
             _insert_batch(con, batch, run.run_id, loaded_at)
-            log(f"loaded batch {number}/{len(batches)}: {batch.documents} documents")
+            log(f"loaded batch {number}/{len(batches)}{of}: {batch.documents} documents")
         started = time.perf_counter()
-        before = con.execute("SELECT count(DISTINCT story_id) FROM story_members").fetchall()[0][0]
         assign_stories(con, run.run_id, loaded_at, dedup, window_days)
         log(f"stories assigned in {time.perf_counter() - started:.2f} s")
         if templates.min_stories:
@@ -138,12 +177,14 @@ def _load(
                 con, run.run_id, loaded_at, templates.min_stories, templates.min_body_words, dedup
             )
             log(f"outlet templates: {stripped} articles stripped in {time.perf_counter() - started:.2f} s")
-        report = _report(con, run.run_id, sum(batch.seen for batch in batches), before)
+        report = replace(_report(con, run.run_id, chunk.seen, chunk.stories_before), chunks=chunk.of)
         if report.articles_loaded or not _search_index_current(con):  # builds it, or adds what it lacks
             index_search(con, log, lake)
-        _write_run(con, run, report, "completed", None)
+        _write_run(con, run, report, chunk.status, None)
         started = time.perf_counter()
         con.execute("COMMIT")
+        if not lake:  # the chunk into the file now: after a kill, a WAL of it is one read-only opens fail to replay
+            con.execute("CHECKPOINT")
         log(f"committed in {time.perf_counter() - started:.2f} s")
         return report
     except BaseException as error:

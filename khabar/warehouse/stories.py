@@ -44,11 +44,12 @@ def assign_stories(
     settings: DedupSettings = DedupSettings(),
     window_days: int | None = None,
 ) -> None:
-    """Give every article loaded by `run_id` its story, merging stories it bridges."""
+    """Give every article `run_id` loaded at `loaded_at` (the chunk under way) its story, merging stories it
+    bridges. Articles of the run's earlier chunks are stored articles like any other."""
     fresh = con.execute(
         f"SELECT article_id, body_sha256, epoch_us(fetched_at), source_uri, {KNOWN_PUBLISHED.format(a='')}, "
-        "dateline_date, dateline_month, dateline_day FROM articles WHERE run_id = ?",
-        [run_id],
+        "dateline_date, dateline_month, dateline_day FROM articles WHERE run_id = ? AND ingested_at = ?",
+        [run_id, loaded_at],
     ).fetchall()
     new = [
         NewArticle(aid, body_hash, (fetched_at, uri), published, day_of_year(published, dateline, month, day))
@@ -60,10 +61,10 @@ def assign_stories(
             """
             SELECT a.body_sha256, arg_min(m.story_id, m.joined_at)
             FROM story_members m JOIN articles a USING (article_id)
-            WHERE a.body_sha256 IN (SELECT body_sha256 FROM articles WHERE run_id = ?)
+            WHERE a.body_sha256 IN (SELECT body_sha256 FROM articles WHERE run_id = ? AND ingested_at = ?)
             GROUP BY a.body_sha256
             """,
-            [run_id],
+            [run_id, loaded_at],
         ).fetchall()
     )
     candidates = _candidates(con, run_id, loaded_at, window_days, settings)
@@ -75,7 +76,7 @@ def assign_stories(
         exact_story,
         candidates,
         story_of_known={aid: story for aid, story, *_ in stored},
-        story_seen={story: (seen, story) for _, story, seen, *_ in stored},
+        story_seen={story: seen for _, story, seen, *_ in stored},
         prints=Prints(kept, settings.ngram),
         settings=settings,
         story_times={story: times for _, story, _, _, times, _ in stored},
@@ -84,11 +85,11 @@ def assign_stories(
     _merge(con, grouping.merges, run_id, loaded_at)
     _insert_new(con, grouping.story_of, run_id, loaded_at)
     _link(con, grouping.links, run_id, loaded_at)
-    date_from_story(con, run_id)  # before the canonical is chosen: it is the earliest published
-    _refresh(con, run_id, {into for _, into, _ in grouping.merges}, kept, settings)
+    date_from_story(con, run_id, loaded_at)  # before the canonical is chosen: it is the earliest published
+    _refresh(con, run_id, loaded_at, {into for _, into, _ in grouping.merges}, kept, settings)
 
 
-def date_from_story(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+def date_from_story(con: duckdb.DuckDBPyConnection, run_id: str, loaded_at: datetime) -> None:
     """A dateline without a printed year takes it from its story, before any weekday cue: in the stories
     this run touched, a member whose dateline names a day and month, and whose year is unknown or only a
     weekday's guess, takes the date of the members dated on that same day and month, when they agree on
@@ -114,29 +115,32 @@ def date_from_story(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
                 FROM story_members m JOIN articles a USING (article_id)
                 WHERE a.dateline_day IS NOT NULL
                     AND (a.dateline_date IS NULL OR a.dateline_year_source = 'weekday')
-                    AND m.story_id IN (SELECT story_id FROM story_members WHERE run_id = ?)
+                    AND m.story_id IN (SELECT story_id FROM story_members WHERE run_id = ? AND joined_at = ?)
             ) u
             JOIN (
                 SELECT m.story_id, a.dateline_date AS day
                 FROM story_members m JOIN articles a USING (article_id)
                 WHERE a.dateline_year_source IN ('printed', 'published')
-                    AND m.story_id IN (SELECT story_id FROM story_members WHERE run_id = ?)
+                    AND m.story_id IN (SELECT story_id FROM story_members WHERE run_id = ? AND joined_at = ?)
                 UNION ALL
                 SELECT m.story_id, CAST(a.published_at AT TIME ZONE 'Asia/Kolkata' AS DATE)
                 FROM story_members m JOIN articles a USING (article_id)
                 WHERE a.published_precision IN ('datetime', 'date') AND a.published_source <> 'dateline'
-                    AND m.story_id IN (SELECT story_id FROM story_members WHERE run_id = ?)
+                    AND m.story_id IN (SELECT story_id FROM story_members WHERE run_id = ? AND joined_at = ?)
             ) k ON k.story_id = u.story_id AND month(k.day) = u.dateline_month AND day(k.day) = u.dateline_day
             GROUP BY u.article_id
             HAVING count(DISTINCT k.day) = 1
         ) f
         WHERE articles.article_id = f.article_id
         """,
-        [run_id, run_id, run_id],
+        [run_id, loaded_at] * 3,
     )
 
 
 MAX_ANCHOR_ARTICLES = 50  # an anchor key found in more articles than this proposes no candidates
+# A new article is compared with at most this many earlier articles, those sharing the most LSH bands, then anchor
+# keys: the work per article stays bounded however many related stories an archive holds (docs/benchmarks.md).
+MAX_CANDIDATES = 12
 
 
 def _candidates(
@@ -146,28 +150,41 @@ def _candidates(
     window_days: int | None,
     settings: DedupSettings,
 ) -> dict[str, list[str]]:
-    """New article → the articles sharing at least `min_shared_bands` whole-body LSH bands with it, or at least
-    `min_shared_paragraph_keys` anchor keys (band PARAGRAPH_BAND) that fewer than `MAX_ANCHOR_ARTICLES` print."""
+    """New article → the earlier articles sharing at least `min_shared_bands` whole-body LSH bands with it, or at
+    least `min_shared_paragraph_keys` anchor keys (band PARAGRAPH_BAND) that fewer than `MAX_ANCHOR_ARTICLES` print;
+    the `MAX_CANDIDATES` sharing most. Earlier: stored, or seen before it (fetched_at, source_uri), the order
+    `group` takes new articles in, so a chunk of a run proposes what the whole run in one chunk would."""
     query = """
         WITH new_bands AS (
-            SELECT b.* FROM lsh_bands b SEMI JOIN articles a ON a.article_id = b.article_id AND a.run_id = ?
+            SELECT b.* FROM lsh_bands b SEMI JOIN articles a
+                ON a.article_id = b.article_id AND a.run_id = ? AND a.ingested_at = ?
         ), common AS (  -- runs of words that many articles print are stock phrases, not evidence of a copy
             SELECT bucket FROM lsh_bands
             WHERE band = ? AND bucket IN (SELECT bucket FROM new_bands WHERE band = ?)
             GROUP BY bucket HAVING count(*) > ?
         ), wanted AS (
             SELECT * FROM new_bands WHERE band <> ? OR bucket NOT IN (SELECT bucket FROM common)
+        ), pairs AS (
+            SELECT n.article_id AS new_id, o.article_id AS other_id,
+                count(*) FILTER (WHERE n.band <> ?) AS bands, count(*) FILTER (WHERE n.band = ?) AS keys
+            FROM wanted n JOIN lsh_bands o ON o.band = n.band AND o.bucket = n.bucket AND o.article_id <> n.article_id
+            GROUP BY ALL HAVING bands >= ? OR keys >= ?
         )
-        SELECT n.article_id, o.article_id
-        FROM wanted n JOIN lsh_bands o ON o.band = n.band AND o.bucket = n.bucket AND o.article_id <> n.article_id
+        SELECT p.new_id, p.other_id
+        FROM pairs p JOIN articles na ON na.article_id = p.new_id JOIN articles oa ON oa.article_id = p.other_id
+        WHERE (NOT (oa.run_id = ? AND oa.ingested_at = ?)
+            OR (oa.fetched_at, oa.source_uri) < (na.fetched_at, na.source_uri))
     """
-    params: list[object] = [run_id, PARAGRAPH_BAND, PARAGRAPH_BAND, MAX_ANCHOR_ARTICLES, PARAGRAPH_BAND]
+    params: list[object] = [
+        *(run_id, loaded_at, PARAGRAPH_BAND, PARAGRAPH_BAND, MAX_ANCHOR_ARTICLES, PARAGRAPH_BAND),
+        *(PARAGRAPH_BAND, PARAGRAPH_BAND, settings.min_shared_bands, settings.min_shared_paragraph_keys),
+        *(run_id, loaded_at),
+    ]
     if window_days:  # only stored articles seen within the window are candidates
-        query += " JOIN articles oa ON oa.article_id = o.article_id WHERE oa.run_id = ? OR oa.fetched_at >= ?"
+        query += " AND (oa.run_id = ? OR oa.fetched_at >= ?)"
         params += [run_id, loaded_at - timedelta(days=window_days)]
-    query += " GROUP BY ALL HAVING count(*) FILTER (WHERE n.band <> ?) >= ? OR count(*) FILTER (WHERE n.band = ?) >= ?"
-    thresholds = [PARAGRAPH_BAND, settings.min_shared_bands, PARAGRAPH_BAND, settings.min_shared_paragraph_keys]
-    pairs = con.execute(query, [*params, *thresholds]).fetchall()
+    query += " QUALIFY row_number() OVER (PARTITION BY p.new_id ORDER BY p.bands DESC, p.keys DESC, p.other_id) <= ?"
+    pairs = con.execute(query, [*params, MAX_CANDIDATES]).fetchall()
     found: dict[str, list[str]] = defaultdict(list)
     for new_id, other_id in pairs:
         found[new_id].append(other_id)
@@ -176,7 +193,7 @@ def _candidates(
 
 def _stories_of(
     con: duckdb.DuckDBPyConnection, article_ids: set[str]
-) -> list[tuple[str, str, int, str | None, Times, int | None]]:
+) -> list[tuple[str, str, tuple[int, str], str | None, Times, int | None]]:
     """(article, its story, when the story was first seen, the story's canonical, what is known of when the
     story's members ran, the article's publication time) for stored articles."""
     with ids_pushed_down(con), registered(con, involved_ids=id_table(article_ids)):
@@ -186,7 +203,7 @@ def _stories_of(
             SELECT m.article_id, m.story_id, {known} AS published
             FROM story_members m JOIN articles a USING (article_id) SEMI JOIN involved_ids USING (article_id)
         ), firsts AS (
-            SELECT m.story_id, min(epoch_us(a.fetched_at)) AS first_seen,
+            SELECT m.story_id, min((epoch_us(a.fetched_at), a.source_uri)) AS first_seen,
                 any_value(m.article_id) FILTER (WHERE m.relation = 'canonical') AS canonical,
                 min({known}) AS first_published, max({known}) AS last_published,
                 list(DISTINCT struct_pack(p := {known}, d := a.dateline_date, m := a.dateline_month, dd := a.dateline_day))
@@ -199,8 +216,8 @@ def _stories_of(
         FROM mine JOIN firsts USING (story_id)
         """.format(known=KNOWN_PUBLISHED.format(a="a."))
         ).fetchall()
-    return [
-        (aid, story, seen, canonical, _times(first, last, dated), published)
+    return [  # first seen: when, and where (a new story's founding copy sorts the same way: NewArticle.seen)
+        (aid, story, tuple(seen), canonical, _times(first, last, dated), published)
         for aid, story, seen, canonical, first, last, dated, published in rows
     ]
 
@@ -260,10 +277,16 @@ def _link(
         con.execute(
             """
             INSERT INTO story_links (from_story, to_story, kind, similarity, run_id, linked_at)
-            SELECT n.from_story, n.to_story, 'follow_up', n.similarity, ?, ? FROM new_links n
+            SELECT n.from_story, n.to_story, 'follow_up', greatest(n.similarity, r.similarity), ?, ? FROM new_links n
+            LEFT JOIN story_links r ON r.from_story = n.to_story AND r.to_story = n.from_story AND r.kind = 'follow_up'
             ANTI JOIN story_links l ON l.from_story = n.from_story AND l.to_story = n.to_story AND l.kind = 'follow_up'
             """,
             [run_id, linked_at],
+        )
+        # a pair linked the other way round before: the order the stories' times give now replaces it
+        con.execute(
+            "DELETE FROM story_links WHERE kind = 'follow_up' AND EXISTS (SELECT 1 FROM new_links n "
+            "WHERE n.from_story = story_links.to_story AND n.to_story = story_links.from_story)"
         )
 
 
@@ -290,7 +313,12 @@ def _insert_new(con: duckdb.DuckDBPyConnection, story_of: dict[str, str], run_id
 
 
 def _refresh(
-    con: duckdb.DuckDBPyConnection, run_id: str, merged: set[str], kept: dict[str, Compact], settings: DedupSettings
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    loaded_at: datetime,
+    merged: set[str],
+    kept: dict[str, Compact],
+    settings: DedupSettings,
 ) -> None:
     """Work out canonical, relation, similarity and lineage for the members of stories this run touched
     that need it (`to_describe`); stories of one member keep the row they were given."""
@@ -298,11 +326,11 @@ def _refresh(
     for story_id, article_id, body_hash, fetched_at, uri, agency, relation, joined_now, published, timed in con.execute(
         """
         SELECT m.story_id, m.article_id, a.body_sha256, epoch_us(a.fetched_at), a.source_uri, a.agency,
-            m.relation, m.run_id = ?, {known}, a.published_precision IS DISTINCT FROM 'date'
+            m.relation, m.run_id = ? AND m.joined_at = ?, {known}, a.published_precision IS DISTINCT FROM 'date'
         FROM story_members m JOIN articles a USING (article_id)
-        WHERE m.story_id IN (SELECT story_id FROM story_members WHERE run_id = ?)
+        WHERE m.story_id IN (SELECT story_id FROM story_members WHERE run_id = ? AND joined_at = ?)
         """.format(known=KNOWN_PUBLISHED.format(a="a.")),
-        [run_id, run_id],
+        [run_id, loaded_at, run_id, loaded_at],
     ).fetchall():
         members[story_id].append(
             Member(article_id, body_hash, (fetched_at, uri), agency, relation, joined_now, published, timed)

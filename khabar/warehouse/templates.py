@@ -30,13 +30,14 @@ def learn_templates(
     min_body_words: int,
     settings: DedupSettings = DedupSettings(),
 ) -> int:
-    """Recount the units this run's articles carry, then strip the templates among them from every article
-    of their outlets that still has them. Returns the number of articles stripped."""
+    """Recount the units carried by the articles `run_id` loaded at `loaded_at` (the chunk under way), then strip
+    the templates among them from every article of their outlets that still has them. Returns the number of
+    articles stripped."""
     counted = con.execute(
         """
         WITH touched AS (
             SELECT DISTINCT a.outlet, z.fingerprint FROM zone_units z JOIN articles a USING (article_id)
-            WHERE a.run_id = ? AND a.outlet IS NOT NULL
+            WHERE a.run_id = ? AND a.ingested_at = ? AND a.outlet IS NOT NULL
         )
         SELECT a.outlet, z.fingerprint, count(DISTINCT m.story_id) AS n_stories, min(z.text) AS sample,
             ?::TIMESTAMPTZ AS updated_at
@@ -44,7 +45,7 @@ def learn_templates(
         SEMI JOIN touched t ON t.outlet = a.outlet AND t.fingerprint = z.fingerprint
         GROUP BY ALL
         """,
-        [run_id, loaded_at],
+        [run_id, loaded_at, loaded_at],
     ).to_arrow_table()
     with registered(con, recounted=counted):  # replaced row by row: a DuckLake has no key to replace on
         con.execute(

@@ -1,0 +1,142 @@
+"""A long run commits in chunks (KHABAR_LOAD_CHUNK): the warehouse it leaves is the one a single transaction
+leaves, and a kill between chunks leaves the chunks before it whole, the run `partial`, and the next run
+completing the work without loading anything twice. Work per article stays bounded: it is compared with the
+earlier articles sharing most with it."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from bench.generate import generate
+from khabar.config import DedupSettings
+from khabar.flows.ingest import ingest_dumps
+from khabar.flows.params import BatchOptions
+from khabar.grouping.windows import PARAGRAPH_BAND
+from khabar.warehouse import stories
+from tests import lake
+from tests.conftest import khabar_cli
+
+# Runs the real CLI, but SIGKILLs the process as soon as its first chunk has committed.
+KILL_AFTER_FIRST_CHUNK = """
+import os, signal, sys
+from khabar.warehouse import load
+chunk = load._load
+def chunk_then_die(*args, **kwargs):
+    report = chunk(*args, **kwargs)
+    os.kill(os.getpid(), signal.SIGKILL)
+load._load = chunk_then_die
+from khabar.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("chunks") / "generated"
+    generate(240, out, seed=5)  # copies of a story spread over outlets, so over chunks
+    return out
+
+
+def partition(db: str) -> set[frozenset[str]]:
+    con = duckdb.connect(db, read_only=True)
+    try:
+        rows = con.execute("SELECT list(article_id) FROM story_members GROUP BY story_id").fetchall()
+    finally:
+        con.close()
+    return {frozenset(members) for (members,) in rows}
+
+
+def test_chunks_leave_the_warehouse_one_transaction_leaves(
+    prefect_api: str, generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Templates off: each chunk learns from its own articles and strips them before the next chunk compares, as
+    # runs one after the other do (docs/operations-production.md); everything else is the same.
+    monkeypatch.setenv("KHABAR_TEMPLATE_MIN_STORIES", "0")
+    whole, chunked = str(tmp_path / "whole.duckdb"), str(tmp_path / "chunked.duckdb")
+    one = ingest_dumps(paths=[str(generated)], db=whole, batch=BatchOptions(batch_size=25))
+    many = ingest_dumps(paths=[str(generated)], db=chunked, batch=BatchOptions(batch_size=25, load_chunk=50))
+    assert (one.chunks, many.chunks) == (1, 5)
+    assert len(partition(whole)) < one.articles_loaded  # stories of several copies, some across chunks
+    expected, found = lake.snapshot(whole), lake.snapshot(chunked)
+    for table in expected:
+        assert found[table] == expected[table], table
+    assert many.story_change() == one.story_change()
+
+
+def test_kill_between_chunks_keeps_the_chunks_before_and_the_next_run_completes(
+    prefect_api: str, generated: Path, tmp_path: Path
+) -> None:
+    straight, killed = str(tmp_path / "straight.duckdb"), str(tmp_path / "killed.duckdb")
+    env = {"KHABAR_LOAD_CHUNK": "60", "KHABAR_TEMPLATE_MIN_STORIES": "0"}
+    args = ["ingest", str(generated), "--batch-size", "30"]
+    done = khabar_cli([*args, "--db", straight], prefect_api, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "4 chunks, each complete" in done.stdout
+
+    script = tmp_path / "die.py"
+    script.write_text(KILL_AFTER_FIRST_CHUNK)
+    died = khabar_cli([*args, "--db", killed], prefect_api, env=env, script_path=str(script))
+    assert died.returncode == -signal.SIGKILL
+    con = duckdb.connect(killed, read_only=True)
+    try:
+        assert con.execute("SELECT status, docs_seen FROM runs").fetchall() == [("partial", 60)]
+        first_chunk = con.execute("SELECT count(*) FROM documents").fetchall()[0][0]
+        assert 0 < first_chunk <= 60 and con.execute("SELECT docs_new FROM runs").fetchall() == [(first_chunk,)]
+        # the chunk is whole: every article has its story, its shingles and its search row
+        for table in ("story_members", "article_shingles", "article_search"):
+            missing = f"SELECT count(*) FROM articles ANTI JOIN {table} USING (article_id)"
+            assert con.execute(missing).fetchall() == [(0,)], table
+    finally:
+        con.close()
+
+    again = khabar_cli([*args, "--db", killed], prefect_api, env=env)
+    assert again.returncode == 0, again.stderr
+    whole = duckdb.connect(straight, read_only=True)
+    con = duckdb.connect(killed, read_only=True)
+    try:
+        total = whole.execute("SELECT docs_new FROM runs").fetchall()[0][0]
+        # the killed run's chunk is not read again, and nothing is loaded twice
+        assert f"new               {total - first_chunk}" in again.stdout
+        assert sorted(con.execute("SELECT status FROM runs").fetchall()) == [("completed",), ("partial",)]
+        for table, key in (("documents", "doc_id"), ("articles", "article_id"), ("story_members", "article_id")):
+            rows = whole.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+            assert con.execute(f"SELECT count(*), count(DISTINCT {key}) FROM {table}").fetchall() == [(rows, rows)]
+    finally:
+        con.close()
+        whole.close()
+    assert partition(killed) == partition(straight)
+
+
+def test_an_article_is_compared_with_the_earlier_articles_sharing_most(
+    prefect_api: str, generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = str(tmp_path / "w.duckdb")
+    ingest_dumps(paths=[str(generated)], db=db)
+    con = duckdb.connect(db, read_only=True)
+    try:
+        run_id, loaded_at = con.execute("SELECT any_value(run_id), any_value(ingested_at) FROM articles").fetchall()[0]
+        uncapped = stories._candidates(con, run_id, loaded_at, None, DedupSettings())
+        monkeypatch.setattr(stories, "MAX_CANDIDATES", 2)
+        capped = stories._candidates(con, run_id, loaded_at, None, DedupSettings())
+        seen = dict(con.execute("SELECT article_id, source_uri FROM articles").fetchall())
+        shared = dict(
+            ((a, b), n)
+            for a, b, n in con.execute(
+                "SELECT x.article_id, y.article_id, count(*) FROM lsh_bands x JOIN lsh_bands y USING (band, bucket) "
+                "WHERE x.band <> ? GROUP BY ALL",
+                [PARAGRAPH_BAND],
+            ).fetchall()
+        )
+    finally:
+        con.close()
+    assert max(len(others) for others in uncapped.values()) > 2  # the cap bites on this set
+    for article, others in uncapped.items():
+        assert all(seen[other] < seen[article] for other in others)  # earlier ones only: one run, one fetched_at
+        kept = capped.get(article, [])
+        assert len(kept) == min(2, len(others)) and set(kept) <= set(others)
+        most = sorted((shared.get((article, o), 0) for o in others), reverse=True)[: len(kept)]
+        assert sorted((shared.get((article, o), 0) for o in kept), reverse=True) == most
