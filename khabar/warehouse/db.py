@@ -73,8 +73,7 @@ def writer(path: str | Path, holder: str, log: Log | None = None) -> Iterator[du
 
 
 def _limit_memory(con: duckdb.DuckDBPyConnection) -> None:
-    if limit := config.writer_memory():
-        con.execute(f"SET memory_limit = '{limit}'")  # a checked amount: no quote can reach it
+    con.execute(f"SET memory_limit = '{config.writer_memory()}'")  # a checked amount: no quote can reach it
 
 
 def connect(path: str | Path, wait: float | None = None, log: Log | None = None) -> duckdb.DuckDBPyConnection:
