@@ -13,6 +13,7 @@ DEFAULT_DB = "warehouse/khabar.duckdb"
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_BATCH_SIZE = 1000
 DEFAULT_LOAD_CHUNK = 5_000
+DEFAULT_WRITER_MEMORY = "2GiB"
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "data" / "samples"
 
 
@@ -90,9 +91,6 @@ def batch_size() -> int:
 
 
 _MEMORY = re.compile(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
-
-
-DEFAULT_WRITER_MEMORY = "2GiB"
 
 
 def writer_memory() -> str:

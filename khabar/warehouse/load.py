@@ -141,10 +141,13 @@ class Chunk:
 def chunked(batches: Sequence[StagedBatch], chunk_docs: int) -> list[list[StagedBatch]]:
     """Consecutive batches, cut once a chunk holds `chunk_docs` documents; at least one chunk, empty or not."""
     chunks: list[list[StagedBatch]] = [[]]
+    held = 0  # documents in the last chunk
     for batch in batches:
-        if chunks[-1] and sum(b.documents for b in chunks[-1]) + batch.documents > chunk_docs:
+        if chunks[-1] and held + batch.documents > chunk_docs:
             chunks.append([])
+            held = 0
         chunks[-1].append(batch)
+        held += batch.documents
     return chunks
 
 
