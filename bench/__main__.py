@@ -45,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
             db = Path(tmp) / "warehouse.duckdb"
             first = run_ingest([dumps], db, verbose=True)
             _check(first, f"size={size} ingest")
+            (workdir / f"ingest-{size}.log").write_text(first.output)  # the run's log, chunk by chunk
             print(f"  ingest: {first.wall:.1f} s, {first.counts}", flush=True)
             parsing = parse_rate([dumps])
             print(f"  parsing alone: {parsing.rate:,.0f} docs/s on {parsing.workers} processes", flush=True)

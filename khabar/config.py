@@ -187,8 +187,8 @@ DEFAULT_LOCK_TIMEOUT = 600.0
 
 
 def task_runner() -> str:
-    """KHABAR_TASK_RUNNER: thread (default), process or dask."""
-    name = (os.environ.get("KHABAR_TASK_RUNNER") or "thread").strip().lower()
+    """KHABAR_TASK_RUNNER: process (default: parsing on every core), thread or dask."""
+    name = (os.environ.get("KHABAR_TASK_RUNNER") or "process").strip().lower()
     if name not in TASK_RUNNERS:
         raise ValueError(f"KHABAR_TASK_RUNNER={name!r}: expected one of {', '.join(TASK_RUNNERS)}")
     return name

@@ -20,6 +20,9 @@ os.environ["PREFECT_LOGGING_SETTINGS_PATH"] = str(ROOT / "khabar" / "logging.yml
 # Commands started by tests without a server get one of their own, which dies with them: no server outlives the
 # suite. tests/test_kept_server.py tests the default, a server kept between commands, in a folder of its own.
 os.environ["KHABAR_KEEP_SERVER"] = "0"
+# The suite's many small flows run their batches on threads: a process pool costs each run about 2 s to start.
+# The default, processes, is run by tests/test_flow.py (same warehouse as threads) and tests/test_chunks.py.
+os.environ["KHABAR_TASK_RUNNER"] = "thread"
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,9 @@ earlier articles sharing most with it."""
 from __future__ import annotations
 
 import signal
+import threading
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -16,7 +18,9 @@ from khabar.config import DedupSettings
 from khabar.flows.ingest import ingest_dumps
 from khabar.flows.params import BatchOptions
 from khabar.grouping.windows import PARAGRAPH_BAND
-from khabar.warehouse import stories
+from khabar.records import Outcome, RawDoc
+from khabar.tasks import ingest as ingest_tasks
+from khabar.warehouse import load, stories
 from tests import lake
 from tests.conftest import khabar_cli
 
@@ -29,8 +33,9 @@ def chunk_then_die(*args, **kwargs):
     report = chunk(*args, **kwargs)
     os.kill(os.getpid(), signal.SIGKILL)
 load._load = chunk_then_die
-from khabar.cli import main
-sys.exit(main(sys.argv[1:]))
+if __name__ == "__main__":  # the process pool's workers import this script too
+    from khabar.cli import main
+    sys.exit(main(sys.argv[1:]))
 """
 
 
@@ -67,11 +72,37 @@ def test_chunks_leave_the_warehouse_one_transaction_leaves(
     assert many.story_change() == one.story_change()
 
 
+def test_a_chunk_commits_while_later_batches_are_still_parsing(
+    prefect_api: str, generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    last = max(str(path) for path in generated.rglob("*.txt"))
+    committed, waited = threading.Event(), []
+    parse, load_chunk = ingest_tasks.parse_batch, load._load
+
+    def parse_last_after_a_commit(raws: list[RawDoc], *args: Any) -> list[Outcome]:
+        if any(raw.ref.path == last for raw in raws):  # the run's last batch waits for its first commit
+            waited.append(committed.wait(timeout=30))
+        return parse(raws, *args)
+
+    def load_then_tell(*args: Any, **kwargs: Any) -> load.LoadReport:
+        report = load_chunk(*args, **kwargs)
+        committed.set()
+        return report
+
+    monkeypatch.setattr(ingest_tasks, "parse_batch", parse_last_after_a_commit)
+    monkeypatch.setattr(load, "_load", load_then_tell)
+    report = ingest_dumps(
+        paths=[str(generated)], db=str(tmp_path / "w.duckdb"), batch=BatchOptions(batch_size=25, load_chunk=50)
+    )
+    assert waited == [True] and report.chunks == 5 and report.docs_seen == 240
+
+
 def test_kill_between_chunks_keeps_the_chunks_before_and_the_next_run_completes(
     prefect_api: str, generated: Path, tmp_path: Path
 ) -> None:
     straight, killed = str(tmp_path / "straight.duckdb"), str(tmp_path / "killed.duckdb")
-    env = {"KHABAR_LOAD_CHUNK": "60", "KHABAR_TEMPLATE_MIN_STORIES": "0"}
+    # the default task runner (processes), loading chunks while later batches parse
+    env = {"KHABAR_LOAD_CHUNK": "60", "KHABAR_TEMPLATE_MIN_STORIES": "0", "KHABAR_TASK_RUNNER": "process"}
     args = ["ingest", str(generated), "--batch-size", "30"]
     done = khabar_cli([*args, "--db", straight], prefect_api, env=env)
     assert done.returncode == 0, done.stderr
@@ -79,6 +110,7 @@ def test_kill_between_chunks_keeps_the_chunks_before_and_the_next_run_completes(
 
     script = tmp_path / "die.py"
     script.write_text(KILL_AFTER_FIRST_CHUNK)
+    # returns only once no process holds its output: the pool's workers exit with the killed run
     died = khabar_cli([*args, "--db", killed], prefect_api, env=env, script_path=str(script))
     assert died.returncode == -signal.SIGKILL
     con = duckdb.connect(killed, read_only=True)

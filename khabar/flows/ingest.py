@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from prefect import flow, get_run_logger
-from prefect.futures import wait
+from prefect.futures import PrefectFuture, wait
 from prefect.runtime import flow_run
+from prefect.utilities.annotations import quote
 
 from khabar import config
 from khabar.flows.artifacts import publish_failure, publish_load
@@ -21,9 +22,10 @@ from khabar.flows.operations import TIMEOUT_INGEST, ingest_run_name, project_pat
 from khabar.flows.params import DEFAULT_BATCH, DEFAULT_DEDUP, BatchOptions, DedupOptions, InputPaths
 from khabar.flows.runners import task_runner
 from khabar.records import FetchRecord, InputRef
-from khabar.tasks.ingest import discover_inputs, ingest_batch, load_warehouse, stage_fetch_log
+from khabar.tasks.ingest import discover_inputs, ingest_batch, known_documents, load_warehouse, stage_fetch_log
 from khabar.warehouse.db import WarehouseBusy
 from khabar.warehouse.load import LoadReport, RunRecord, TemplateSettings, record_failed_run
+from khabar.warehouse.staging import StagedBatch
 
 
 @flow(
@@ -83,7 +85,8 @@ def ingest_inputs(
     """Parse `refs` in batch tasks on the task runner, then load them (one transaction per chunk) and publish the
     run's artifacts. The body of every flow that ingests: call it inside `recorded_run` of a flow."""
     size = batch.batch_size
-    return ingest_batches((refs[start : start + size] for start in range(0, len(refs), size)), run, db, batch, dedup)
+    batches = [refs[start : start + size] for start in range(0, len(refs), size)]
+    return ingest_batches(batches, run, db, batch, dedup, inline=len(batches) == 1)
 
 
 def ingest_batches(
@@ -93,26 +96,34 @@ def ingest_batches(
     batch: BatchOptions,
     dedup: DedupOptions,
     fetches: Sequence[FetchRecord] = (),
+    inline: bool = False,
 ) -> LoadReport:
     """Like ingest_inputs, for batches that come one by one: each is submitted as soon as it is there, so
     parsing a batch overlaps with making the next (downloading it). `fetches`, read once the batches are
-    done, is the run's fetch log."""
+    done, is the run's fetch log. `inline`: the batches run in the flow's own thread (a run of one batch has
+    nothing to run in parallel, and a process pool costs it seconds to start)."""
     settings = dedup.settings()
     staging_dir = tempfile.mkdtemp(prefix=f"khabar-{run.run_id[:8]}-", dir=config.staging_root())
+    futures: list[PrefectFuture[StagedBatch]] = []
+    staged: list[PrefectFuture[StagedBatch] | StagedBatch] = []
     try:
-        futures = [
-            ingest_batch.submit(refs, db, batch.max_bytes, batch.min_body_words, settings, staging_dir, run.started_at)
-            for refs in batches
-            if refs
-        ]
+        known = known_documents(db, staging_dir)
+        for refs in batches:
+            if refs:
+                args = (refs, known, batch.max_bytes, batch.min_body_words, settings, staging_dir, run.started_at)
+                if inline:
+                    staged.append(ingest_batch(*args))
+                else:
+                    futures.append(ingest_batch.submit(*args))
+                    staged.append(futures[-1])
         if fetches:  # the fetch log, and a rejected document for each page that could not be fetched
             futures.append(stage_fetch_log.submit(list(fetches), staging_dir, batch.min_body_words, settings))
-        wait(futures)  # every batch settles before the staging dir can go, even when one fails
-        staged = [future.result() for future in futures]
-        get_run_logger().info("%d batches staged; loading", len(staged))
+            staged.append(futures[-1])
+        get_run_logger().info("%d batches submitted; loading them as they are staged", len(staged))
         templates = TemplateSettings(config.template_min_stories(), batch.min_body_words)
-        report = load_warehouse(db, staged, run, settings, dedup.window_days, templates, batch.load_chunk)
+        report = load_warehouse(db, quote(staged), run, settings, dedup.window_days, templates, batch.load_chunk)
     finally:
+        wait(futures)  # every batch settles before the staging dir can go, even when the load failed
         shutil.rmtree(staging_dir, ignore_errors=True)
     publish_load(run, report, db)
     return report

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -14,11 +16,11 @@ from khabar.flows.server import TemporaryServer
 
 
 def task_runner() -> TaskRunner[Any]:
-    """The runner of the batch tasks: threads (default), processes, or Dask (a local cluster, or a scheduler's
+    """The runner of the batch tasks: processes (default), threads, or Dask (a local cluster, or a scheduler's
     address). Only batch tasks go to it; the writer always runs in the flow's own process."""
     name, workers = config.task_runner(), config.workers()
     if name == "process":
-        return ProcessPoolTaskRunner(max_workers=workers)
+        return ProcessPoolTaskRunner(max_workers=workers, initializer=exit_with_parent)
     if name == "dask":
         from prefect_dask.task_runners import DaskTaskRunner
 
@@ -30,11 +32,25 @@ def task_runner() -> TaskRunner[Any]:
     return ThreadPoolTaskRunner(max_workers=workers)
 
 
+def exit_with_parent() -> None:
+    """In each worker process: exit once the process that started it is gone, so that a killed run leaves no
+    workers behind (a pool's workers otherwise wait on it forever)."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="khabar-exit-with-parent", daemon=True).start()
+
+
 @contextmanager
 def prefect_api(early: TemporaryServer | None = None) -> Iterator[str]:
     """The configured Prefect API; without one, a temporary local server for this command (`early`, when the
     command started it before importing Prefect), exported as PREFECT_API_URL so that worker processes (process
     and Dask runners) report to it instead of starting their own."""
+    from prefect.context import refresh_global_settings_context
     from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
 
     settings = get_current_settings()
@@ -46,8 +62,10 @@ def prefect_api(early: TemporaryServer | None = None) -> Iterator[str]:
     server = early or TemporaryServer()
     url = server.wait_ready(settings.server.ephemeral.startup_timeout_seconds)  # stopped at exit, after the logs
     os.environ["PREFECT_API_URL"] = url
+    refresh_global_settings_context()  # threads without our context (the process pool's event forwarder) see it
     try:
         with temporary_settings({PREFECT_API_URL: url}):
             yield url
     finally:
         os.environ.pop("PREFECT_API_URL", None)
+        refresh_global_settings_context()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import State
+from prefect.futures import PrefectFuture
 
 from khabar.config import DEFAULT_LOAD_CHUNK, DedupSettings
 from khabar.inputs import discover as discovery
@@ -30,24 +33,35 @@ def discover_inputs(paths: list[str]) -> list[InputRef]:
     return refs
 
 
+@task(name="known-documents", cache_policy=NO_CACHE, persist_result=False)
+def known_documents(db: str, staging_dir: str) -> str:
+    """The ids of the documents the warehouse holds, in a file the batch tasks read (they never open the
+    warehouse: its writer loads chunks while they parse)."""
+    logger = get_run_logger()
+    path = str(Path(staging_dir) / "known.npy")
+    logger.info("%d documents in the warehouse before the run", query.snapshot_known(db, path, log=logger.info))
+    return path
+
+
 @task(name="ingest-batch", cache_policy=NO_CACHE, persist_result=False)
 def ingest_batch(
     refs: list[InputRef],
-    db: str,
+    known_ids: str,
     max_bytes: int,
     min_body_words: int,
     dedup: DedupSettings,
     staging_dir: str,
     read_at: datetime,
 ) -> StagedBatch:
-    """Read a batch of inputs, parse those the warehouse has not seen, and stage the rows as Parquet.
+    """Read a batch of inputs, parse those the warehouse did not hold (`known_ids`, from `known_documents`), and
+    stage the rows as Parquet.
 
     Runs on any worker of the task runner; only the small StagedBatch handle travels back to the flow.
     `read_at`, the run's start, is every document's fetched_at: batches finish in any order."""
     logger = get_run_logger()
     docs = discovery.read_inputs(refs, max_bytes, read_at)
     first = {doc.doc_id: i for i, doc in reversed(list(enumerate(docs)))}  # the same bytes are parsed once
-    known = query.known_doc_ids(db, [doc.doc_id for doc in docs], log=logger.info)
+    known = query.known_doc_ids(known_ids, [doc.doc_id for doc in docs])
     sightings = [Sighting(doc.doc_id, doc.ref.source_uri, doc.ref.outlet_hint, doc.fetched_at) for doc in docs]
     new = [doc for i, doc in enumerate(docs) if doc.doc_id not in known and first.get(doc.doc_id) == i]
     outcomes = parse_batch(new, ParseSettings(min_body_words=min_body_words)) if new else []
@@ -94,7 +108,7 @@ def _warehouse_was_busy(task: Any, task_run: Any, state: State[Any]) -> bool:
 )
 def load_warehouse(
     db: str,
-    batches: list[StagedBatch],
+    batches: Sequence[PrefectFuture[StagedBatch] | StagedBatch],
     run: load.RunRecord,
     dedup: DedupSettings,
     window_days: int | None,
@@ -102,12 +116,13 @@ def load_warehouse(
     chunk_docs: int = DEFAULT_LOAD_CHUNK,
 ) -> load.LoadReport:
     """The only task that writes to DuckDB: one transaction per chunk of `chunk_docs` documents, one run at a
-    time (the writer slot of Prefect's global concurrency limit, then the file lock)."""
+    time (the writer slot of Prefect's global concurrency limit, then the file lock). Takes the batches as their
+    tasks finish, in order (pass them `quote`d: Prefect would otherwise wait for all of them first)."""
     logger = get_run_logger()
     with writer_slot(db):
         return load.load_run(
             db,
-            batches,
+            (staged.result() if isinstance(staged, PrefectFuture) else staged for staged in batches),
             run,
             log=logger.info,
             dedup=dedup,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
@@ -98,7 +99,7 @@ class LoadReport:
 
 def load_run(
     db_path: str | Path,
-    batches: Sequence[StagedBatch],
+    batches: Iterable[StagedBatch],
     run: RunRecord,
     log: Callable[[str], None] = lambda _: None,
     dedup: DedupSettings = DedupSettings(),
@@ -108,47 +109,46 @@ def load_run(
 ) -> LoadReport:
     """Insert everything staged for `run` in chunks of about `chunk_docs` documents, each in one transaction:
     a failure or a kill leaves the chunk under way out, and the chunks before it in, with the run `partial` in
-    `runs` until its last chunk commits. On a DuckLake, a chunk whose commit conflicts with another writer's
-    is done again on top of it."""
+    `runs` until its last chunk commits. `batches` are taken as they come, in order: a chunk loads while later
+    batches are still being parsed. On a DuckLake, a chunk whose commit conflicts with another writer's is done
+    again on top of it."""
     lake = is_lake(db_path)
     chunks = chunked(batches, chunk_docs)
+    first = next(chunks)  # the writer is taken once there is a chunk to write
     seen = 0
     with writer(db_path, run.holder, log) as con:
         before = con.execute("SELECT count(DISTINCT story_id) FROM story_members").fetchall()[0][0]
-        for number, chunk in enumerate(chunks, start=1):
+        for number, (chunk, last) in enumerate(itertools.chain([first], chunks), start=1):
             seen += sum(batch.seen for batch in chunk)
-            last = number == len(chunks)
-            step = Chunk(number, len(chunks), seen, before, "completed" if last else "partial")
+            step = Chunk(number, seen, before, "completed" if last else "partial")
             report = retry_conflicts(
                 partial(_load, con, chunk, run, log, dedup, window_days, templates, step, lake), db_path, log
             )
             if not last:
-                log(
-                    f"chunk {number}/{len(chunks)} committed ({seen:,} documents); the run stays partial until the last"
-                )
+                log(f"chunk {number} committed ({seen:,} documents); the run stays partial until the last")
     return report
 
 
 @dataclass(frozen=True)
 class Chunk:
-    number: int
-    of: int
+    number: int  # from 1; the last chunk's number is the run's count of chunks
     seen: int  # documents the run has seen up to this chunk's end
     stories_before: int  # stories in the warehouse before the run's first chunk
     status: str  # the run's status once this chunk commits
 
 
-def chunked(batches: Sequence[StagedBatch], chunk_docs: int) -> list[list[StagedBatch]]:
-    """Consecutive batches, cut once a chunk holds `chunk_docs` documents; at least one chunk, empty or not."""
-    chunks: list[list[StagedBatch]] = [[]]
-    held = 0  # documents in the last chunk
+def chunked(batches: Iterable[StagedBatch], chunk_docs: int) -> Iterator[tuple[list[StagedBatch], bool]]:
+    """Consecutive batches, cut once a chunk holds `chunk_docs` documents, each with whether it is the last
+    (known from the batch after it); at least one chunk, empty or not."""
+    chunk: list[StagedBatch] = []
+    held = 0  # documents in the chunk
     for batch in batches:
-        if chunks[-1] and held + batch.documents > chunk_docs:
-            chunks.append([])
-            held = 0
-        chunks[-1].append(batch)
+        if chunk and held + batch.documents > chunk_docs:
+            yield chunk, False
+            chunk, held = [], 0
+        chunk.append(batch)
         held += batch.documents
-    return chunks
+    yield chunk, True
 
 
 def _load(
@@ -167,7 +167,7 @@ def _load(
         loaded_at = datetime.now(UTC)  # the chunk's mark: its articles' ingested_at, its members' joined_at
         # every load changes this row: two loads at once on a DuckLake conflict, and the later one is retried
         con.execute("UPDATE writer_turn SET holder = ?, taken_at = ?", [run.run_id, loaded_at])
-        of = f" of chunk {chunk.number}/{chunk.of}" if chunk.of > 1 else ""
+        of = f" of chunk {chunk.number}" if chunk.number > 1 or chunk.status == "partial" else ""
         for number, batch in enumerate(batches, start=1):
             _insert_batch(con, batch, run.run_id, loaded_at)
             log(f"loaded batch {number}/{len(batches)}{of}: {batch.documents} documents")
@@ -180,7 +180,7 @@ def _load(
                 con, run.run_id, loaded_at, templates.min_stories, templates.min_body_words, dedup
             )
             log(f"outlet templates: {stripped} articles stripped in {time.perf_counter() - started:.2f} s")
-        report = replace(_report(con, run.run_id, chunk.seen, chunk.stories_before), chunks=chunk.of)
+        report = replace(_report(con, run.run_id, chunk.seen, chunk.stories_before), chunks=chunk.number)
         if report.articles_loaded or not _search_index_current(con):  # builds it, or adds what it lacks
             index_search(con, log, lake)
         _write_run(con, run, report, chunk.status, None)
@@ -213,6 +213,9 @@ def record_failed_run(db_path: str | Path, run: RunRecord, error: BaseException)
 
 
 def _insert_batch(con: duckdb.DuckDBPyConnection, batch: StagedBatch, run_id: str, loaded_at: datetime) -> None:
+    if not batch.documents:  # nothing new (a re-run): only where the known documents were seen
+        _insert_sightings(con, batch, run_id)
+        return
     with registered(
         con,
         staged_documents=pq.read_table(batch.table("documents"), schema=DOCUMENTS),
@@ -228,12 +231,6 @@ def _insert_batch(con: duckdb.DuckDBPyConnection, batch: StagedBatch, run_id: st
         con.execute(
             f"INSERT INTO documents ({_columns(DOCUMENTS)}, run_id) "
             f"SELECT {_columns(DOCUMENTS, 's')}, ? FROM staged_documents s ANTI JOIN documents d USING (doc_id)",
-            [run_id],
-        )
-        con.execute(
-            f"INSERT INTO sightings ({_columns(SIGHTINGS)}, run_id) SELECT {_columns(SIGHTINGS, 's')}, ? "
-            "FROM staged_sightings s ANTI JOIN sightings k USING (doc_id, source_uri) "
-            "QUALIFY row_number() OVER (PARTITION BY s.doc_id, s.source_uri ORDER BY s.seen_at) = 1",
             [run_id],
         )
         con.execute("INSERT INTO lsh_bands SELECT b.* FROM staged_bands b ANTI JOIN articles a USING (article_id)")
@@ -254,12 +251,23 @@ def _insert_batch(con: duckdb.DuckDBPyConnection, batch: StagedBatch, run_id: st
             f"SELECT {_columns(ARTICLES, 's')}, ?, ? FROM staged_articles s ANTI JOIN articles a USING (article_id)",
             [loaded_at, run_id],
         )
+    _insert_sightings(con, batch, run_id)
     if Path(batch.table("article_search")).exists():  # else folded by index_search
         with registered(con, staged_search=pq.read_table(batch.table("article_search"), schema=ARTICLE_SEARCH)):
             con.execute(
                 "INSERT INTO article_search SELECT s.* FROM staged_search s "
                 "SEMI JOIN articles a USING (article_id) ANTI JOIN article_search x USING (article_id)"
             )
+
+
+def _insert_sightings(con: duckdb.DuckDBPyConnection, batch: StagedBatch, run_id: str) -> None:
+    with registered(con, staged_sightings=pq.read_table(batch.table("sightings"), schema=SIGHTINGS)):
+        con.execute(
+            f"INSERT INTO sightings ({_columns(SIGHTINGS)}, run_id) SELECT {_columns(SIGHTINGS, 's')}, ? "
+            "FROM staged_sightings s ANTI JOIN sightings k USING (doc_id, source_uri) "
+            "QUALIFY row_number() OVER (PARTITION BY s.doc_id, s.source_uri ORDER BY s.seen_at) = 1",
+            [run_id],
+        )
     if Path(batch.table("fetches")).exists():
         with registered(con, staged_fetches=pq.read_table(batch.table("fetches"), schema=FETCHES)):
             con.execute(f"INSERT INTO fetches ({_columns(FETCHES)}, run_id) SELECT *, ? FROM staged_fetches", [run_id])

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import numpy as np
 import regex
 
 from khabar.text.versions import Copy
@@ -15,22 +18,51 @@ from khabar.warehouse.db import WarehouseMissing, connect_read_only, id_table, i
 from khabar.warehouse.search import load_fts
 
 
-def known_doc_ids(db_path: str | Path, doc_ids: Sequence[str], log: Callable[[str], None] | None = None) -> set[str]:
-    """The subset of `doc_ids` the warehouse already holds; waits while another process writes."""
-    if not doc_ids or not _exists(db_path):
+def snapshot_known(db_path: str | Path, out: str | Path, log: Callable[[str], None] | None = None) -> int:
+    """Write the ids of every document the warehouse holds to `out` (sorted SHA-256 digests, a NumPy file),
+    read once before a run parses, so that parsing never opens the warehouse the run's writer holds; waits while
+    another process writes. Returns how many."""
+    ids = np.empty(0, dtype=DIGEST)
+    if _exists(db_path):
+        try:
+            con = connect_read_only(db_path, log=log)
+        except WarehouseMissing:  # a DuckLake catalog not made yet
+            con = None
+        if con is not None:
+            try:
+                if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'documents'").fetchall()[0][0]:
+                    column = (
+                        con.execute(
+                            "SELECT unhex(doc_id) AS d FROM documents WHERE regexp_full_match(doc_id, '[0-9a-f]{64}') "
+                            "ORDER BY d"
+                        )
+                        .arrow()
+                        .read_all()
+                        .column(0)
+                    )
+                    ids = np.array(column.to_pylist(), dtype=DIGEST)
+            finally:
+                con.close()
+    np.save(out, ids, allow_pickle=False)
+    return len(ids)
+
+
+DIGEST = np.dtype("S32")  # a doc_id, the SHA-256 of the bytes, as its 32 bytes
+
+
+def known_doc_ids(snapshot: str | Path, doc_ids: Sequence[str]) -> set[str]:
+    """The subset of `doc_ids` in a `snapshot_known` file (mapped, not read: the workers of a run share it)."""
+    known = _snapshot(str(snapshot))
+    if not doc_ids or not len(known):
         return set()
-    try:
-        con = connect_read_only(db_path, log=log)
-    except WarehouseMissing:  # a DuckLake catalog not made yet
-        return set()
-    try:
-        if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'documents'").fetchall()[0][0]:
-            return set()
-        with registered(con, candidates=id_table(doc_ids, "doc_id")):
-            rows = con.execute("SELECT doc_id FROM documents SEMI JOIN candidates USING (doc_id)").fetchall()
-        return {row[0] for row in rows}
-    finally:
-        con.close()
+    probe = np.array([bytes.fromhex(doc_id) for doc_id in doc_ids], dtype=DIGEST)
+    at = np.minimum(np.searchsorted(known, probe), len(known) - 1)
+    return {doc_id for doc_id, hit in zip(doc_ids, known[at] == probe, strict=True) if hit}
+
+
+@functools.lru_cache(maxsize=2)
+def _snapshot(path: str) -> np.ndarray[Any, np.dtype[np.bytes_]]:
+    return np.load(path, mmap_mode="r", allow_pickle=False)  # type: ignore[no-any-return]
 
 
 def _exists(db_path: str | Path) -> bool:
