@@ -91,6 +91,7 @@ def report(size: int, gen: GenStats, first: Run, again: Run, db_bytes: int, fixe
         f"size={size} ingest: {first.wall:.1f} s {seen / first.wall:,.0f} docs/s "
         f"(excl. {fixed:.1f} s fixed: {seen / excl:,.0f} docs/s) peak RSS {first.peak_rss_mib:,.0f} MiB"
         f" | no-op re-run {again.wall:.1f} s peak RSS {again.peak_rss_mib:,.0f} MiB{noop}"
+        f" ({again.counts.get('unchanged files', 0):,} files unchanged, not read)"
         f" | db {db_bytes / 2**20:,.0f} MiB"
         f" | loaded {c.get('articles loaded', 0):,} articles, {c.get('stories', 0):,} stories,"
         f" exact {c.get('exact duplicates', 0):,}",

@@ -18,7 +18,8 @@ import psutil
 POLL_SECONDS = 0.2
 TINY_DUMP = "छोटी खबर\n\nलखनऊ, 12 जुलाई (आईएएनएस)। यह एक बहुत छोटी खबर है जिसे केवल यह मापने के लिए लिखा गया है कि खाली चलाने में कितना समय लगता है।\n"
 _COUNT = re.compile(
-    r"^\s+(documents seen|new|rejected|articles loaded|stories|exact duplicates|near-duplicates)\s+(.*)$"
+    r"^\s+(unchanged files|documents seen|new|rejected|articles loaded|stories|exact duplicates|near-duplicates)"
+    r"\s+(.*)$"
 )
 
 

@@ -345,6 +345,11 @@ def _summary(report: Any, db: str, seconds: float, first: list[tuple[str, str]] 
         rejected += " (" + ", ".join(f"{reason} {count}" for reason, count in report.rejects.items()) + ")"
     rows = [
         *(first or []),
+        *(
+            [("unchanged files", f"{report.files_unchanged} (not read again: as when a run read them)")]
+            if report.files_unchanged
+            else []
+        ),
         ("documents seen", str(report.docs_seen)),
         ("new", str(report.docs_new)),
         ("rejected", rejected),

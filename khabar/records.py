@@ -44,6 +44,25 @@ class RawDoc:
 
 
 @dataclass(frozen=True, slots=True)
+class FileSeen:
+    """An input file as it was when its documents were read: a later run skips it while it stays so."""
+
+    source_uri: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the warehouse held before a run: its documents' ids (a file the batch tasks map) and the input
+    files, of those found, unchanged since a run read them."""
+
+    ids_path: str
+    documents: int
+    unchanged: frozenset[str] = frozenset()  # source_uri
+
+
+@dataclass(frozen=True, slots=True)
 class Sighting:
     """One place a document was found. The same bytes can sit in several outlets' folders."""
 

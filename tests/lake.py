@@ -96,8 +96,9 @@ def snapshot(db: str) -> dict[str, list[tuple[object, ...]]]:
         "zone_units": "SELECT article_id, fingerprint, zone, text, removed FROM zone_units",
         "outlet_templates": "SELECT outlet, fingerprint, n_stories, sample FROM outlet_templates",
         "stories": "SELECT story_id, title, agency, n_articles, n_outlets, outlets FROM stories",
-        "runs": "SELECT status, docs_seen, docs_new, docs_rejected, articles_loaded, near_duplicates, stories_new "
-        "FROM runs",
+        "runs": "SELECT status, docs_seen, docs_new, docs_rejected, articles_loaded, near_duplicates, stories_new, "
+        "files_unchanged FROM runs",
+        "input_files": "SELECT source_uri, size, mtime_ns FROM input_files",
     }
     con = connect_read_only(db)
     try:

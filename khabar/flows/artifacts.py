@@ -17,6 +17,7 @@ FAILURES_SHOWN = 50
 
 def publish_load(run: RunRecord, report: LoadReport, db: str) -> None:
     counts = [
+        ("input files unchanged since read, not read again", report.files_unchanged),
         ("documents seen", report.docs_seen),
         ("new documents", report.docs_new),
         ("rejected", report.docs_rejected),

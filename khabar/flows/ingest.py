@@ -21,7 +21,7 @@ from khabar.flows.deployments import with_served_defaults
 from khabar.flows.operations import TIMEOUT_INGEST, ingest_run_name, project_path
 from khabar.flows.params import DEFAULT_BATCH, DEFAULT_DEDUP, BatchOptions, DedupOptions, InputPaths
 from khabar.flows.runners import task_runner
-from khabar.records import FetchRecord, InputRef
+from khabar.records import FetchRecord, InputRef, Known
 from khabar.tasks.ingest import discover_inputs, ingest_batch, known_documents, load_warehouse, stage_fetch_log
 from khabar.warehouse.db import WarehouseBusy
 from khabar.warehouse.load import LoadReport, RunRecord, TemplateSettings, record_failed_run
@@ -83,10 +83,14 @@ def ingest_inputs(
     refs: list[InputRef], run: RunRecord, db: str, batch: BatchOptions, dedup: DedupOptions
 ) -> LoadReport:
     """Parse `refs` in batch tasks on the task runner, then load them (one transaction per chunk) and publish the
-    run's artifacts. The body of every flow that ingests: call it inside `recorded_run` of a flow."""
-    size = batch.batch_size
-    batches = [refs[start : start + size] for start in range(0, len(refs), size)]
-    return ingest_batches(batches, run, db, batch, dedup, inline=len(batches) == 1)
+    run's artifacts. Files unchanged since a run read them are not read again. The body of every flow that
+    ingests: call it inside `recorded_run` of a flow."""
+    with staging(run) as staging_dir:
+        known = known_documents(db, staging_dir, quote(refs))
+        refs = [ref for ref in refs if ref.source_uri not in known.unchanged]
+        size = batch.batch_size
+        batches = [refs[start : start + size] for start in range(0, len(refs), size)]
+        return _ingest(batches, known, staging_dir, run, db, batch, dedup, inline=len(batches) == 1)
 
 
 def ingest_batches(
@@ -96,34 +100,60 @@ def ingest_batches(
     batch: BatchOptions,
     dedup: DedupOptions,
     fetches: Sequence[FetchRecord] = (),
-    inline: bool = False,
 ) -> LoadReport:
     """Like ingest_inputs, for batches that come one by one: each is submitted as soon as it is there, so
     parsing a batch overlaps with making the next (downloading it). `fetches`, read once the batches are
-    done, is the run's fetch log. `inline`: the batches run in the flow's own thread (a run of one batch has
-    nothing to run in parallel, and a process pool costs it seconds to start)."""
-    settings = dedup.settings()
+    done, is the run's fetch log."""
+    with staging(run) as staging_dir:
+        known = known_documents(db, staging_dir)
+        return _ingest(batches, known, staging_dir, run, db, batch, dedup, fetches)
+
+
+@contextlib.contextmanager
+def staging(run: RunRecord) -> Iterator[str]:
+    """The run's staging folder, removed at the end."""
     staging_dir = tempfile.mkdtemp(prefix=f"khabar-{run.run_id[:8]}-", dir=config.staging_root())
+    try:
+        yield staging_dir
+    finally:
+        shutil.rmtree(staging_dir, ignore_errors=True)
+
+
+def _ingest(
+    batches: Iterable[list[InputRef]],
+    known: Known,
+    staging_dir: str,
+    run: RunRecord,
+    db: str,
+    batch: BatchOptions,
+    dedup: DedupOptions,
+    fetches: Sequence[FetchRecord] = (),
+    inline: bool = False,
+) -> LoadReport:
+    """Submit the batches, load them in order as they are staged, publish the run's artifacts. `inline`: the
+    batches run in the flow's own thread (a run of one batch has nothing to run in parallel, and a process pool
+    costs it seconds to start)."""
+    settings = dedup.settings()
     futures: list[PrefectFuture[StagedBatch]] = []
     staged: list[PrefectFuture[StagedBatch] | StagedBatch] = []
     try:
-        known = known_documents(db, staging_dir)
         for refs in batches:
             if refs:
-                args = (refs, known, batch.max_bytes, batch.min_body_words, settings, staging_dir, run.started_at)
+                args = (refs, known.ids_path, batch.max_bytes, batch.min_body_words, settings, staging_dir)
                 if inline:
-                    staged.append(ingest_batch(*args))
+                    staged.append(ingest_batch(*args, run.started_at))
                 else:
-                    futures.append(ingest_batch.submit(*args))
+                    futures.append(ingest_batch.submit(*args, run.started_at))
                     staged.append(futures[-1])
         if fetches:  # the fetch log, and a rejected document for each page that could not be fetched
             futures.append(stage_fetch_log.submit(list(fetches), staging_dir, batch.min_body_words, settings))
             staged.append(futures[-1])
         get_run_logger().info("%d batches submitted; loading them as they are staged", len(staged))
         templates = TemplateSettings(config.template_min_stories(), batch.min_body_words)
-        report = load_warehouse(db, quote(staged), run, settings, dedup.window_days, templates, batch.load_chunk)
+        report = load_warehouse(
+            db, quote(staged), run, settings, dedup.window_days, templates, batch.load_chunk, len(known.unchanged)
+        )
     finally:
         wait(futures)  # every batch settles before the staging dir can go, even when the load failed
-        shutil.rmtree(staging_dir, ignore_errors=True)
     publish_load(run, report, db)
     return report

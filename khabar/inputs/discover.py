@@ -8,13 +8,14 @@ import logging
 import os
 import re
 import stat
+import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
 from khabar.inputs.landing import SIDECAR, read_sidecar
-from khabar.records import InputRef, RawDoc
+from khabar.records import FileSeen, InputRef, RawDoc
 
 FORMATS = {".txt": "text", ".html": "html", ".htm": "html", ".jsonl": "jsonl"}
 UNSUPPORTED = "unsupported"  # the format of a file in a folder whose name says khabar cannot read it
@@ -102,7 +103,24 @@ def _ref(path: Path, source_uri: str, outlet: str | None, otherwise: str = "text
     return InputRef(str(path), source_uri, FORMATS.get(path.suffix.lower(), otherwise), outlet)
 
 
-def read_inputs(refs: Iterable[InputRef], max_bytes: int, read_at: datetime | None = None) -> list[RawDoc]:
+# A file modified this recently may still be changing within its clock's resolution: it is not remembered as read.
+SETTLED_SECONDS = 2.0
+
+
+def file_stats(refs: Iterable[InputRef]) -> list[FileSeen]:
+    """Size and modification time of each regular file of `refs` now (what a run compares with input_files)."""
+    found = []
+    for ref in refs:
+        with contextlib.suppress(OSError):
+            st = os.stat(ref.path)
+            if stat.S_ISREG(st.st_mode):
+                found.append(FileSeen(ref.source_uri, st.st_size, st.st_mtime_ns))
+    return found
+
+
+def read_inputs(
+    refs: Iterable[InputRef], max_bytes: int, read_at: datetime | None = None, files: list[FileSeen] | None = None
+) -> list[RawDoc]:
     """Raw documents for `refs`: one per file, one per non-blank line of a JSONL file.
 
     Only regular files are read (a FIFO or a device named *.txt gets a `not_a_file` row without being opened
@@ -110,7 +128,9 @@ def read_inputs(refs: Iterable[InputRef], max_bytes: int, read_at: datetime | No
     only by the size the file claims.
 
     `read_at` is their fetched_at (default: the moment each is read). A run gives its start, so documents read by
-    parallel batches are ordered by source_uri rather than by which worker happened to read first."""
+    parallel batches are ordered by source_uri rather than by which worker happened to read first.
+
+    `files` gets each file read whole, as it was when opened, unless modified in the last SETTLED_SECONDS."""
     docs: list[RawDoc] = []
     for ref in refs:
         now = read_at or datetime.now(UTC)
@@ -120,10 +140,14 @@ def read_inputs(refs: Iterable[InputRef], max_bytes: int, read_at: datetime | No
                     docs.append(_refused(ref, "not_a_file", handle, now))
                 elif ref.format == UNSUPPORTED:
                     docs.append(_refused(ref, "unsupported_format", _unsupported(ref.path), now))
-                elif ref.format == "jsonl":
-                    docs.extend(_read_jsonl(ref, handle, max_bytes, now))
                 else:
-                    docs.append(_read_file(ref, handle, max_bytes, now))
+                    opened = os.fstat(handle.fileno())
+                    if ref.format == "jsonl":
+                        docs.extend(_read_jsonl(ref, handle, max_bytes, now))
+                    else:
+                        docs.append(_read_file(ref, handle, max_bytes, now))
+                    if files is not None and time.time_ns() - opened.st_mtime_ns > SETTLED_SECONDS * 1e9:
+                        files.append(FileSeen(ref.source_uri, opened.st_size, opened.st_mtime_ns))
         except OSError as error:
             docs.append(_unreadable(ref, error, now))
     return docs

@@ -14,7 +14,7 @@ from prefect.futures import PrefectFuture
 
 from khabar.config import DEFAULT_LOAD_CHUNK, DedupSettings
 from khabar.inputs import discover as discovery
-from khabar.records import FetchRecord, InputRef, Sighting
+from khabar.records import FetchRecord, FileSeen, InputRef, Known, Sighting
 from khabar.tasks.limits import writer_slot
 from khabar.text.parse import ParseSettings, parse_batch
 from khabar.warehouse import load, query
@@ -34,13 +34,19 @@ def discover_inputs(paths: list[str]) -> list[InputRef]:
 
 
 @task(name="known-documents", cache_policy=NO_CACHE, persist_result=False)
-def known_documents(db: str, staging_dir: str) -> str:
+def known_documents(db: str, staging_dir: str, refs: Sequence[InputRef] = ()) -> Known:
     """The ids of the documents the warehouse holds, in a file the batch tasks read (they never open the
-    warehouse: its writer loads chunks while they parse)."""
+    warehouse: its writer loads chunks while they parse); and which of `refs` are files unchanged since a run
+    read them."""
     logger = get_run_logger()
-    path = str(Path(staging_dir) / "known.npy")
-    logger.info("%d documents in the warehouse before the run", query.snapshot_known(db, path, log=logger.info))
-    return path
+    files = discovery.file_stats(refs)
+    known = query.snapshot_known(db, str(Path(staging_dir) / "known.npy"), files, log=logger.info)
+    logger.info("%d documents in the warehouse before the run", known.documents)
+    if known.unchanged:
+        logger.info(
+            "%d of %d input files unchanged since a run read them: not read again", len(known.unchanged), len(files)
+        )
+    return known
 
 
 @task(name="ingest-batch", cache_policy=NO_CACHE, persist_result=False)
@@ -59,13 +65,14 @@ def ingest_batch(
     Runs on any worker of the task runner; only the small StagedBatch handle travels back to the flow.
     `read_at`, the run's start, is every document's fetched_at: batches finish in any order."""
     logger = get_run_logger()
-    docs = discovery.read_inputs(refs, max_bytes, read_at)
+    files: list[FileSeen] = []
+    docs = discovery.read_inputs(refs, max_bytes, read_at, files)
     first = {doc.doc_id: i for i, doc in reversed(list(enumerate(docs)))}  # the same bytes are parsed once
     known = query.known_doc_ids(known_ids, [doc.doc_id for doc in docs])
     sightings = [Sighting(doc.doc_id, doc.ref.source_uri, doc.ref.outlet_hint, doc.fetched_at) for doc in docs]
     new = [doc for i, doc in enumerate(docs) if doc.doc_id not in known and first.get(doc.doc_id) == i]
     outcomes = parse_batch(new, ParseSettings(min_body_words=min_body_words)) if new else []
-    staged = stage_parsed(outcomes, sightings, staging_dir, dedup)
+    staged = stage_parsed(outcomes, sightings, staging_dir, dedup, files)
     logger.info(
         "%d inputs, %d documents, %d new: %d articles, %d rejected %s",
         len(refs),
@@ -114,6 +121,7 @@ def load_warehouse(
     window_days: int | None,
     templates: load.TemplateSettings = load.TemplateSettings(),
     chunk_docs: int = DEFAULT_LOAD_CHUNK,
+    files_unchanged: int = 0,
 ) -> load.LoadReport:
     """The only task that writes to DuckDB: one transaction per chunk of `chunk_docs` documents, one run at a
     time (the writer slot of Prefect's global concurrency limit, then the file lock). Takes the batches as their
@@ -129,4 +137,5 @@ def load_warehouse(
             window_days=window_days,
             templates=templates,
             chunk_docs=chunk_docs,
+            files_unchanged=files_unchanged,
         )

@@ -26,6 +26,7 @@ from khabar.warehouse.staging import (
     ARTICLES,
     DOCUMENTS,
     FETCHES,
+    INPUT_FILES,
     LSH_BANDS,
     REMOVED_BLOCKS,
     SIGHTINGS,
@@ -88,6 +89,7 @@ class LoadReport:
     stories_merged: int = 0  # stories stored before the run that merged into others (bridged by a new copy)
     stories_linked: int = 0  # follow-up links this run recorded between stories
     chunks: int = 1  # transactions the run committed in (KHABAR_LOAD_CHUNK)
+    files_unchanged: int = 0  # input files unchanged since a run read them, not read again (not in docs_seen)
 
     def story_change(self) -> str:
         """ "2,540 → 2,519 stories: 1 new, 22 merged, 3 linked as follow-ups"."""
@@ -106,6 +108,7 @@ def load_run(
     window_days: int | None = None,
     templates: TemplateSettings = TemplateSettings(),
     chunk_docs: int = config.DEFAULT_LOAD_CHUNK,
+    files_unchanged: int = 0,
 ) -> LoadReport:
     """Insert everything staged for `run` in chunks of about `chunk_docs` documents, each in one transaction:
     a failure or a kill leaves the chunk under way out, and the chunks before it in, with the run `partial` in
@@ -120,7 +123,7 @@ def load_run(
         before = con.execute("SELECT count(DISTINCT story_id) FROM story_members").fetchall()[0][0]
         for number, (chunk, last) in enumerate(itertools.chain([first], chunks), start=1):
             seen += sum(batch.seen for batch in chunk)
-            step = Chunk(number, seen, before, "completed" if last else "partial")
+            step = Chunk(number, seen, before, "completed" if last else "partial", files_unchanged)
             report = retry_conflicts(
                 partial(_load, con, chunk, run, log, dedup, window_days, templates, step, lake), db_path, log
             )
@@ -135,6 +138,7 @@ class Chunk:
     seen: int  # documents the run has seen up to this chunk's end
     stories_before: int  # stories in the warehouse before the run's first chunk
     status: str  # the run's status once this chunk commits
+    files_unchanged: int = 0  # input files the run did not read again
 
 
 def chunked(batches: Iterable[StagedBatch], chunk_docs: int) -> Iterator[tuple[list[StagedBatch], bool]]:
@@ -180,7 +184,11 @@ def _load(
                 con, run.run_id, loaded_at, templates.min_stories, templates.min_body_words, dedup
             )
             log(f"outlet templates: {stripped} articles stripped in {time.perf_counter() - started:.2f} s")
-        report = replace(_report(con, run.run_id, chunk.seen, chunk.stories_before), chunks=chunk.number)
+        report = replace(
+            _report(con, run.run_id, chunk.seen, chunk.stories_before),
+            chunks=chunk.number,
+            files_unchanged=chunk.files_unchanged,
+        )
         if report.articles_loaded or not _search_index_current(con):  # builds it, or adds what it lacks
             index_search(con, log, lake)
         _write_run(con, run, report, chunk.status, None)
@@ -261,6 +269,7 @@ def _insert_batch(con: duckdb.DuckDBPyConnection, batch: StagedBatch, run_id: st
 
 
 def _insert_sightings(con: duckdb.DuckDBPyConnection, batch: StagedBatch, run_id: str) -> None:
+    """Where the batch's documents were seen: places, input files as read, the fetch log."""
     with registered(con, staged_sightings=pq.read_table(batch.table("sightings"), schema=SIGHTINGS)):
         con.execute(
             f"INSERT INTO sightings ({_columns(SIGHTINGS)}, run_id) SELECT {_columns(SIGHTINGS, 's')}, ? "
@@ -268,6 +277,13 @@ def _insert_sightings(con: duckdb.DuckDBPyConnection, batch: StagedBatch, run_id
             "QUALIFY row_number() OVER (PARTITION BY s.doc_id, s.source_uri ORDER BY s.seen_at) = 1",
             [run_id],
         )
+    if Path(batch.table("input_files")).exists():
+        with registered(con, staged_files=pq.read_table(batch.table("input_files"), schema=INPUT_FILES)):
+            con.execute(
+                "INSERT INTO input_files (source_uri, size, mtime_ns, run_id) SELECT f.*, ? FROM staged_files f "
+                "ANTI JOIN input_files USING (source_uri, size, mtime_ns)",
+                [run_id],
+            )
     if Path(batch.table("fetches")).exists():
         with registered(con, staged_fetches=pq.read_table(batch.table("fetches"), schema=FETCHES)):
             con.execute(f"INSERT INTO fetches ({_columns(FETCHES)}, run_id) SELECT *, ? FROM staged_fetches", [run_id])
@@ -332,16 +348,17 @@ def _write_run(
             report.articles_loaded,
             report.near_duplicates,
             report.stories_new,
+            report.files_unchanged,
         ]
         if report
-        else [None] * 6
+        else [None] * 7
     )
     con.execute("DELETE FROM runs WHERE run_id = ?", [run.run_id])  # a run's row, replaced (no keys on DuckLake)
     con.execute(
         """
         INSERT INTO runs (run_id, flow_run_id, flow_name, started_at, finished_at, status, params,
-            docs_seen, docs_new, docs_rejected, articles_loaded, near_duplicates, stories_new, error)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            docs_seen, docs_new, docs_rejected, articles_loaded, near_duplicates, stories_new, files_unchanged, error)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         [
             run.run_id,

@@ -11,40 +11,64 @@ from typing import Any
 
 import duckdb
 import numpy as np
+import pyarrow as pa
 import regex
 
+from khabar.records import FileSeen, Known
 from khabar.text.versions import Copy
 from khabar.warehouse.db import WarehouseMissing, connect_read_only, id_table, is_lake, registered
 from khabar.warehouse.search import load_fts
 
 
-def snapshot_known(db_path: str | Path, out: str | Path, log: Callable[[str], None] | None = None) -> int:
+def snapshot_known(
+    db_path: str | Path, out: str | Path, files: Sequence[FileSeen] = (), log: Callable[[str], None] | None = None
+) -> Known:
     """Write the ids of every document the warehouse holds to `out` (sorted SHA-256 digests, a NumPy file),
-    read once before a run parses, so that parsing never opens the warehouse the run's writer holds; waits while
-    another process writes. Returns how many."""
+    read once before a run parses, so that parsing never opens the warehouse the run's writer holds; and find
+    which of `files` are unchanged since a run read them. Waits while another process writes."""
     ids = np.empty(0, dtype=DIGEST)
-    if _exists(db_path):
+    unchanged: set[str] = set()
+    con = _read_only(db_path, log)
+    if con is not None:
         try:
-            con = connect_read_only(db_path, log=log)
-        except WarehouseMissing:  # a DuckLake catalog not made yet
-            con = None
-        if con is not None:
-            try:
-                if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'documents'").fetchall()[0][0]:
-                    column = (
-                        con.execute(
-                            "SELECT unhex(doc_id) AS d FROM documents WHERE regexp_full_match(doc_id, '[0-9a-f]{64}') "
-                            "ORDER BY d"
-                        )
-                        .arrow()
-                        .read_all()
-                        .column(0)
+            tables = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+            if "documents" in tables:
+                column = (
+                    con.execute(
+                        "SELECT unhex(doc_id) AS d FROM documents WHERE regexp_full_match(doc_id, '[0-9a-f]{64}') "
+                        "ORDER BY d"
                     )
-                    ids = np.array(column.to_pylist(), dtype=DIGEST)
-            finally:
-                con.close()
+                    .arrow()
+                    .read_all()
+                    .column(0)
+                )
+                ids = np.array(column.to_pylist(), dtype=DIGEST)
+            if "input_files" in tables and files:
+                found = pa.table(
+                    {
+                        "source_uri": [f.source_uri for f in files],
+                        "size": pa.array([f.size for f in files], pa.int64()),
+                        "mtime_ns": pa.array([f.mtime_ns for f in files], pa.int64()),
+                    }
+                )
+                with registered(con, found_files=found):
+                    rows = con.execute(
+                        "SELECT source_uri FROM found_files SEMI JOIN input_files USING (source_uri, size, mtime_ns)"
+                    ).fetchall()
+                unchanged = {row[0] for row in rows}
+        finally:
+            con.close()
     np.save(out, ids, allow_pickle=False)
-    return len(ids)
+    return Known(str(out), len(ids), frozenset(unchanged))
+
+
+def _read_only(db_path: str | Path, log: Callable[[str], None] | None) -> duckdb.DuckDBPyConnection | None:
+    if not _exists(db_path):
+        return None
+    try:
+        return connect_read_only(db_path, log=log)
+    except WarehouseMissing:  # a DuckLake catalog not made yet
+        return None
 
 
 DIGEST = np.dtype("S32")  # a doc_id, the SHA-256 of the bytes, as its 32 bytes

@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 
 from khabar.config import DedupSettings
 from khabar.grouping.windows import PARAGRAPH_BAND, Compact, compact_bodies
-from khabar.records import FetchRecord, Outcome, Sighting
+from khabar.records import FetchRecord, FileSeen, Outcome, Sighting
 from khabar.text.search import search_key
 from khabar.text.templates import zone_units
 
@@ -86,6 +86,7 @@ ARTICLE_SEARCH = pa.schema(
     [("article_id", pa.string()), ("title", pa.string()), ("lede", pa.string()), ("body", pa.string())]
 )
 SIGHTINGS = pa.schema([("doc_id", pa.string()), ("source_uri", pa.string()), ("outlet", pa.string()), ("seen_at", _TS)])
+INPUT_FILES = pa.schema([("source_uri", pa.string()), ("size", pa.int64()), ("mtime_ns", pa.int64())])
 FETCHES = pa.schema(
     [
         ("url", pa.string()),
@@ -180,11 +181,16 @@ def stage(
     staging_root: str,
     fetches: Sequence[FetchRecord] = (),
     kept: Mapping[str, Compact] | None = None,
+    files: Sequence[FileSeen] = (),
 ) -> StagedBatch:
-    """Write a batch's rows; `kept` holds each parsed article's compact shingles and LSH bands."""
+    """Write a batch's rows; `kept` holds each parsed article's compact shingles and LSH bands, `files` the input
+    files read whole."""
     kept = kept or {}
     directory = Path(staging_root) / uuid.uuid4().hex
     directory.mkdir(parents=True)
+    if files:
+        seen = [{"source_uri": f.source_uri, "size": f.size, "mtime_ns": f.mtime_ns} for f in files]
+        pq.write_table(arrow_table(seen, INPUT_FILES), directory / "input_files.parquet")
     if fetches:
         log = [{name: getattr(record, name) for name in FETCHES.names} for record in fetches]
         pq.write_table(arrow_table(log, FETCHES), directory / "fetches.parquet")
@@ -271,9 +277,10 @@ def stage_parsed(
     sightings: list[Sighting],
     staging_root: str,
     dedup: DedupSettings = DedupSettings(),
+    files: Sequence[FileSeen] = (),
 ) -> StagedBatch:
     """Stage parsed outcomes with their bodies' compact shingles and LSH bands, so the writer never
     tokenizes a body."""
     bodies = {o.article.article_id: o.article.body for o in outcomes if o.article}
     kept = dict(zip(bodies, compact_bodies(list(bodies.values()), dedup, bands=True), strict=True))
-    return stage(outcomes, sightings, staging_root, kept=kept)
+    return stage(outcomes, sightings, staging_root, kept=kept, files=files)
