@@ -50,6 +50,7 @@ class FileSeen:
     source_uri: str
     size: int
     mtime_ns: int
+    documents: int = 0  # read from it (a JSONL file: its lines)
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ class Known:
 
     ids_path: str
     documents: int
-    unchanged: frozenset[str] = frozenset()  # source_uri
+    unchanged: dict[str, int] = field(default_factory=dict)  # source_uri: the documents read from it
 
 
 @dataclass(frozen=True, slots=True)

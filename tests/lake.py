@@ -98,7 +98,7 @@ def snapshot(db: str) -> dict[str, list[tuple[object, ...]]]:
         "stories": "SELECT story_id, title, agency, n_articles, n_outlets, outlets FROM stories",
         "runs": "SELECT status, docs_seen, docs_new, docs_rejected, articles_loaded, near_duplicates, stories_new, "
         "files_unchanged FROM runs",
-        "input_files": "SELECT source_uri, size, mtime_ns FROM input_files",
+        "input_files": "SELECT source_uri, size, mtime_ns, documents FROM input_files",
     }
     con = connect_read_only(db)
     try:

@@ -112,7 +112,7 @@ def test_same_warehouse_as_the_duckdb_file(
     assert found == expected
     assert len(found["stories"]) < len(found["articles"]) > 200  # stories did group copies
     assert found["outlet_templates"] and any(row[2] == "template" for row in found["removed_blocks"])
-    assert any(run[-1] > 200 and run[1] == run[2] == 0 for run in found["runs"])  # the repeat read nothing
+    assert any(run[-1] > 200 and run[1] > 200 and run[2] == 0 for run in found["runs"])  # the repeat read nothing
     for words in ("सियोल", "उत्तर कोरिया", '"रूसी विदेश मंत्री"'):  # search: the same stories, scored alike
         query = parse_query(words)
         on_lake = [(hit.story_id, round(hit.score, 6), hit.phrase) for hit in search(lake_db, query)]

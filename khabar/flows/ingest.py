@@ -151,7 +151,14 @@ def _ingest(
         get_run_logger().info("%d batches submitted; loading them as they are staged", len(staged))
         templates = TemplateSettings(config.template_min_stories(), batch.min_body_words)
         report = load_warehouse(
-            db, quote(staged), run, settings, dedup.window_days, templates, batch.load_chunk, len(known.unchanged)
+            db,
+            quote(staged),
+            run,
+            settings,
+            dedup.window_days,
+            templates,
+            batch.load_chunk,
+            (len(known.unchanged), sum(known.unchanged.values())),
         )
     finally:
         wait(futures)  # every batch settles before the staging dir can go, even when the load failed

@@ -141,13 +141,13 @@ def read_inputs(
                 elif ref.format == UNSUPPORTED:
                     docs.append(_refused(ref, "unsupported_format", _unsupported(ref.path), now))
                 else:
-                    opened = os.fstat(handle.fileno())
+                    opened, before = os.fstat(handle.fileno()), len(docs)
                     if ref.format == "jsonl":
                         docs.extend(_read_jsonl(ref, handle, max_bytes, now))
                     else:
                         docs.append(_read_file(ref, handle, max_bytes, now))
                     if files is not None and time.time_ns() - opened.st_mtime_ns > SETTLED_SECONDS * 1e9:
-                        files.append(FileSeen(ref.source_uri, opened.st_size, opened.st_mtime_ns))
+                        files.append(FileSeen(ref.source_uri, opened.st_size, opened.st_mtime_ns, len(docs) - before))
         except OSError as error:
             docs.append(_unreadable(ref, error, now))
     return docs

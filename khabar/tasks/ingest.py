@@ -121,7 +121,7 @@ def load_warehouse(
     window_days: int | None,
     templates: load.TemplateSettings = load.TemplateSettings(),
     chunk_docs: int = DEFAULT_LOAD_CHUNK,
-    files_unchanged: int = 0,
+    files_unchanged: tuple[int, int] = (0, 0),
 ) -> load.LoadReport:
     """The only task that writes to DuckDB: one transaction per chunk of `chunk_docs` documents, one run at a
     time (the writer slot of Prefect's global concurrency limit, then the file lock). Takes the batches as their

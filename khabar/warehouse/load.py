@@ -89,7 +89,7 @@ class LoadReport:
     stories_merged: int = 0  # stories stored before the run that merged into others (bridged by a new copy)
     stories_linked: int = 0  # follow-up links this run recorded between stories
     chunks: int = 1  # transactions the run committed in (KHABAR_LOAD_CHUNK)
-    files_unchanged: int = 0  # input files unchanged since a run read them, not read again (not in docs_seen)
+    files_unchanged: int = 0  # input files unchanged since a run read them, not read again; docs_seen counts theirs
 
     def story_change(self) -> str:
         """ "2,540 → 2,519 stories: 1 new, 22 merged, 3 linked as follow-ups"."""
@@ -108,22 +108,23 @@ def load_run(
     window_days: int | None = None,
     templates: TemplateSettings = TemplateSettings(),
     chunk_docs: int = config.DEFAULT_LOAD_CHUNK,
-    files_unchanged: int = 0,
+    files_unchanged: tuple[int, int] = (0, 0),
 ) -> LoadReport:
     """Insert everything staged for `run` in chunks of about `chunk_docs` documents, each in one transaction:
     a failure or a kill leaves the chunk under way out, and the chunks before it in, with the run `partial` in
     `runs` until its last chunk commits. `batches` are taken as they come, in order: a chunk loads while later
     batches are still being parsed. On a DuckLake, a chunk whose commit conflicts with another writer's is done
-    again on top of it."""
+    again on top of it. `files_unchanged`: the input files the run did not read again, and their documents
+    (counted as seen)."""
     lake = is_lake(db_path)
     chunks = chunked(batches, chunk_docs)
     first = next(chunks)  # the writer is taken once there is a chunk to write
-    seen = 0
+    seen = files_unchanged[1]  # documents of the files not read again
     with writer(db_path, run.holder, log) as con:
         before = con.execute("SELECT count(DISTINCT story_id) FROM story_members").fetchall()[0][0]
         for number, (chunk, last) in enumerate(itertools.chain([first], chunks), start=1):
             seen += sum(batch.seen for batch in chunk)
-            step = Chunk(number, seen, before, "completed" if last else "partial", files_unchanged)
+            step = Chunk(number, seen, before, "completed" if last else "partial", files_unchanged[0])
             report = retry_conflicts(
                 partial(_load, con, chunk, run, log, dedup, window_days, templates, step, lake), db_path, log
             )
@@ -280,7 +281,7 @@ def _insert_sightings(con: duckdb.DuckDBPyConnection, batch: StagedBatch, run_id
     if Path(batch.table("input_files")).exists():
         with registered(con, staged_files=pq.read_table(batch.table("input_files"), schema=INPUT_FILES)):
             con.execute(
-                "INSERT INTO input_files (source_uri, size, mtime_ns, run_id) SELECT f.*, ? FROM staged_files f "
+                "INSERT INTO input_files (source_uri, size, mtime_ns, documents, run_id) SELECT f.*, ? FROM staged_files f "
                 "ANTI JOIN input_files USING (source_uri, size, mtime_ns)",
                 [run_id],
             )

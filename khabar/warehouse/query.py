@@ -27,7 +27,7 @@ def snapshot_known(
     read once before a run parses, so that parsing never opens the warehouse the run's writer holds; and find
     which of `files` are unchanged since a run read them. Waits while another process writes."""
     ids = np.empty(0, dtype=DIGEST)
-    unchanged: set[str] = set()
+    unchanged: dict[str, int] = {}
     con = _read_only(db_path, log)
     if con is not None:
         try:
@@ -53,13 +53,14 @@ def snapshot_known(
                 )
                 with registered(con, found_files=found):
                     rows = con.execute(
-                        "SELECT source_uri FROM found_files SEMI JOIN input_files USING (source_uri, size, mtime_ns)"
+                        "SELECT f.source_uri, any_value(i.documents) FROM found_files f "
+                        "JOIN input_files i USING (source_uri, size, mtime_ns) GROUP BY 1"
                     ).fetchall()
-                unchanged = {row[0] for row in rows}
+                unchanged = dict(rows)
         finally:
             con.close()
     np.save(out, ids, allow_pickle=False)
-    return Known(str(out), len(ids), frozenset(unchanged))
+    return Known(str(out), len(ids), unchanged)
 
 
 def _read_only(db_path: str | Path, log: Callable[[str], None] | None) -> duckdb.DuckDBPyConnection | None:

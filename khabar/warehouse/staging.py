@@ -86,7 +86,9 @@ ARTICLE_SEARCH = pa.schema(
     [("article_id", pa.string()), ("title", pa.string()), ("lede", pa.string()), ("body", pa.string())]
 )
 SIGHTINGS = pa.schema([("doc_id", pa.string()), ("source_uri", pa.string()), ("outlet", pa.string()), ("seen_at", _TS)])
-INPUT_FILES = pa.schema([("source_uri", pa.string()), ("size", pa.int64()), ("mtime_ns", pa.int64())])
+INPUT_FILES = pa.schema(
+    [("source_uri", pa.string()), ("size", pa.int64()), ("mtime_ns", pa.int64()), ("documents", pa.int32())]
+)
 FETCHES = pa.schema(
     [
         ("url", pa.string()),
@@ -189,7 +191,10 @@ def stage(
     directory = Path(staging_root) / uuid.uuid4().hex
     directory.mkdir(parents=True)
     if files:
-        seen = [{"source_uri": f.source_uri, "size": f.size, "mtime_ns": f.mtime_ns} for f in files]
+        seen = [
+            {"source_uri": f.source_uri, "size": f.size, "mtime_ns": f.mtime_ns, "documents": f.documents}
+            for f in files
+        ]
         pq.write_table(arrow_table(seen, INPUT_FILES), directory / "input_files.parquet")
     if fetches:
         log = [{name: getattr(record, name) for name in FETCHES.names} for record in fetches]
