@@ -223,7 +223,7 @@ def record_failed_run(db_path: str | Path, run: RunRecord, error: BaseException)
 
 def _insert_batch(con: duckdb.DuckDBPyConnection, batch: StagedBatch, run_id: str, loaded_at: datetime) -> None:
     if not batch.documents:  # nothing new (a re-run): only where the known documents were seen
-        _insert_sightings(con, batch, run_id)
+        _insert_where_seen(con, batch, run_id)
         return
     with registered(
         con,
@@ -260,7 +260,7 @@ def _insert_batch(con: duckdb.DuckDBPyConnection, batch: StagedBatch, run_id: st
             f"SELECT {_columns(ARTICLES, 's')}, ?, ? FROM staged_articles s ANTI JOIN articles a USING (article_id)",
             [loaded_at, run_id],
         )
-    _insert_sightings(con, batch, run_id)
+    _insert_where_seen(con, batch, run_id)
     if Path(batch.table("article_search")).exists():  # else folded by index_search
         with registered(con, staged_search=pq.read_table(batch.table("article_search"), schema=ARTICLE_SEARCH)):
             con.execute(
@@ -269,7 +269,7 @@ def _insert_batch(con: duckdb.DuckDBPyConnection, batch: StagedBatch, run_id: st
             )
 
 
-def _insert_sightings(con: duckdb.DuckDBPyConnection, batch: StagedBatch, run_id: str) -> None:
+def _insert_where_seen(con: duckdb.DuckDBPyConnection, batch: StagedBatch, run_id: str) -> None:
     """Where the batch's documents were seen: places, input files as read, the fetch log."""
     with registered(con, staged_sightings=pq.read_table(batch.table("sightings"), schema=SIGHTINGS)):
         con.execute(

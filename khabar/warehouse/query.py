@@ -63,7 +63,8 @@ def snapshot_known(
     return Known(str(out), len(ids), unchanged)
 
 
-def _read_only(db_path: str | Path, log: Callable[[str], None] | None) -> duckdb.DuckDBPyConnection | None:
+def _read_only(db_path: str | Path, log: Callable[[str], None] | None = None) -> duckdb.DuckDBPyConnection | None:
+    """A read-only connection to the warehouse, or None where there is none yet."""
     if not _exists(db_path):
         return None
     try:
@@ -97,11 +98,8 @@ def _exists(db_path: str | Path) -> bool:
 
 def _fetch_log(db_path: str | Path) -> duckdb.DuckDBPyConnection | None:
     """A read-only connection to a warehouse that has the fetch log, else None."""
-    if not _exists(db_path):
-        return None
-    try:
-        con = connect_read_only(db_path)
-    except WarehouseMissing:
+    con = _read_only(db_path)
+    if con is None:
         return None
     if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'fetches'").fetchall()[0][0]:
         con.close()
