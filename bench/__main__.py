@@ -19,6 +19,7 @@ from bench.parse_only import ParseRate, parse_rate
 
 HERE = Path(__file__).resolve().parent
 STAMP = ".generated.json"  # a dot-file: khabar skips it
+INCREMENTAL = 1000  # dumps of the run into each size's filled warehouse
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,23 +54,29 @@ def main(argv: list[str] | None = None) -> int:
             again = run_ingest([dumps], db)
             _check(again, f"size={size} re-run")
             print(f"  re-run: {again.wall:.1f} s, {again.counts}", flush=True)
+            fresh, _ = dumps_for(INCREMENTAL, args.seed, workdir, first_story=gen.stories)  # the next day's news
+            later = run_ingest([fresh], db, verbose=True)
+            _check(later, f"size={size} incremental run")
+            print(f"  incremental: {later.wall:.1f} s, {later.counts}", flush=True)
         lines += report(size, gen, first, again, size_bytes, fixed.wall)
         lines.append(limits(first, parsing))
+        lines.append(incremental(later, first))
     print("\n" + "\n".join(lines))
     return 0
 
 
-def dumps_for(size: int, seed: int, workdir: Path) -> tuple[Path, GenStats]:
-    """The generated dumps for (size, seed), made once and reused while the generator's code is unchanged."""
-    folder = workdir / f"dumps-{size}-seed{seed}"
+def dumps_for(size: int, seed: int, workdir: Path, first_story: int = 0) -> tuple[Path, GenStats]:
+    """The generated dumps for (size, seed, first story), made once and reused while the generator's code is
+    unchanged."""
+    folder = workdir / (f"dumps-{size}-seed{seed}" + (f"-from{first_story}" if first_story else ""))
     stamp = folder / STAMP
-    key = {"n": size, "seed": seed, "generator": _generator_hash()}
+    key = {"n": size, "seed": seed, "generator": _generator_hash()} | ({"from": first_story} if first_story else {})
     if stamp.exists():
         saved = json.loads(stamp.read_text())
         if saved.get("key") == key:
             return folder, GenStats(**saved["stats"])
     shutil.rmtree(folder, ignore_errors=True)
-    stats = generate(size, folder, seed)
+    stats = generate(size, folder, seed, first_story=first_story)
     stamp.write_text(json.dumps({"key": key, "stats": asdict(stats)}))
     return folder, stats
 
@@ -109,6 +116,20 @@ def limits(first: Run, parsing: ParseRate) -> str:
     return (
         f"    parsing alone {parsing.rate:,.0f} docs/s on {parsing.workers} processes; whole run {whole:,.0f} docs/s "
         f"= {whole / parsing.rate:.0%} of it | story assignment {grouping or 0:.1f} s = {per_1k}"
+    )
+
+
+def incremental(later: Run, archive: Run) -> str:
+    """A later run of `INCREMENTAL` new dumps into the warehouse the size's run filled: its wall time, and its
+    writer's (insert, story assignment, outlet templates, search index, commit)."""
+    writer = later.log_seconds("the chunk written in") or 0.0
+    grouping = later.log_seconds("stories assigned in") or 0.0
+    c = later.counts
+    return (
+        f"    incremental: {later.seen:,} new dumps against {archive.counts.get('articles loaded', 0):,} stored: "
+        f"{later.wall:.1f} s wall, writer {writer:.2f} s (story assignment {grouping:.2f} s), peak RSS "
+        f"{later.peak_rss_mib:,.0f} MiB | {c.get('articles loaded', 0):,} articles, "
+        f"near {c.get('near-duplicates', 0):,}, exact {c.get('exact duplicates', 0):,}"
     )
 
 

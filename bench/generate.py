@@ -37,9 +37,16 @@ class GenStats:
 
 
 def generate(
-    n: int, out_dir: Path, seed: int = 7, dup_share: float = 0.30, exact_share: float = 0.03, corpus: Path = CORPUS
+    n: int,
+    out_dir: Path,
+    seed: int = 7,
+    dup_share: float = 0.30,
+    exact_share: float = 0.03,
+    corpus: Path = CORPUS,
+    first_story: int = 0,
 ) -> GenStats:
-    """Write `n` dumps into `out_dir`; the same arguments always give the same bytes."""
+    """Write `n` dumps into `out_dir`; the same arguments always give the same bytes. Stories are numbered from
+    `first_story`: the stories after those of a run with the same seed (a later day of the same news)."""
     started = time.perf_counter()
     pool = load_pool(corpus)
     order = list(range(len(pool)))
@@ -63,18 +70,20 @@ def generate(
             elif first_outlet and roll < exact_share + dup_share:
                 k = rng.randrange(len(first_outlet))
                 outlet, kind = _other_outlet(rng, first_outlet[k], False), "republished"
-                article, edits = republish(_printed(story_for(k, pool, order, seed), first_outlet[k]), rng)
+                article, edits = republish(
+                    _printed(story_for(first_story + k, pool, order, seed), first_outlet[k]), rng
+                )
                 data = render(OUTLETS[outlet][1], article, rng, titles).encode()
                 republished += 1
             else:
                 k, outlet, kind, edits = len(first_outlet), rng.randrange(len(OUTLETS)), "first", ""
-                article = _printed(story_for(k, pool, order, seed), outlet)
+                article = _printed(story_for(first_story + k, pool, order, seed), outlet)
                 first_outlet.append(outlet)
                 data = render(OUTLETS[outlet][1], article, rng, titles).encode()
             outlet_of[i], story_of[i] = outlet, k
             path = _path(out_dir, outlet, i)
             path.write_bytes(data)
-            manifest.write(f"{path.relative_to(out_dir)}\t{OUTLETS[outlet][0]}\t{k}\t{kind}\t{edits}\n")
+            manifest.write(f"{path.relative_to(out_dir)}\t{OUTLETS[outlet][0]}\t{first_story + k}\t{kind}\t{edits}\n")
             size += len(data)
     return GenStats(n, len(first_outlet), republished, exact, size, time.perf_counter() - started)
 

@@ -15,6 +15,9 @@ from pathlib import Path
 
 import psutil
 
+from khabar import config
+from khabar.flows.server import kept_pid
+
 POLL_SECONDS = 0.2
 TINY_DUMP = "छोटी खबर\n\nलखनऊ, 12 जुलाई (आईएएनएस)। यह एक बहुत छोटी खबर है जिसे केवल यह मापने के लिए लिखा गया है कि खाली चलाने में कितना समय लगता है।\n"
 _COUNT = re.compile(
@@ -81,15 +84,22 @@ def run_khabar(args: list[str], extra_env: dict[str, str] | None = None) -> Run:
 
 
 def _watch(proc: subprocess.Popen[bytes]) -> int:
-    """Wait for `proc`, polling the summed RSS of it and all its descendants; return the highest sum."""
+    """Wait for `proc`, polling the summed RSS of it and all its descendants, and of the kept Prefect server it
+    reports to (started by an earlier command, so not its child); return the highest sum."""
     root = psutil.Process(proc.pid)
+    state = config.server_state_dir()
     peak = 0
     while proc.poll() is None:
         total = 0
         try:
-            members = [root, *root.children(recursive=True)]
+            members = {root, *root.children(recursive=True)}
         except psutil.NoSuchProcess:
-            members = []
+            members = set()
+        keeper = kept_pid(state)
+        if keeper is not None:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                server = psutil.Process(keeper)
+                members |= {server, *server.children(recursive=True)}
         for member in members:
             with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
                 total += member.memory_info().rss

@@ -13,7 +13,7 @@ DEFAULT_DB = "warehouse/khabar.duckdb"
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_BATCH_SIZE = 1000
 DEFAULT_LOAD_CHUNK = 5_000
-DEFAULT_WRITER_MEMORY = "2GiB"
+DEFAULT_WRITER_MEMORY = "1GiB"
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "data" / "samples"
 
 
@@ -94,8 +94,8 @@ _MEMORY = re.compile(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECA
 
 
 def writer_memory() -> str:
-    """KHABAR_WRITER_MEMORY: DuckDB's memory_limit in the writer (2GiB); past it, DuckDB spills to its temporary
-    folder beside the warehouse, or fails the chunk when it cannot (1GiB did, on 100,000 bodies of one outlet)."""
+    """KHABAR_WRITER_MEMORY: DuckDB's memory_limit in the writer (1GiB); past it, DuckDB spills to its temporary
+    folder beside the warehouse, or fails the chunk when it cannot (400MiB did, 5,000 dumps against 100,000)."""
     value = (os.environ.get("KHABAR_WRITER_MEMORY") or DEFAULT_WRITER_MEMORY).strip()
     if not _MEMORY.fullmatch(value):
         raise ValueError(f"KHABAR_WRITER_MEMORY={value!r}: expected an amount such as 2GiB or 512MB")

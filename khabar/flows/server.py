@@ -231,6 +231,12 @@ class KeptState:
     idle_left: float  # seconds until the keeper stops it, once no command holds it
 
 
+def kept_pid(state: Path) -> int | None:
+    """The process id of the keeper of this state folder's server, if one runs."""
+    known = _read_state(state)
+    return known["pid"] if known and _is_keeper(known["pid"]) else None
+
+
 def kept_state(state: Path, idle: float) -> KeptState | None:
     """The kept server of this state folder, if one runs."""
     known = _read_state(state)

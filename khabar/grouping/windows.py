@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from itertools import accumulate
 
 import numpy as np
 
@@ -39,21 +38,31 @@ class Compact:
         """The body's shingle set and each paragraph's, for verification and lineage."""
         if self.made is not None and self.made[0] == ngram:
             return self.made[1]
-        paragraphs = tuple(p.shingles for p in self.paragraphs(ngram))
-        made = Fingerprint(np.unique(self.windows).astype(np.uint64), self.numbers, self.bands, paragraphs)
+        made = Fingerprint(np.unique(self.windows).astype(np.uint64), self.numbers, self.bands, self.paragraphs(ngram))
         object.__setattr__(self, "made", (ngram, made))
         return made
 
-    def paragraphs(self, n: int) -> list[Fingerprint]:
-        """Each paragraph's shingle set."""
-        found, shorts = [], iter(self.short)
-        for start, count in zip(accumulate(self.paragraph_words, initial=0), self.paragraph_words, strict=False):
-            if count >= n:
-                own = np.unique(self.windows[start : start + count - n + 1])
-            else:
-                own = np.array([next(shorts)] if count else [], dtype=np.uint32)
-            found.append(Fingerprint(own.astype(np.uint64), frozenset(), ()))
-        return found
+    def paragraphs(self, n: int) -> tuple[np.ndarray, ...]:
+        """Each paragraph's shingle set (sorted unique uint64): its windows, or its one hash when it has fewer
+        than n words. All paragraphs are sorted in one pass: a body has tens of them, and grouping asks for
+        thousands of bodies."""
+        counts = np.asarray(self.paragraph_words, np.int64)
+        spans = np.where(counts >= n, counts - n + 1, 0)  # windows starting and ending in each paragraph
+        starts = np.cumsum(counts) - counts
+        flat = np.repeat(starts - (np.cumsum(spans) - spans), spans) + np.arange(int(spans.sum()))
+        owner = np.repeat(np.arange(len(counts)), spans)
+        values = self.windows[flat].astype(np.uint64)
+        order = np.lexsort((values, owner))
+        values, owner = values[order], owner[order]
+        fresh = np.ones(len(values), bool)
+        fresh[1:] = (values[1:] != values[:-1]) | (owner[1:] != owner[:-1])
+        values, owner = values[fresh], owner[fresh]
+        found = np.split(values, np.searchsorted(owner, np.arange(1, len(counts))))
+        shorts = iter(self.short.astype(np.uint64))
+        return tuple(
+            found[i] if count >= n else np.array([next(shorts)] if count else [], np.uint64)
+            for i, count in enumerate(self.paragraph_words)
+        )
 
 
 class Prints(Mapping[str, Fingerprint]):

@@ -41,10 +41,13 @@ def discover(paths: Iterable[str], warn: Callable[[str], None] = _log.warning) -
         root = Path(given if os.path.lexists(given) else unshown(given))
         if root.is_dir():
             hidden: list[str] = []
-            for path in sorted(_walk(root, warn, hidden)):
-                relative = path.relative_to(root)
-                outlet = shown(relative.parts[0]) if len(relative.parts) > 1 else None
-                refs.append(_ref(path, shown(os.path.join(given, str(relative))), outlet, UNSUPPORTED))
+            prefix = os.path.join(root, "")
+            # as text, sorted part by part as Paths sort: 100,000 Path objects cost seconds
+            for path in sorted(_walk(root, warn, hidden), key=lambda p: p.split(os.sep)):
+                relative = path.removeprefix(prefix)
+                parts = relative.split(os.sep)
+                outlet = shown(parts[0]) if len(parts) > 1 else None
+                refs.append(_ref(path, shown(os.path.join(given, relative)), outlet, UNSUPPORTED))
             if hidden:
                 names = ", ".join(shown(name) for name in sorted(hidden)[:3]) + (", ..." if len(hidden) > 3 else "")
                 warn(f"not read under {shown(given)}: {len(hidden)} hidden file(s) or folder(s) ({names})")
@@ -72,7 +75,7 @@ def unshown(text: str) -> str:
     return _ESCAPED_BYTE.sub(lambda match: chr(0xDC00 + int(match.group(1), 16)), text)
 
 
-def _walk(root: Path, warn: Callable[[str], None], hidden: list[str]) -> Iterator[Path]:
+def _walk(root: Path, warn: Callable[[str], None], hidden: list[str]) -> Iterator[str]:
     seen = {os.path.realpath(root)}
 
     def unreadable(error: OSError) -> None:
@@ -96,11 +99,11 @@ def _walk(root: Path, warn: Callable[[str], None], hidden: list[str]) -> Iterato
             if name.startswith("."):
                 hidden.append(name)
             elif not (name.endswith(SIDECAR) and name.removesuffix(SIDECAR) in names):
-                yield Path(folder) / name
+                yield os.path.join(folder, name)
 
 
-def _ref(path: Path, source_uri: str, outlet: str | None, otherwise: str = "text") -> InputRef:
-    return InputRef(str(path), source_uri, FORMATS.get(path.suffix.lower(), otherwise), outlet)
+def _ref(path: str | Path, source_uri: str, outlet: str | None, otherwise: str = "text") -> InputRef:
+    return InputRef(str(path), source_uri, FORMATS.get(os.path.splitext(path)[1].lower(), otherwise), outlet)
 
 
 # A file modified this recently may still be changing within its clock's resolution: it is not remembered as read.

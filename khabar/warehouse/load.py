@@ -167,6 +167,7 @@ def _load(
     chunk: Chunk,
     lake: bool = False,
 ) -> LoadReport:
+    began = time.perf_counter()
     try:
         con.execute("BEGIN TRANSACTION")
         loaded_at = datetime.now(UTC)  # the chunk's mark: its articles' ingested_at, its members' joined_at
@@ -197,7 +198,8 @@ def _load(
         con.execute("COMMIT")
         if not lake:  # the chunk into the file now: after a kill, a WAL of it is one read-only opens fail to replay
             con.execute("CHECKPOINT")
-        log(f"committed in {time.perf_counter() - started:.2f} s")
+        done = time.perf_counter()
+        log(f"committed in {done - started:.2f} s; the chunk written in {done - began:.2f} s")
         return report
     except BaseException as error:
         _rollback(con, error, log)

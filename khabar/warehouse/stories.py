@@ -51,6 +51,8 @@ def assign_stories(
         "dateline_date, dateline_month, dateline_day FROM articles WHERE run_id = ? AND ingested_at = ?",
         [run_id, loaded_at],
     ).fetchall()
+    if not fresh:  # nothing new in this chunk (a re-run): no story changes
+        return
     new = [
         NewArticle(aid, body_hash, (fetched_at, uri), published, day_of_year(published, dateline, month, day))
         for aid, body_hash, fetched_at, uri, published, dateline, month, day in fresh

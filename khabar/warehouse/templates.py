@@ -32,17 +32,21 @@ def learn_templates(
 ) -> int:
     """Recount the units carried by the articles `run_id` loaded at `loaded_at` (the chunk under way), then strip
     the templates among them from every article of their outlets that still has them. Returns the number of
-    articles stripped."""
+    articles stripped. Only articles carrying a template recounted now are read: an article's templates change
+    only when the count of one of its units does, so a run with nothing new strips nothing."""
     counted = con.execute(
         """
-        WITH touched AS (
+        WITH touched AS MATERIALIZED (
             SELECT DISTINCT a.outlet, z.fingerprint FROM zone_units z JOIN articles a USING (article_id)
             WHERE a.run_id = ? AND a.ingested_at = ? AND a.outlet IS NOT NULL
+        ), units AS MATERIALIZED (  -- the units of those fingerprints, before any join on the outlet alone
+            SELECT z.article_id, z.fingerprint, z.text FROM zone_units z
+            WHERE z.fingerprint IN (SELECT fingerprint FROM touched)
         )
-        SELECT a.outlet, z.fingerprint, count(DISTINCT m.story_id) AS n_stories, min(z.text) AS sample,
+        SELECT a.outlet, u.fingerprint, count(DISTINCT m.story_id) AS n_stories, min(u.text) AS sample,
             ?::TIMESTAMPTZ AS updated_at
-        FROM zone_units z JOIN articles a USING (article_id) JOIN story_members m USING (article_id)
-        SEMI JOIN touched t ON t.outlet = a.outlet AND t.fingerprint = z.fingerprint
+        FROM units u JOIN articles a USING (article_id) JOIN story_members m USING (article_id)
+        SEMI JOIN touched t ON t.outlet = a.outlet AND t.fingerprint = u.fingerprint
         GROUP BY ALL
         """,
         [run_id, loaded_at, loaded_at],
@@ -58,17 +62,22 @@ def learn_templates(
         )
     rows = con.execute(
         """
-        WITH learned AS (SELECT outlet, fingerprint, n_stories FROM outlet_templates WHERE n_stories >= ?),
+        WITH learned AS MATERIALIZED (  -- recounted just now: an article's templates change only when one is
+            SELECT outlet, fingerprint FROM outlet_templates WHERE n_stories >= ? AND updated_at = ?
+        ),
+        units AS MATERIALIZED (  -- units still in their bodies with such a fingerprint
+            SELECT z.article_id, z.fingerprint, a.outlet FROM zone_units z JOIN articles a USING (article_id)
+            WHERE NOT z.removed AND z.fingerprint IN (SELECT fingerprint FROM learned)
+        ),
         affected AS (
-            SELECT DISTINCT z.article_id FROM zone_units z JOIN articles a USING (article_id)
-            JOIN learned l ON l.outlet = a.outlet AND l.fingerprint = z.fingerprint
-            WHERE NOT z.removed
+            SELECT DISTINCT u.article_id FROM units u
+            SEMI JOIN learned l ON l.outlet = u.outlet AND l.fingerprint = u.fingerprint
         )
         SELECT a.article_id, a.outlet, a.body, a.lede, coalesce(max(r.seq), -1)
         FROM articles a SEMI JOIN affected USING (article_id) LEFT JOIN removed_blocks r USING (article_id)
         GROUP BY ALL
         """,
-        [min_stories],
+        [min_stories, loaded_at],
     ).fetchall()
     if not rows:
         return 0
@@ -138,12 +147,17 @@ def _write_blocks(
             "INSERT INTO removed_blocks (article_id, seq, kind, text, template_stories) "
             "SELECT article_id, seq, 'template', text, template_stories FROM template_blocks"
         )
-        con.execute(
+        con.execute(  # the units first, then their templates: joined on the outlet alone, DuckDB pairs every
+            # stripped article with all its outlet's templates (millions of rows), then finds their units
             """
-            UPDATE zone_units SET removed = true
-            FROM articles a, outlet_templates t
-            WHERE zone_units.article_id = a.article_id AND a.article_id IN (SELECT article_id FROM stripped_ids)
-                AND t.outlet = a.outlet AND t.fingerprint = zone_units.fingerprint AND t.n_stories >= ?
+            UPDATE zone_units SET removed = true FROM (
+                WITH units AS MATERIALIZED (
+                    SELECT z.article_id, z.fingerprint, a.outlet FROM zone_units z JOIN articles a USING (article_id)
+                    SEMI JOIN stripped_ids USING (article_id)
+                )
+                SELECT DISTINCT u.article_id, u.fingerprint FROM units u JOIN outlet_templates t
+                    ON t.outlet = u.outlet AND t.fingerprint = u.fingerprint AND t.n_stories >= ?
+            ) p WHERE zone_units.article_id = p.article_id AND zone_units.fingerprint = p.fingerprint
             """,
             [min_stories],
         )
