@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -75,3 +76,17 @@ def test_too_large_is_refused_without_reading_it_whole() -> None:
     [doc] = read_inputs(discover([str(FIXTURES / "inputs" / "too_large.txt")]), MAX_BYTES)
     assert doc.data is None and doc.reject_reason == "too_large" and doc.byte_size > MAX_BYTES
     assert len(doc.doc_id) == 64
+
+
+def test_files_are_found_in_path_order_folder_by_folder(tmp_path: Path) -> None:
+    """Sorted part by part, as Paths sort: "a/b.txt" before "a-b/c.txt" although "-" sorts before "/" as text."""
+    for relative in ("a-b/c.txt", "a/b.txt", "a/z/y.txt", "a.txt", "b/a b.txt", "b/a.txt", "Z/x.html"):
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text("खबर", encoding="utf-8")
+    refs = discover([str(tmp_path)])
+    assert [ref.path for ref in refs] == [str(p) for p in sorted(tmp_path.rglob("*.*")) if p.is_file()]
+    assert [ref.source_uri.removeprefix(str(tmp_path) + "/") for ref in refs] == [
+        "Z/x.html", "a/b.txt", "a/z/y.txt", "a-b/c.txt", "a.txt", "b/a b.txt", "b/a.txt",
+    ]  # fmt: skip
+    hints = [(ref.outlet_hint, ref.format) for ref in refs]
+    assert hints[:5] == [("Z", "html"), ("a", "text"), ("a", "text"), ("a-b", "text"), (None, "text")]

@@ -21,7 +21,7 @@ from khabar.config import DedupSettings
 
 @dataclass(frozen=True, slots=True)
 class Fingerprint:
-    shingles: np.ndarray  # sorted unique uint64
+    shingles: np.ndarray  # sorted unique hashes (compact shingles: uint32, the top bits of 64-bit ones)
     numbers: frozenset[str]
     bands: tuple[int, ...]
     paragraphs: tuple[np.ndarray, ...] = ()  # each paragraph's shingles (sorted unique), in body order
@@ -91,8 +91,8 @@ def _flat(p: Fingerprint) -> tuple[np.ndarray, ...]:
     most paragraphs one shingle of p.shingles is in."""
     if p.flat is None:
         sizes = np.array([len(own) for own in p.paragraphs], np.int64)
-        values = np.concatenate(p.paragraphs).astype(np.uint64, copy=False)
-        paragraph = np.repeat(np.arange(len(sizes)), sizes)
+        values = np.concatenate(p.paragraphs).astype(p.shingles.dtype, copy=False)
+        paragraph = np.repeat(np.arange(len(sizes), dtype=np.int32), sizes)
         order = np.argsort(values, kind="stable")
         at = np.minimum(np.searchsorted(p.shingles, values), max(len(p.shingles) - 1, 0))
         elsewhere = np.flatnonzero(p.shingles[at] != values) if len(p.shingles) else np.arange(len(values))

@@ -38,12 +38,12 @@ class Compact:
         """The body's shingle set and each paragraph's, for verification and lineage."""
         if self.made is not None and self.made[0] == ngram:
             return self.made[1]
-        made = Fingerprint(np.unique(self.windows).astype(np.uint64), self.numbers, self.bands, self.paragraphs(ngram))
+        made = Fingerprint(np.unique(self.windows), self.numbers, self.bands, self.paragraphs(ngram))
         object.__setattr__(self, "made", (ngram, made))
         return made
 
     def paragraphs(self, n: int) -> tuple[np.ndarray, ...]:
-        """Each paragraph's shingle set (sorted unique uint64): its windows, or its one hash when it has fewer
+        """Each paragraph's shingle set (sorted unique uint32): its windows, or its one hash when it has fewer
         than n words. All paragraphs are sorted in one pass: a body has tens of them, and grouping asks for
         thousands of bodies."""
         counts = np.asarray(self.paragraph_words, np.int64)
@@ -51,16 +51,16 @@ class Compact:
         starts = np.cumsum(counts) - counts
         flat = np.repeat(starts - (np.cumsum(spans) - spans), spans) + np.arange(int(spans.sum()))
         owner = np.repeat(np.arange(len(counts)), spans)
-        values = self.windows[flat].astype(np.uint64)
+        values = self.windows[flat]
         order = np.lexsort((values, owner))
         values, owner = values[order], owner[order]
         fresh = np.ones(len(values), bool)
         fresh[1:] = (values[1:] != values[:-1]) | (owner[1:] != owner[:-1])
         values, owner = values[fresh], owner[fresh]
         found = np.split(values, np.searchsorted(owner, np.arange(1, len(counts))))
-        shorts = iter(self.short.astype(np.uint64))
+        shorts = iter(self.short)
         return tuple(
-            found[i] if count >= n else np.array([next(shorts)] if count else [], np.uint64)
+            found[i] if count >= n else np.array([next(shorts)] if count else [], np.uint32)
             for i, count in enumerate(self.paragraph_words)
         )
 
