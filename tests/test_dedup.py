@@ -218,6 +218,8 @@ def test_paragraph_containment_equals_the_pairwise_intersections() -> None:
                 expected = _paragraph_containment_pairwise(x, y, each)
                 assert paragraph_containment(x, y, each) == expected
                 assert paragraph_containment(x, y, each, _found_in(x.shingles, y.shingles)) == expected
+                floored = paragraph_containment(x, y, each, floor=0.5)  # 0 only where it cannot reach 0.5
+                assert floored == expected or (floored == 0 and expected < 0.5)
             compared += paragraph_containment(x, y, settings) > 0
         common = len(np.intersect1d(a.shingles, b.shingles, assume_unique=True))
         assert similarity(a, b).jaccard == common / (len(a.shingles) + len(b.shingles) - common)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -11,6 +12,8 @@ import pytest
 from khabar.flows.ingest import ingest_dumps
 from khabar.grouping.assign import Member, canonical_of, describe
 from khabar.grouping.windows import compact_bodies
+from khabar.warehouse.db import connect
+from khabar.warehouse.stories import _merge
 from tests.conftest import SAMPLES, count_rows
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
@@ -182,3 +185,23 @@ def test_a_warehouse_made_before_compact_shingles_upgrades_and_still_joins(tmp_p
     assert con.execute("SELECT max(version) FROM schema_migrations").fetchall() == [(latest,)]
     assert con.execute("SELECT count(*) FROM article_shingles").fetchall() == [(2,)]
     con.close()
+
+
+def test_a_merge_moves_links_to_the_absorbing_story_without_repeats(db: str) -> None:
+    """Links of a story that ceased move to the one that absorbed it; a link that then repeats one already there,
+    or joins a story to itself, goes; links of other stories stay as they were."""
+    con = connect(db)
+    at = datetime(2026, 12, 1, tzinfo=UTC)
+    links = [
+        ("later", "absorbed", 0.3),  # becomes later → keeper, which exists: dropped
+        ("later", "keeper", 0.4),
+        ("absorbed", "keeper", 0.5),  # becomes keeper → keeper: dropped
+        ("other", "absorbed", 0.6),  # becomes other → keeper
+        ("x", "y", 0.7),
+        ("x", "y", 0.8),  # a repeat among stories no merge touched stays: the merge reads only its own links
+    ]
+    con.executemany("INSERT INTO story_links VALUES (?, ?, 'follow_up', ?, 'old', ?)", [(*link, at) for link in links])
+    _merge(con, [("absorbed", "keeper", "via")], "run", at)
+    found = sorted(con.execute("SELECT from_story, to_story, similarity FROM story_links").fetchall())
+    con.close()
+    assert found == [("later", "keeper", 0.3), ("other", "keeper", 0.6), ("x", "y", 0.7), ("x", "y", 0.8)]

@@ -13,6 +13,7 @@ whose text overlaps but whose figures disagree is `related`: a follow-up, linked
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 
 import numpy as np
 
@@ -51,7 +52,11 @@ def similarity(a: Fingerprint, b: Fingerprint, in_b: np.ndarray | None = None) -
 
 
 def paragraph_containment(
-    a: Fingerprint, b: Fingerprint, settings: DedupSettings = DedupSettings(), in_b: np.ndarray | None = None
+    a: Fingerprint,
+    b: Fingerprint,
+    settings: DedupSettings = DedupSettings(),
+    in_b: np.ndarray | None = None,
+    floor: float = 0.0,
 ) -> float:
     """Share of a's shingles in a run of its paragraphs copied, in order, in b.
 
@@ -59,7 +64,8 @@ def paragraph_containment(
     shingles are in b's body, wherever b's paragraph breaks fall (outlets re-wrap copy); it sits at the
     paragraph of b sharing most of them. The run is the longest chain of copied paragraphs whose places in
     b never go back; what is shared as one background paragraph or a quote stays a small share of a.
-    `in_b`, when given: which of a's shingles are b's (`_found_in`).
+    `in_b`, when given: which of a's shingles are b's (`_found_in`). `floor`: 0 is returned at once when the
+    copied paragraphs together hold less than this share of a's shingles (the run cannot reach it).
     """
     if not a.paragraphs or not b.paragraphs or not len(a.shingles):
         return 0.0
@@ -71,7 +77,7 @@ def paragraph_containment(
         found[elsewhere] = _found_in(own_values[elsewhere], b.shingles)
     inside = np.bincount(own_paragraph[found], minlength=len(own_sizes))
     copied = (own_sizes >= settings.min_paragraph_shingles) & (inside >= settings.paragraph_copy * own_sizes)
-    if not copied.any():
+    if not copied.any() or int(own_sizes[copied].sum()) < floor * len(a.shingles) * (1 - 1e-9):
         return 0.0
     # shared[i, j]: the shingles of a's copied paragraph i that are in b's body and in b's paragraph j
     keep = found & copied[own_paragraph]
@@ -126,6 +132,8 @@ def _may_copy(p: Fingerprint, common: int, settings: DedupSettings) -> bool:
 
 def _heaviest_run(places: list[int], weights: list[int]) -> int:
     """The largest total weight of a subsequence whose places never decrease."""
+    if all(p <= q for p, q in pairwise(places)):  # in order: the copy kept the paragraphs' order
+        return sum(weights)
     best: list[int] = []
     for i, (place, weight) in enumerate(zip(places, weights, strict=True)):
         before = [best[j] for j in range(i) if places[j] <= place]
@@ -136,7 +144,8 @@ def _heaviest_run(places: list[int], weights: list[int]) -> int:
 def verdict(a: Fingerprint, b: Fingerprint, settings: DedupSettings = DedupSettings()) -> tuple[str, Similarity]:
     """`same` (copies of one story), `related` (the text overlaps but the figures disagree: a follow-up) or
     `none`, with the similarity found. Paragraph containment is worked out only when the shingles the bodies
-    share could make it reach `min_paragraph_containment` (`_may_copy`); else it stays 0 and the verdict is `none`.
+    share could make it reach `min_paragraph_containment` (`_may_copy`); it is 0 when it does not reach it, and the
+    verdict is then `none`.
     """
     in_b = _found_in(a.shingles, b.shingles)
     found = similarity(a, b, in_b)
@@ -148,9 +157,11 @@ def verdict(a: Fingerprint, b: Fingerprint, settings: DedupSettings = DedupSetti
         and (_may_copy(a, common, settings) or _may_copy(b, common, settings))
     ):
         in_a = _found_in(b.shingles, a.shingles)
-        one, other = paragraph_containment(a, b, settings, in_b), paragraph_containment(b, a, settings, in_a)
-        found = replace(found, paragraphs=max(one, other))
-        overlaps = found.paragraphs >= settings.min_paragraph_containment
+        floor = settings.min_paragraph_containment
+        one = paragraph_containment(a, b, settings, in_b, floor)
+        other = paragraph_containment(b, a, settings, in_a, floor)
+        overlaps = max(one, other) >= floor
+        found = replace(found, paragraphs=max(one, other) if overlaps else 0.0)
     if not overlaps:
         return "none", found
     checks_numbers = min(len(a.numbers), len(b.numbers)) >= settings.min_numbers

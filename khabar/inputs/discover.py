@@ -41,13 +41,11 @@ def discover(paths: Iterable[str], warn: Callable[[str], None] = _log.warning) -
         root = Path(given if os.path.lexists(given) else unshown(given))
         if root.is_dir():
             hidden: list[str] = []
-            prefix = os.path.join(root, "")
-            # as text, sorted part by part as Paths sort: 100,000 Path objects cost seconds
-            for path in sorted(_walk(root, warn, hidden), key=lambda p: p.split(os.sep)):
-                relative = path.removeprefix(prefix)
-                parts = relative.split(os.sep)
-                outlet = shown(parts[0]) if len(parts) > 1 else None
-                refs.append(_ref(path, shown(os.path.join(given, relative)), outlet, UNSUPPORTED))
+            shown_root = os.path.join(shown(given), "")
+            outlets: dict[str, str | None] = {}  # a first part as shown, once per sub-folder
+            for path, relative, top in _walk(str(root), warn, hidden):
+                outlet = outlets[top] if top in outlets else outlets.setdefault(top, shown(top) if top else None)
+                refs.append(_ref(path, shown_root + shown(relative), outlet, UNSUPPORTED))
             if hidden:
                 names = ", ".join(shown(name) for name in sorted(hidden)[:3]) + (", ..." if len(hidden) > 3 else "")
                 warn(f"not read under {shown(given)}: {len(hidden)} hidden file(s) or folder(s) ({names})")
@@ -60,6 +58,8 @@ def discover(paths: Iterable[str], warn: Callable[[str], None] = _log.warning) -
 
 def shown(name: str) -> str:
     """A path as text that any UTF-8 consumer takes: the bytes of a name that is not UTF-8 escaped (\\xe9)."""
+    if name.isascii():
+        return name
     try:
         return os.fsencode(name).decode("utf-8", "backslashreplace")
     except UnicodeEncodeError:  # a lone surrogate that no file system byte stands for
@@ -75,31 +75,42 @@ def unshown(text: str) -> str:
     return _ESCAPED_BYTE.sub(lambda match: chr(0xDC00 + int(match.group(1), 16)), text)
 
 
-def _walk(root: Path, warn: Callable[[str], None], hidden: list[str]) -> Iterator[str]:
+def _walk(root: str, warn: Callable[[str], None], hidden: list[str]) -> Iterator[tuple[str, str, str]]:
+    """Each file under `root` as (path, path relative to root, first part of it when in a sub-folder, else ""), in
+    the order of their paths' parts: a folder's entries by name, files and sub-folders alike."""
     seen = {os.path.realpath(root)}
 
-    def unreadable(error: OSError) -> None:
-        warn(f"skipped folder {shown(str(error.filename))}: {error.strerror or error}")
-
-    for folder, dirs, files in os.walk(root, onerror=unreadable, followlinks=True):
-        kept = []
-        for name in sorted(dirs):
+    def files_in(folder: str, relative: str, top: str) -> Iterator[tuple[str, str, str]]:
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError as error:
+            warn(f"skipped folder {shown(str(error.filename or folder))}: {error.strerror or error}")
+            return
+        folders = [_is_folder(entry) for entry in entries]
+        names = {entry.name for entry, is_dir in zip(entries, folders, strict=True) if not is_dir}  # files only
+        for entry, is_dir in zip(entries, folders, strict=True):
+            name = entry.name
             if name.startswith("."):
-                hidden.append(name + "/")
-                continue
-            real = os.path.realpath(os.path.join(folder, name))
-            if real in seen:
-                warn(f"skipped folder {shown(os.path.join(folder, name))}: a link to {shown(real)}, already read")
-                continue
-            seen.add(real)
-            kept.append(name)
-        dirs[:] = kept
-        names = set(files)
-        for name in files:
-            if name.startswith("."):
-                hidden.append(name)
+                hidden.append(name + "/" if is_dir else name)
+            elif is_dir:
+                real = os.path.realpath(entry.path)
+                if real in seen:
+                    warn(f"skipped folder {shown(entry.path)}: a link to {shown(real)}, already read")
+                    continue
+                seen.add(real)
+                yield from files_in(entry.path, relative + name + os.sep, top or name)
             elif not (name.endswith(SIDECAR) and name.removesuffix(SIDECAR) in names):
-                yield os.path.join(folder, name)
+                yield entry.path, relative + name, top
+
+    yield from files_in(root, "", "")
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()  # follows links
+    except OSError:
+        return False
 
 
 def _ref(path: str | Path, source_uri: str, outlet: str | None, otherwise: str = "text") -> InputRef:

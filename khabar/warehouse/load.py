@@ -180,7 +180,7 @@ def _load(
         started = time.perf_counter()
         assign_stories(con, run.run_id, loaded_at, dedup, window_days)
         log(f"stories assigned in {time.perf_counter() - started:.2f} s")
-        if templates.min_stories:
+        if templates.min_stories and any(batch.documents for batch in batches):  # else no unit's count changes
             started = time.perf_counter()
             stripped = learn_templates(
                 con, run.run_id, loaded_at, templates.min_stories, templates.min_body_words, dedup
@@ -196,10 +196,14 @@ def _load(
         _write_run(con, run, report, chunk.status, None)
         started = time.perf_counter()
         con.execute("COMMIT")
+        committed = time.perf_counter()
         if not lake:  # the chunk into the file now: after a kill, a WAL of it is one read-only opens fail to replay
             con.execute("CHECKPOINT")
         done = time.perf_counter()
-        log(f"committed in {done - started:.2f} s; the chunk written in {done - began:.2f} s")
+        log(
+            f"committed in {committed - started:.2f} s, checkpoint {done - committed:.2f} s; "
+            f"the chunk written in {done - began:.2f} s"
+        )
         return report
     except BaseException as error:
         _rollback(con, error, log)

@@ -256,9 +256,16 @@ def _merge(
                 f"UPDATE story_links SET {end} = m.into_story FROM moves m WHERE story_links.{end} = m.from_story"
             )
         con.execute("DELETE FROM story_links WHERE from_story = to_story")
+        # only a link now ending at an absorbing story can repeat another: the rest of the table is not read
         con.execute(
-            "DELETE FROM story_links WHERE rowid NOT IN "
-            "(SELECT min(rowid) FROM story_links GROUP BY from_story, to_story, kind)"
+            """
+            WITH moved AS MATERIALIZED (
+                SELECT rowid AS row_id, from_story, to_story, kind FROM story_links
+                WHERE from_story IN (SELECT into_story FROM moves) OR to_story IN (SELECT into_story FROM moves)
+            )
+            DELETE FROM story_links WHERE rowid IN (SELECT row_id FROM moved) AND rowid NOT IN
+                (SELECT min(row_id) FROM moved GROUP BY from_story, to_story, kind)
+            """
         )
 
 
