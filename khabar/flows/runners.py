@@ -49,9 +49,15 @@ def exit_with_parent() -> None:
 def prefect_api(early: TemporaryServer | None = None) -> Iterator[str]:
     """The configured Prefect API; without one, a temporary local server for this command (`early`, when the
     command started it before importing Prefect), exported as PREFECT_API_URL so that worker processes (process
-    and Dask runners) report to it instead of starting their own."""
+    and Dask runners) report to it instead of starting their own. Runs on khabar's own server send no heartbeats:
+    nothing there watches for them, and a flow run waits for its heartbeat thread's next tick (up to 1 s) to end."""
     from prefect.context import refresh_global_settings_context
-    from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+        get_current_settings,
+        temporary_settings,
+    )
 
     settings = get_current_settings()
     if settings.api.url:
@@ -64,7 +70,7 @@ def prefect_api(early: TemporaryServer | None = None) -> Iterator[str]:
     os.environ["PREFECT_API_URL"] = url
     refresh_global_settings_context()  # threads without our context (the process pool's event forwarder) see it
     try:
-        with temporary_settings({PREFECT_API_URL: url}):
+        with temporary_settings({PREFECT_API_URL: url, PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
             yield url
     finally:
         os.environ.pop("PREFECT_API_URL", None)
