@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from khabar.records import FetchRecord
-from khabar.warehouse.export import Exported
 from khabar.warehouse.load import LoadReport, RunRecord
+
+if TYPE_CHECKING:
+    from khabar.warehouse.export import Exported
 
 STORIES_IN_SUMMARY = 15
 FAILURES_SHOWN = 50

@@ -16,11 +16,9 @@ from khabar.config import DEFAULT_LOAD_CHUNK, DedupSettings
 from khabar.inputs import discover as discovery
 from khabar.records import FetchRecord, FileSeen, InputRef, Known, Sighting
 from khabar.tasks.limits import writer_slot
-from khabar.text.parse import ParseSettings, parse_batch
 from khabar.warehouse import load, query
 from khabar.warehouse.db import WarehouseBusy
 from khabar.warehouse.staging import StagedBatch, stage, stage_parsed
-from khabar.web.crawl import failed_page_docs
 
 # Batches are large and never worth caching: hashing their inputs for a cache key costs seconds.
 
@@ -64,6 +62,8 @@ def ingest_batch(
 
     Runs on any worker of the task runner; only the small StagedBatch handle travels back to the flow.
     `read_at`, the run's start, is every document's fetched_at: batches finish in any order."""
+    from khabar.text.parse import ParseSettings, parse_batch  # here: a run with nothing to parse never loads it
+
     logger = get_run_logger()
     files: list[FileSeen] = []
     docs = discovery.read_inputs(refs, max_bytes, read_at, files)
@@ -90,6 +90,9 @@ def stage_fetch_log(
     records: list[FetchRecord], staging_dir: str, min_body_words: int, dedup: DedupSettings
 ) -> StagedBatch:
     """The run's fetch log, and a rejected document for each page that could not be fetched."""
+    from khabar.text.parse import ParseSettings, parse_batch
+    from khabar.web.crawl import failed_page_docs
+
     failed = parse_batch(failed_page_docs(records), ParseSettings(min_body_words=min_body_words))
     return stage(failed, [], staging_dir, records)
 
