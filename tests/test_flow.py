@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
+from prefect import flow, task
 
 from khabar.flows.ingest import ingest_dumps
 from khabar.flows.params import BatchOptions
-from khabar.flows.runners import task_runner
+from khabar.flows.runners import WORKER_NICENESS, task_runner
 from tests.conftest import FIXTURES, SAMPLES, count_rows
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
@@ -141,6 +143,23 @@ def test_every_task_runner_loads_the_same_warehouse(
     report = flow(paths=paths, db=str(tmp_path / f"{runner}.duckdb"), batch=batch)
     assert report.docs_seen == 23 and report.articles_loaded == 14
     assert _contents(str(tmp_path / f"{runner}.duckdb")) == _contents(str(tmp_path / "thread.duckdb"))
+
+
+@task
+def _niceness() -> int:
+    return os.nice(0)
+
+
+def test_process_workers_yield_the_cpu_to_the_writer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batch workers run at a lower priority than the flow's process, whose writer is a run's limit."""
+    monkeypatch.setenv("KHABAR_TASK_RUNNER", "process")
+    monkeypatch.setenv("KHABAR_WORKERS", "1")
+
+    @flow(task_runner=task_runner())
+    def niceness_of_a_worker() -> int:
+        return _niceness.submit().result()
+
+    assert niceness_of_a_worker() == min(os.nice(0) + WORKER_NICENESS, 19)
 
 
 def test_export_parquet_writes_every_table_readably(db: str, tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ def task_runner() -> TaskRunner[Any]:
     address). Only batch tasks go to it; the writer always runs in the flow's own process."""
     name, workers = config.task_runner(), config.workers()
     if name == "process":
-        return ProcessPoolTaskRunner(max_workers=workers, initializer=exit_with_parent)
+        return ProcessPoolTaskRunner(max_workers=workers, initializer=start_worker)
     if name == "dask":
         from prefect_dask.task_runners import DaskTaskRunner
 
@@ -30,6 +30,16 @@ def task_runner() -> TaskRunner[Any]:
         cluster = {"n_workers": workers, "threads_per_worker": 1, "processes": True, "dashboard_address": None}
         return DaskTaskRunner(cluster_kwargs=cluster)
     return ThreadPoolTaskRunner(max_workers=workers)
+
+
+WORKER_NICENESS = 10  # added to a batch worker's niceness: the writer, the run's limit, keeps its core
+
+
+def start_worker() -> None:
+    """In each worker process: yield the CPU to the flow's process, whose writer is the run's limit (parsing
+    runs ahead of it on what the writer leaves), and exit with the process that started it."""
+    os.nice(WORKER_NICENESS)
+    exit_with_parent()
 
 
 def exit_with_parent() -> None:
