@@ -21,7 +21,7 @@ from khabar.flows.ingest import ingest_dumps
 from khabar.flows.params import BatchOptions
 from khabar.grouping.windows import PARAGRAPH_BAND
 from khabar.records import Outcome, RawDoc
-from khabar.tasks import ingest as ingest_tasks
+from khabar.text import parse as text_parse
 from khabar.warehouse import load, stories
 from tests import lake
 from tests.conftest import khabar_cli
@@ -82,7 +82,7 @@ def test_a_chunk_commits_while_later_batches_are_still_parsing(
 ) -> None:
     last = max(str(path) for path in generated.rglob("*.txt"))
     committed, waited = threading.Event(), []
-    parse, load_chunk = ingest_tasks.parse_batch, load._load
+    parse, load_chunk = text_parse.parse_batch, load._load  # the ingest task imports parse_batch when it runs
 
     def parse_last_after_a_commit(raws: list[RawDoc], *args: Any) -> list[Outcome]:
         if any(raw.ref.path == last for raw in raws):  # the run's last batch waits for its first commit
@@ -94,7 +94,7 @@ def test_a_chunk_commits_while_later_batches_are_still_parsing(
         committed.set()
         return report
 
-    monkeypatch.setattr(ingest_tasks, "parse_batch", parse_last_after_a_commit)
+    monkeypatch.setattr(text_parse, "parse_batch", parse_last_after_a_commit)
     monkeypatch.setattr(load, "_load", load_then_tell)
     report = ingest_dumps(
         paths=[str(generated)], db=str(tmp_path / "w.duckdb"), batch=BatchOptions(batch_size=25, load_chunk=50)
