@@ -42,10 +42,8 @@ def discover(paths: Iterable[str], warn: Callable[[str], None] = _log.warning) -
         if root.is_dir():
             hidden: list[str] = []
             shown_root = os.path.join(shown(given), "")
-            outlets: dict[str, str | None] = {}  # a first part as shown, once per sub-folder
             for path, relative, top in _walk(str(root), warn, hidden):
-                outlet = outlets[top] if top in outlets else outlets.setdefault(top, shown(top) if top else None)
-                refs.append(_ref(path, shown_root + shown(relative), outlet, UNSUPPORTED))
+                refs.append(_ref(path, shown_root + shown(relative), shown(top) if top else None, UNSUPPORTED))
             if hidden:
                 names = ", ".join(shown(name) for name in sorted(hidden)[:3]) + (", ..." if len(hidden) > 3 else "")
                 warn(f"not read under {shown(given)}: {len(hidden)} hidden file(s) or folder(s) ({names})")
