@@ -155,7 +155,7 @@ def test_compact_shingles_are_the_top_bits_of_the_body_and_paragraph_shingles() 
         paragraphs = [plain_shingles(p, settings.ngram) for p in text.split("\n\n")]
         assert len(k.paragraphs(settings.ngram)) == len(paragraphs)
         for mine, plain in zip(k.paragraphs(settings.ngram), paragraphs, strict=True):
-            assert np.array_equal(mine, top(plain)), repr(text)
+            assert np.array_equal(mine, top(plain)) and mine.dtype == np.uint32, repr(text)
 
 
 def test_a_follow_up_with_new_figures_is_not_the_same_story() -> None:

@@ -38,31 +38,39 @@ class Compact:
         """The body's shingle set and each paragraph's, for verification and lineage."""
         if self.made is not None and self.made[0] == ngram:
             return self.made[1]
-        made = Fingerprint(np.unique(self.windows), self.numbers, self.bands, self.paragraphs(ngram))
+        made = Fingerprint(_sorted_unique(self.windows), self.numbers, self.bands, self.paragraphs(ngram))
         object.__setattr__(self, "made", (ngram, made))
         return made
 
     def paragraphs(self, n: int) -> tuple[np.ndarray, ...]:
         """Each paragraph's shingle set (sorted unique uint32): its windows, or its one hash when it has fewer
-        than n words. All paragraphs are sorted in one pass: a body has tens of them, and grouping asks for
-        thousands of bodies."""
-        counts = np.asarray(self.paragraph_words, np.int64)
+        than n words. All paragraphs are sorted in one pass, keyed by paragraph in the high bits: a body has tens
+        of them, and grouping asks for thousands of bodies."""
+        counts = np.array(self.paragraph_words, np.int64)
         spans = np.where(counts >= n, counts - n + 1, 0)  # windows starting and ending in each paragraph
-        starts = np.cumsum(counts) - counts
-        flat = np.repeat(starts - (np.cumsum(spans) - spans), spans) + np.arange(int(spans.sum()))
-        owner = np.repeat(np.arange(len(counts)), spans)
-        values = self.windows[flat]
-        order = np.lexsort((values, owner))
-        values, owner = values[order], owner[order]
-        fresh = np.ones(len(values), bool)
-        fresh[1:] = (values[1:] != values[:-1]) | (owner[1:] != owner[:-1])
-        values, owner = values[fresh], owner[fresh]
-        found = np.split(values, np.searchsorted(owner, np.arange(1, len(counts))))
+        ends = np.cumsum(spans)
+        total = int(ends[-1]) if len(ends) else 0
+        flat = np.repeat(np.cumsum(counts) - counts - (ends - spans), spans) + np.arange(total)
+        owner = np.repeat(np.arange(len(counts), dtype=np.uint64), spans)
+        keyed = _sorted_unique((owner << np.uint64(32)) | self.windows[flat].astype(np.uint64))
+        values = keyed.astype(np.uint32)  # the low bits: the window hash
+        bounds = np.searchsorted(keyed >> np.uint64(32), np.arange(len(counts) + 1, dtype=np.uint64)).tolist()
         shorts = iter(self.short)
         return tuple(
-            found[i] if count >= n else np.array([next(shorts)] if count else [], np.uint32)
+            values[bounds[i] : bounds[i + 1]] if count >= n else np.array([next(shorts)] if count else [], np.uint32)
             for i, count in enumerate(self.paragraph_words)
         )
+
+
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """np.unique of a small array, without its per-call overhead (a run reads tens of thousands of bodies)."""
+    ordered = np.sort(values)
+    if len(ordered) < 2:
+        return ordered
+    fresh = np.empty(len(ordered), bool)
+    fresh[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=fresh[1:])
+    return ordered[fresh]
 
 
 class Prints(Mapping[str, Fingerprint]):
