@@ -175,11 +175,12 @@ from khabar.warehouse import load
 insert = load._insert_batch
 mine, theirs = Path(os.environ["LOAD_MARK"]), Path(os.environ["OTHER_MARK"])
 def insert_then_wait(*args, **kwargs):
-    insert(*args, **kwargs)
+    staged = insert(*args, **kwargs)
     mine.touch()
     deadline = time.monotonic() + 300
     while not theirs.exists() and time.monotonic() < deadline:
         time.sleep(0.1)
+    return staged
 load._insert_batch = insert_then_wait
 from khabar.cli import main
 sys.exit(main(sys.argv[1:]))

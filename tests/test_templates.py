@@ -3,13 +3,20 @@ in the head or tail zone, glued to the last sentence or not; content republished
 
 from __future__ import annotations
 
+import os
+import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from khabar.flows.ingest import ingest_dumps
+from khabar.flows.params import BatchOptions
+from khabar.grouping.windows import Compact
 from khabar.text.templates import fingerprint, sentences, strip_templates, zone_units
+from khabar.warehouse import load, shingle_store
+from tests import lake
 from tests.conftest import FIXTURES
 
 PROMO = "खबरनामा की ओर से पाठकों के लिए यह प्रस्तुति तैयार की गई है, जिसमें दिनभर की अहम घटनाओं का ब्योरा दिया गया है।"
@@ -98,3 +105,51 @@ def test_templates_are_learned_across_runs_and_earlier_articles_recleaned(tmp_pa
     sha = con.execute("SELECT count(*) FROM articles WHERE body_sha256 IS NULL OR word_count < 20").fetchall()[0][0]
     assert sha == 0
     con.close()
+
+
+def test_a_writer_keeps_shingles_across_chunks_and_forgets_those_a_later_chunk_strips(
+    prefect_api: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Chunks of two: the wrapper reaches five stories in the third and goes from the four articles the writer kept
+    # from the first two; the last chunk's copy of the first story is then compared with it, stripped.
+    outlet = tmp_path / "dumps" / "Khabarnama"
+    texts = stories(6)
+    for i, paragraphs in enumerate(texts):
+        dump(outlet, f"a{i}.txt", paragraphs)
+    dump(outlet, "z_copy.txt", [texts[0][0], texts[0][1], f"{texts[0][2]} {EDITIONS[0]} संस्करण।"])
+    settled = time.time() - 60  # older than a run's guard for files still being written: remembered in both runs
+    for path in outlet.iterdir():
+        os.utime(path, (settled, settled))
+    hits: list[int] = []
+    stale: set[str] = set()  # kept articles whose shingles a chunk's stripping replaced
+
+    class Recording(shingle_store.KeptWindows):
+        def take(self, article_ids: set[str]) -> dict[str, Compact]:
+            found = super().take(article_ids)
+            hits.append(len(found))
+            return found
+
+        def forget(self, article_ids: Iterable[str]) -> None:
+            stale.update(set(article_ids) & set(self.take(set(article_ids))))
+            super().forget(article_ids)
+
+    batch = BatchOptions(batch_size=1, load_chunk=2)
+    runs = {}
+    with monkeypatch.context() as patched:  # nothing kept, the new articles' shingles read back from the warehouse
+        patched.setattr(load, "KeptWindows", lambda: shingle_store.KeptWindows(limit=0))
+        patched.setattr(load, "staged_windows", lambda _: {})
+        runs["none"] = ingest_dumps(paths=[str(tmp_path / "dumps")], db=str(tmp_path / "none.duckdb"), batch=batch)
+    monkeypatch.setattr(load, "KeptWindows", Recording)
+    runs["kept"] = ingest_dumps(paths=[str(tmp_path / "dumps")], db=str(tmp_path / "kept.duckdb"), batch=batch)
+    assert runs["kept"].chunks == 4 and sum(hits) > 0 and len(stale) >= 4
+    expected, found = (lake.snapshot(str(tmp_path / f"{name}.duckdb")) for name in ("none", "kept"))
+    for table in expected:
+        assert found[table] == expected[table], table
+    con = duckdb.connect(str(tmp_path / "kept.duckdb"), read_only=True)
+    copy = con.execute(
+        "SELECT m.relation, m.story_id = c.article_id FROM story_members m JOIN articles a USING (article_id), "
+        "articles c WHERE a.source_uri LIKE '%z_copy.txt' AND c.source_uri LIKE '%a0.txt'"
+    ).fetchall()
+    stripped = con.execute("SELECT count(*) FROM articles WHERE contains(body, 'खबरनामा')").fetchall()[0][0]
+    con.close()
+    assert copy == [("near", True)] and stripped == 0

@@ -18,8 +18,10 @@ import pyarrow.parquet as pq
 
 from khabar import config
 from khabar.config import DedupSettings
+from khabar.grouping.windows import Compact
 from khabar.warehouse.db import is_lake, registered, retry_conflicts, writer
 from khabar.warehouse.search import INDEX_SCHEMA, index_search
+from khabar.warehouse.shingle_store import KeptWindows, staged_windows
 from khabar.warehouse.staging import (
     ARTICLE_SEARCH,
     ARTICLE_SHINGLES,
@@ -120,13 +122,14 @@ def load_run(
     chunks = chunked(batches, chunk_docs)
     first = next(chunks)  # the writer is taken once there is a chunk to write
     seen = files_unchanged[1]  # documents of the files not read again
+    cache = None if lake else KeptWindows()  # a lake's other writers may commit between this run's chunks
     with writer(db_path, run.holder, log) as con:
         before = con.execute("SELECT count(DISTINCT story_id) FROM story_members").fetchall()[0][0]
         for number, (chunk, last) in enumerate(itertools.chain([first], chunks), start=1):
             seen += sum(batch.seen for batch in chunk)
             step = Chunk(number, seen, before, "completed" if last else "partial", files_unchanged[0])
             report = retry_conflicts(
-                partial(_load, con, chunk, run, log, dedup, window_days, templates, step, lake), db_path, log
+                partial(_load, con, chunk, run, log, dedup, window_days, templates, step, lake, cache), db_path, log
             )
             if not last:
                 log(f"chunk {number} committed ({seen:,} documents); the run stays partial until the last")
@@ -166,6 +169,7 @@ def _load(
     templates: TemplateSettings,
     chunk: Chunk,
     lake: bool = False,
+    cache: KeptWindows | None = None,
 ) -> LoadReport:
     began = time.perf_counter()
     try:
@@ -174,16 +178,19 @@ def _load(
         # every load changes this row: two loads at once on a DuckLake conflict, and the later one is retried
         con.execute("UPDATE writer_turn SET holder = ?, taken_at = ?", [run.run_id, loaded_at])
         of = f" of chunk {chunk.number}" if chunk.number > 1 or chunk.status == "partial" else ""
+        staged: dict[str, Compact] = {}  # the compact shingles of the batches inserted
         for number, batch in enumerate(batches, start=1):
-            _insert_batch(con, batch, run.run_id, loaded_at)
+            staged |= _insert_batch(con, batch, run.run_id, loaded_at)
             log(f"loaded batch {number}/{len(batches)}{of}: {batch.documents} documents")
         started = time.perf_counter()
-        assign_stories(con, run.run_id, loaded_at, dedup, window_days)
+        assign_stories(con, run.run_id, loaded_at, dedup, window_days, cache, staged)
+        if cache is not None:
+            cache.trim()
         log(f"stories assigned in {time.perf_counter() - started:.2f} s")
         if templates.min_stories and any(batch.documents for batch in batches):  # else no unit's count changes
             started = time.perf_counter()
             stripped = learn_templates(
-                con, run.run_id, loaded_at, templates.min_stories, templates.min_body_words, dedup
+                con, run.run_id, loaded_at, templates.min_stories, templates.min_body_words, dedup, cache
             )
             log(f"outlet templates: {stripped} articles stripped in {time.perf_counter() - started:.2f} s")
         report = replace(
@@ -206,6 +213,8 @@ def _load(
         )
         return report
     except BaseException as error:
+        if cache is not None:  # it may hold what the rollback undoes
+            cache.clear()
         _rollback(con, error, log)
         raise
 
@@ -227,10 +236,15 @@ def record_failed_run(db_path: str | Path, run: RunRecord, error: BaseException)
         )
 
 
-def _insert_batch(con: duckdb.DuckDBPyConnection, batch: StagedBatch, run_id: str, loaded_at: datetime) -> None:
+def _insert_batch(
+    con: duckdb.DuckDBPyConnection, batch: StagedBatch, run_id: str, loaded_at: datetime
+) -> dict[str, Compact]:
+    """Insert the batch; returns its compact shingles (those of articles the warehouse already held were not
+    inserted: the stories take only the chunk's new articles from it)."""
     if not batch.documents:  # nothing new (a re-run): only where the known documents were seen
         _insert_where_seen(con, batch, run_id)
-        return
+        return {}
+    shingles = pq.read_table(batch.table("article_shingles"), schema=ARTICLE_SHINGLES)
     with registered(
         con,
         staged_documents=pq.read_table(batch.table("documents"), schema=DOCUMENTS),
@@ -238,7 +252,7 @@ def _insert_batch(con: duckdb.DuckDBPyConnection, batch: StagedBatch, run_id: st
         staged_removed=pq.read_table(batch.table("removed_blocks"), schema=REMOVED_BLOCKS),
         staged_sightings=pq.read_table(batch.table("sightings"), schema=SIGHTINGS),
         staged_bands=pq.read_table(batch.table("lsh_bands"), schema=LSH_BANDS),
-        staged_shingles=pq.read_table(batch.table("article_shingles"), schema=ARTICLE_SHINGLES),
+        staged_shingles=shingles,
         staged_units=pq.read_table(batch.table("zone_units"), schema=ZONE_UNITS),
     ):
         # Keys stay unique by anti-joins, not by INSERT OR IGNORE: a DuckLake has no primary keys. A batch
@@ -273,6 +287,7 @@ def _insert_batch(con: duckdb.DuckDBPyConnection, batch: StagedBatch, run_id: st
                 "INSERT INTO article_search SELECT s.* FROM staged_search s "
                 "SEMI JOIN articles a USING (article_id) ANTI JOIN article_search x USING (article_id)"
             )
+    return staged_windows(shingles)
 
 
 def _insert_where_seen(con: duckdb.DuckDBPyConnection, batch: StagedBatch, run_id: str) -> None:

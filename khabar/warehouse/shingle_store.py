@@ -4,8 +4,10 @@ bodies of articles stored before the table existed."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -17,6 +19,7 @@ from khabar.warehouse.db import id_table, registered
 from khabar.warehouse.staging import ARTICLE_SHINGLES, band_rows, shingle_table
 
 _COLUMNS = ", ".join(ARTICLE_SHINGLES.names)
+KEPT_ARTICLES = 40_000  # compact shingles a writer keeps across chunks: at 100k a chunk reads about 30,000
 _PUSHED_IDS = 10_000  # id lists up to this long are pushed into the scans they are joined with
 
 
@@ -25,8 +28,58 @@ def write_windows(con: duckdb.DuckDBPyConnection, kept: Mapping[str, Compact]) -
         con.execute(f"INSERT INTO article_shingles ({_COLUMNS}) SELECT {_COLUMNS} FROM new_shingles")
 
 
-def read_windows(con: duckdb.DuckDBPyConnection, article_ids: set[str], settings: DedupSettings) -> dict[str, Compact]:
-    """The compact shingles of stored articles: read, or made from the body and kept when there are none."""
+class KeptWindows:
+    """The compact shingles one writer read, kept across the chunks of its run, the most recently used
+    `limit`: a chunk's candidates are mostly the last chunks' (about 85% at 100k generated dumps), and each
+    holds the shingle sets made from it (`Compact.whole`) once compared. Only for a writer that holds the
+    warehouse for the whole run: what it keeps changes only through its own `replace_windows`."""
+
+    def __init__(self, limit: int = KEPT_ARTICLES) -> None:
+        self.limit = limit
+        self._kept: OrderedDict[str, Compact] = OrderedDict()
+
+    def take(self, article_ids: set[str]) -> dict[str, Compact]:
+        found = {}
+        for article_id in article_ids & self._kept.keys():
+            self._kept.move_to_end(article_id)
+            found[article_id] = self._kept[article_id]
+        return found
+
+    def keep(self, kept: Mapping[str, Compact]) -> None:
+        for article_id, compact in kept.items():
+            self._kept[article_id] = compact
+            self._kept.move_to_end(article_id)
+        while len(self._kept) > self.limit:
+            self._kept.popitem(last=False)
+
+    def trim(self) -> None:
+        """Drop what the comparisons of a chunk made of each kept body beyond its shingle sets (`Fingerprint.flat`,
+        most of its memory): made again for the bodies the next chunk compares."""
+        for compact in self._kept.values():
+            if compact.made is not None and compact.made[1].flat is not None:
+                object.__setattr__(compact.made[1], "flat", None)
+
+    def forget(self, article_ids: Iterable[str]) -> None:
+        for article_id in article_ids:
+            self._kept.pop(article_id, None)
+
+    def clear(self) -> None:
+        self._kept.clear()
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+
+def read_windows(
+    con: duckdb.DuckDBPyConnection, article_ids: set[str], settings: DedupSettings, cache: KeptWindows | None = None
+) -> dict[str, Compact]:
+    """The compact shingles of stored articles: from `cache`, else read, or made from the body and kept when there
+    are none; what was read is kept in `cache`."""
+    if cache is not None:
+        hits = cache.take(article_ids)
+        found = hits | read_windows(con, article_ids - hits.keys(), settings)
+        cache.keep(found)
+        return found
     if not article_ids:
         return {}
     with ids_pushed_down(con), registered(con, wanted_ids=id_table(article_ids)):
@@ -34,10 +87,7 @@ def read_windows(con: duckdb.DuckDBPyConnection, article_ids: set[str], settings
             "SELECT article_id, windows, paragraph_words, short_windows, numbers "
             "FROM article_shingles SEMI JOIN wanted_ids USING (article_id)"
         ).fetchall()
-    found = {
-        article_id: Compact(_hashes(windows), tuple(counts), _hashes(short), frozenset(numbers))
-        for article_id, windows, counts, short, numbers in rows
-    }
+    found = _compacts(rows)
     if missing := article_ids - found.keys():
         with ids_pushed_down(con), registered(con, wanted_ids=id_table(missing)):
             query = "SELECT article_id, body FROM articles SEMI JOIN wanted_ids USING (article_id)"
@@ -46,6 +96,18 @@ def read_windows(con: duckdb.DuckDBPyConnection, article_ids: set[str], settings
         write_windows(con, made)
         found |= made
     return found
+
+
+def staged_windows(table: pa.Table) -> dict[str, Compact]:
+    """The compact shingles of staged `article_shingles` rows, as the writer inserts them."""
+    return _compacts(zip(*(table.column(name).to_pylist() for name in ARTICLE_SHINGLES.names), strict=True))
+
+
+def _compacts(rows: Iterable[tuple[Any, ...]]) -> dict[str, Compact]:
+    return {
+        article_id: Compact(_hashes(windows), tuple(counts), _hashes(short), frozenset(numbers))
+        for article_id, windows, counts, short, numbers in rows
+    }
 
 
 @contextmanager
@@ -63,8 +125,12 @@ def _hashes(blob: bytes) -> np.ndarray:
     return np.frombuffer(blob, "<u4").astype(np.uint32)
 
 
-def replace_windows(con: duckdb.DuckDBPyConnection, bodies: Mapping[str, str], settings: DedupSettings) -> None:
+def replace_windows(
+    con: duckdb.DuckDBPyConnection, bodies: Mapping[str, str], settings: DedupSettings, cache: KeptWindows | None = None
+) -> None:
     """New compact shingles and LSH bands for articles whose bodies changed in the warehouse."""
+    if cache is not None:
+        cache.forget(bodies)
     kept = dict(zip(bodies, compact_bodies(list(bodies.values()), settings, bands=True), strict=True))
     rows = [(article_id, band, bucket) for article_id, k in kept.items() for band, bucket in band_rows(k)]
     bands = pa.table(

@@ -8,6 +8,7 @@ rows of the members concerned. It costs in proportion to its new articles, not t
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,7 +28,7 @@ from khabar.grouping.assign import (
 )
 from khabar.grouping.windows import PARAGRAPH_BAND, Compact, Prints
 from khabar.warehouse.db import id_table, registered
-from khabar.warehouse.shingle_store import ids_pushed_down, read_windows
+from khabar.warehouse.shingle_store import KeptWindows, ids_pushed_down, read_windows
 
 # A publication time grouping may trust: not one whose year is only a weekday's guess (docs/time-model.md); such
 # a copy is placed by its dateline's day of the year, as an undated one.
@@ -43,9 +44,13 @@ def assign_stories(
     loaded_at: datetime,
     settings: DedupSettings = DedupSettings(),
     window_days: int | None = None,
+    cache: KeptWindows | None = None,
+    staged: Mapping[str, Compact] | None = None,
 ) -> None:
     """Give every article `run_id` loaded at `loaded_at` (the chunk under way) its story, merging stories it
-    bridges. Articles of the run's earlier chunks are stored articles like any other."""
+    bridges. Articles of the run's earlier chunks are stored articles like any other. `cache`: the compact
+    shingles the run's writer keeps across its chunks; `staged`: those of the batches the chunk inserted, the
+    same rows (the new articles' are not read back: that scans the whole table)."""
     fresh = con.execute(
         f"SELECT article_id, body_sha256, epoch_us(fetched_at), source_uri, {KNOWN_PUBLISHED.format(a='')}, "
         "dateline_date, dateline_month, dateline_day FROM articles WHERE run_id = ? AND ingested_at = ?",
@@ -57,7 +62,11 @@ def assign_stories(
         NewArticle(aid, body_hash, (fetched_at, uri), published, day_of_year(published, dateline, month, day))
         for aid, body_hash, fetched_at, uri, published, dateline, month, day in fresh
     ]
-    kept = read_windows(con, {row[0] for row in fresh}, settings)  # staged by the workers with the articles
+    staged = staged or {}
+    kept = {row[0]: staged[row[0]] for row in fresh if row[0] in staged}  # made by the workers
+    kept |= read_windows(con, {row[0] for row in fresh} - kept.keys(), settings, cache)
+    if cache is not None:
+        cache.keep(kept)
     exact_story = dict(
         con.execute(
             """
@@ -72,7 +81,7 @@ def assign_stories(
     candidates = _candidates(con, run_id, loaded_at, window_days, settings)
     stored_ids = {other for others in candidates.values() for other in others} - kept.keys()
     stored = _stories_of(con, stored_ids)
-    kept |= read_windows(con, stored_ids | {row[3] for row in stored if row[3]}, settings)
+    kept |= read_windows(con, stored_ids | {row[3] for row in stored if row[3]}, settings, cache)
     grouping = group(
         new,
         exact_story,
@@ -88,7 +97,7 @@ def assign_stories(
     _insert_new(con, grouping.story_of, run_id, loaded_at)
     _link(con, grouping.links, run_id, loaded_at)
     date_from_story(con, run_id, loaded_at)  # before the canonical is chosen: it is the earliest published
-    _refresh(con, run_id, loaded_at, {into for _, into, _ in grouping.merges}, kept, settings)
+    _refresh(con, run_id, loaded_at, {into for _, into, _ in grouping.merges}, kept, settings, cache)
 
 
 def date_from_story(con: duckdb.DuckDBPyConnection, run_id: str, loaded_at: datetime) -> None:
@@ -328,6 +337,7 @@ def _refresh(
     merged: set[str],
     kept: dict[str, Compact],
     settings: DedupSettings,
+    cache: KeptWindows | None = None,
 ) -> None:
     """Work out canonical, relation, similarity and lineage for the members of stories this run touched
     that need it (`to_describe`); stories of one member keep the row they were given."""
@@ -345,7 +355,7 @@ def _refresh(
             Member(article_id, body_hash, (fetched_at, uri), agency, relation, joined_now, published, timed)
         )
     plans = {story: to_describe(group, story in merged) for story, group in members.items() if len(group) > 1}
-    kept |= read_windows(con, lineage_needed(plans.values()) - kept.keys(), settings)
+    kept |= read_windows(con, lineage_needed(plans.values()) - kept.keys(), settings, cache)
     rows = [row for story, (canon, todo) in plans.items() for row in describe(story, canon, todo, kept, settings)]
     table = pa.table(
         {

@@ -19,7 +19,7 @@ from khabar.text.digest import body_sha256
 from khabar.text.normalize import word_count
 from khabar.text.templates import fingerprint, strip_templates
 from khabar.warehouse.db import id_table, registered
-from khabar.warehouse.shingle_store import replace_windows
+from khabar.warehouse.shingle_store import KeptWindows, replace_windows
 
 
 def learn_templates(
@@ -29,6 +29,7 @@ def learn_templates(
     min_stories: int,
     min_body_words: int,
     settings: DedupSettings = DedupSettings(),
+    cache: KeptWindows | None = None,
 ) -> int:
     """Recount the units carried by the articles `run_id` loaded at `loaded_at` (the chunk under way), then strip
     the templates among them from every article of their outlets that still has them. Returns the number of
@@ -106,12 +107,14 @@ def learn_templates(
     if not changed:
         _write_blocks(con, blocks, min_stories, {b[0] for b in blocks})
         return len(no_lede)
-    _write(con, changed, settings)
+    _write(con, changed, settings, cache)
     _write_blocks(con, blocks, min_stories, {b[0] for b in blocks})
     return len(changed.keys() | no_lede)
 
 
-def _write(con: duckdb.DuckDBPyConnection, changed: dict[str, str], settings: DedupSettings) -> None:
+def _write(
+    con: duckdb.DuckDBPyConnection, changed: dict[str, str], settings: DedupSettings, cache: KeptWindows | None
+) -> None:
     """The stripped bodies, their digests, word counts, compact shingles and LSH bands."""
     ids = list(changed)
     bodies = pa.table(
@@ -127,7 +130,7 @@ def _write(con: duckdb.DuckDBPyConnection, changed: dict[str, str], settings: De
             "UPDATE articles SET body = s.body, word_count = s.word_count, body_sha256 = s.body_sha256 "
             "FROM stripped_bodies s WHERE articles.article_id = s.article_id"
         )
-    replace_windows(con, changed, settings)
+    replace_windows(con, changed, settings, cache)
 
 
 def _write_blocks(
