@@ -291,20 +291,25 @@ def _link(
             "similarity": pa.array([round(value, 4) for value in links.values()], pa.float64()),
         }
     )
+    # the links stored between these stories are picked first: joined to them directly, the whole table is hashed
     with registered(con, new_links=table):
         con.execute(
             """
             INSERT INTO story_links (from_story, to_story, kind, similarity, run_id, linked_at)
+            WITH known AS MATERIALIZED (
+                SELECT from_story, to_story, similarity FROM story_links WHERE kind = 'follow_up'
+                    AND from_story IN (SELECT from_story FROM new_links UNION SELECT to_story FROM new_links)
+            )
             SELECT n.from_story, n.to_story, 'follow_up', greatest(n.similarity, r.similarity), ?, ? FROM new_links n
-            LEFT JOIN story_links r ON r.from_story = n.to_story AND r.to_story = n.from_story AND r.kind = 'follow_up'
-            ANTI JOIN story_links l ON l.from_story = n.from_story AND l.to_story = n.to_story AND l.kind = 'follow_up'
+            LEFT JOIN known r ON r.from_story = n.to_story AND r.to_story = n.from_story
+            ANTI JOIN known l ON l.from_story = n.from_story AND l.to_story = n.to_story
             """,
             [run_id, linked_at],
         )
         # a pair linked the other way round before: the order the stories' times give now replaces it
         con.execute(
-            "DELETE FROM story_links WHERE kind = 'follow_up' AND EXISTS (SELECT 1 FROM new_links n "
-            "WHERE n.from_story = story_links.to_story AND n.to_story = story_links.from_story)"
+            "DELETE FROM story_links WHERE rowid IN (SELECT l.rowid FROM story_links l JOIN new_links n "
+            "ON n.from_story = l.to_story AND n.to_story = l.from_story WHERE l.kind = 'follow_up')"
         )
 
 
