@@ -180,7 +180,7 @@ def _load(
         of = f" of chunk {chunk.number}" if chunk.number > 1 or chunk.status == "partial" else ""
         staged: dict[str, Compact] = {}  # the compact shingles of the batches inserted
         for number, batch in enumerate(batches, start=1):
-            staged |= _insert_batch(con, batch, run.run_id, loaded_at)
+            staged = _insert_batch(con, batch, run.run_id, loaded_at) | staged  # an article twice: the first is stored
             log(f"loaded batch {number}/{len(batches)}{of}: {batch.documents} documents")
         started = time.perf_counter()
         assign_stories(con, run.run_id, loaded_at, dedup, window_days, cache, staged)
