@@ -18,7 +18,7 @@ from khabar.records import FetchRecord, FileSeen, InputRef, Known, Sighting
 from khabar.tasks.limits import writer_slot
 from khabar.warehouse import load, query
 from khabar.warehouse.db import WarehouseBusy
-from khabar.warehouse.staging import StagedBatch, stage, stage_parsed
+from khabar.warehouse.staging import StagedBatch, release_freed_memory, stage, stage_parsed
 
 # Batches are large and never worth caching: hashing their inputs for a cache key costs seconds.
 
@@ -73,15 +73,10 @@ def ingest_batch(
     new = [doc for i, doc in enumerate(docs) if doc.doc_id not in known and first.get(doc.doc_id) == i]
     outcomes = parse_batch(new, ParseSettings(min_body_words=min_body_words)) if new else []
     staged = stage_parsed(outcomes, sightings, staging_dir, dedup, files)
-    logger.info(
-        "%d inputs, %d documents, %d new: %d articles, %d rejected %s",
-        len(refs),
-        len(docs),
-        len(new),
-        staged.articles,
-        staged.documents - staged.articles,
-        staged.rejects or "",
-    )
+    counts = (len(refs), len(docs), len(new), staged.articles, staged.documents - staged.articles)
+    del docs, new, outcomes, sightings
+    release_freed_memory()  # the worker waits for its next batch holding only its imports
+    logger.info("%d inputs, %d documents, %d new: %d articles, %d rejected %s", *counts, staged.rejects or "")
     return staged
 
 

@@ -34,6 +34,7 @@ from khabar.warehouse.staging import (
     SIGHTINGS,
     ZONE_UNITS,
     StagedBatch,
+    release_freed_memory,
 )
 from khabar.warehouse.stories import assign_stories
 from khabar.warehouse.templates import learn_templates
@@ -131,6 +132,7 @@ def load_run(
             report = retry_conflicts(
                 partial(_load, con, chunk, run, log, dedup, window_days, templates, step, lake, cache), db_path, log
             )
+            release_freed_memory()
             if not last:
                 log(f"chunk {number} committed ({seen:,} documents); the run stays partial until the last")
     return report

@@ -3,6 +3,8 @@ single writer to load. Imports no DuckDB, so workers can use it."""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import re
 import uuid
 from collections import Counter
@@ -289,3 +291,12 @@ def stage_parsed(
     bodies = {o.article.article_id: o.article.body for o in outcomes if o.article}
     kept = dict(zip(bodies, compact_bodies(list(bodies.values()), dedup, bands=True), strict=True))
     return stage(outcomes, sightings, staging_root, kept=kept, files=files)
+
+
+def release_freed_memory() -> None:
+    """Give back to the system what a batch or a chunk freed: Arrow's pool keeps freed buffers, and glibc's
+    malloc the freed heap, so a worker that parsed a batch holds its peak while it waits for the next (and the
+    run's process tree its workers' peaks while the writer finishes)."""
+    pa.default_memory_pool().release_unused()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to trim
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
