@@ -66,9 +66,6 @@ class KeptWindows:
     def clear(self) -> None:
         self._kept.clear()
 
-    def __len__(self) -> int:
-        return len(self._kept)
-
 
 def read_windows(
     con: duckdb.DuckDBPyConnection, article_ids: set[str], settings: DedupSettings, cache: KeptWindows | None = None

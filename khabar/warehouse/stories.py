@@ -64,9 +64,9 @@ def assign_stories(
     ]
     staged = staged or {}
     kept = {row[0]: staged[row[0]] for row in fresh if row[0] in staged}  # made by the workers
-    kept |= read_windows(con, {row[0] for row in fresh} - kept.keys(), settings, cache)
     if cache is not None:
         cache.keep(kept)
+    kept |= read_windows(con, {row[0] for row in fresh} - kept.keys(), settings, cache)  # kept as it reads them
     exact_story = dict(
         con.execute(
             """
