@@ -14,7 +14,7 @@ import pytest
 from khabar.flows.ingest import ingest_dumps
 from khabar.flows.params import BatchOptions
 from khabar.grouping.windows import Compact
-from khabar.text.templates import fingerprint, sentences, strip_templates, zone_units
+from khabar.text.templates import families, fingerprint, sentences, strip_templates, zone_units
 from khabar.warehouse import load, shingle_store
 from tests import lake
 from tests.conftest import FIXTURES
@@ -67,6 +67,11 @@ def test_a_trailing_template_sentence_goes_and_the_article_sentence_stays() -> N
     assert strip_templates(body, prints, min_words=100).body == body  # too little would remain: left whole
 
 
+def test_a_story_and_its_follow_ups_count_once() -> None:
+    links = [("b", "a"), ("c", "b"), ("c", "a"), ("e", "d")]  # a cycle counts once, and so does a repeated link
+    assert families(6, links) == 3 and families(6, [*links, ("e", "d")]) == 3 and families(2, []) == 2
+
+
 @pytest.mark.usefixtures("prefect_api")
 def test_templates_are_learned_across_runs_and_earlier_articles_recleaned(tmp_path: Path, db: str) -> None:
     outlet = tmp_path / "dumps" / "Khabarnama"
@@ -105,6 +110,30 @@ def test_templates_are_learned_across_runs_and_earlier_articles_recleaned(tmp_pa
     sha = con.execute("SELECT count(*) FROM articles WHERE body_sha256 IS NULL OR word_count < 20").fetchall()[0][0]
     assert sha == 0
     con.close()
+
+
+@pytest.mark.usefixtures("prefect_api")
+def test_the_background_a_story_and_its_follow_ups_repeat_stays_content(tmp_path: Path, db: str) -> None:
+    outlet = tmp_path / "dumps" / "Khabarnama"
+    texts = stories(7)
+    for i, paragraphs in enumerate(texts[:6]):  # six different stories: the wrapper is learned
+        dump(outlet, f"s{i}.txt", paragraphs)
+    for k in range(6):  # a story and five follow-ups with new figures: six stories of one family
+        figures = f"अब तक {120 + 37 * k} लोग संक्रमित हुए, {45 + 11 * k} ठीक हुए और {7 + 3 * k} की मौत हुई है।"
+        dump(outlet, f"update{k}.txt", [*texts[6], figures])
+    ingest_dumps(paths=[str(tmp_path / "dumps")], db=db)
+    con = duckdb.connect(db, read_only=True)
+    updates = con.execute(
+        "SELECT a.body, m.story_id FROM articles a JOIN story_members m USING (article_id) "
+        "WHERE a.source_uri LIKE '%update%'"
+    ).fetchall()
+    links = con.execute("SELECT count(*) FROM story_links WHERE kind = 'follow_up'").fetchall()[0][0]
+    counts = dict(con.execute("SELECT fingerprint, n_stories FROM outlet_templates").fetchall())
+    con.close()
+    assert len({story for _, story in updates}) == 6 and links >= 5  # follow-ups: stories of their own, linked
+    for body, _ in updates:  # the wrapper goes, the background the six repeat stays
+        assert "खबरनामा" not in body and all(paragraph in body for paragraph in texts[6])
+    assert counts[fingerprint(texts[6][0])] == 1 and counts[fingerprint(PROMO)] == 7
 
 
 def test_a_writer_keeps_shingles_across_chunks_and_forgets_those_a_later_chunk_strips(

@@ -11,7 +11,7 @@ not split a template. Which fingerprints are templates is the warehouse's count 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 
 import regex
@@ -106,3 +106,23 @@ def strip_templates(body: str, templates: Mapping[int, int], min_words: int = 0)
     if not removed or not kept or len(stripped.split()) < min_words:
         return Stripped(body, ())
     return Stripped(stripped, tuple(removed))
+
+
+def families(stories: int, links: Iterable[tuple[Hashable, Hashable]]) -> int:
+    """How many independent stories `stories` distinct stories are, once a story and those linked to it (its
+    follow-ups, and theirs) count as one: the connected components, given the links among these stories."""
+    parent: dict[Hashable, Hashable] = {}
+
+    def root(story: Hashable) -> Hashable:
+        while parent.setdefault(story, story) != story:
+            parent[story] = parent[parent[story]]
+            story = parent[story]
+        return story
+
+    joined = 0
+    for a, b in links:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[ra] = rb
+            joined += 1
+    return stories - joined

@@ -3,7 +3,8 @@ its outlet printed it under, and take the units that reach the threshold out of 
 carries them, those loaded in earlier runs included.
 
 Counting by story, not by document, keeps wire copy that one outlet republishes in many editions as
-content: its units stay in one story however often they are printed.
+content: its units stay in one story however often they are printed. A story and its follow-ups (story_links)
+count once too: the background a running story repeats day after day is content, not the outlet's wrapper.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pyarrow as pa
 from khabar.config import DedupSettings
 from khabar.text.digest import body_sha256
 from khabar.text.normalize import word_count
-from khabar.text.templates import fingerprint, strip_templates
+from khabar.text.templates import families, fingerprint, strip_templates
 from khabar.warehouse.db import id_table, registered
 from khabar.warehouse.shingle_store import KeptWindows, replace_windows
 
@@ -35,23 +36,7 @@ def learn_templates(
     the templates among them from every article of their outlets that still has them. Returns the number of
     articles stripped. Only articles carrying a template recounted now are read: an article's templates change
     only when the count of one of its units does, so a run with nothing new strips nothing."""
-    counted = con.execute(
-        """
-        WITH touched AS MATERIALIZED (
-            SELECT DISTINCT a.outlet, z.fingerprint FROM zone_units z JOIN articles a USING (article_id)
-            WHERE a.run_id = ? AND a.ingested_at = ? AND a.outlet IS NOT NULL
-        ), units AS MATERIALIZED (  -- the units of those fingerprints, before any join on the outlet alone
-            SELECT z.article_id, z.fingerprint, z.text FROM zone_units z
-            WHERE z.fingerprint IN (SELECT fingerprint FROM touched)
-        )
-        SELECT a.outlet, u.fingerprint, count(DISTINCT m.story_id) AS n_stories, min(u.text) AS sample,
-            ?::TIMESTAMPTZ AS updated_at
-        FROM units u JOIN articles a USING (article_id) JOIN story_members m USING (article_id)
-        SEMI JOIN touched t ON t.outlet = a.outlet AND t.fingerprint = u.fingerprint
-        GROUP BY ALL
-        """,
-        [run_id, loaded_at, loaded_at],
-    ).to_arrow_table()
+    counted = _count(con, run_id, loaded_at)
     with registered(con, recounted=counted):  # replaced row by row: a DuckLake has no key to replace on
         con.execute(
             "DELETE FROM outlet_templates WHERE EXISTS (SELECT 1 FROM recounted r "
@@ -110,6 +95,53 @@ def learn_templates(
     _write(con, changed, settings, cache)
     _write_blocks(con, blocks, min_stories, {b[0] for b in blocks})
     return len(changed.keys() | no_lede)
+
+
+def _count(con: duckdb.DuckDBPyConnection, run_id: str, loaded_at: datetime) -> pa.Table:
+    """(outlet, fingerprint, n_stories, sample, updated_at) for each unit the chunk's articles carry: the
+    independent stories its outlet printed it under (`families` over the follow-up links among them)."""
+    carried = con.execute(
+        """
+        WITH touched AS MATERIALIZED (
+            SELECT DISTINCT a.outlet, z.fingerprint FROM zone_units z JOIN articles a USING (article_id)
+            WHERE a.run_id = ? AND a.ingested_at = ? AND a.outlet IS NOT NULL
+        ), units AS MATERIALIZED (  -- the units of those fingerprints, before any join on the outlet alone
+            SELECT z.article_id, z.fingerprint, z.text FROM zone_units z
+            WHERE z.fingerprint IN (SELECT fingerprint FROM touched)
+        )
+        SELECT a.outlet, u.fingerprint, m.story_id, min(u.text) AS sample
+        FROM units u JOIN articles a USING (article_id) JOIN story_members m USING (article_id)
+        SEMI JOIN touched t ON t.outlet = a.outlet AND t.fingerprint = u.fingerprint
+        GROUP BY ALL
+        """,
+        [run_id, loaded_at],
+    ).to_arrow_table()
+    counts = carried.group_by(["outlet", "fingerprint"]).aggregate([("story_id", "count"), ("sample", "min")])
+    with registered(con, carried=carried):  # the follow-up links between two stories that carry one unit
+        linked = con.execute(
+            """
+            SELECT c.outlet, c.fingerprint, l.from_story, l.to_story
+            FROM carried c JOIN story_links l ON l.from_story = c.story_id AND l.kind = 'follow_up'
+            SEMI JOIN carried d ON d.outlet = c.outlet AND d.fingerprint = c.fingerprint AND d.story_id = l.to_story
+            """
+        ).fetchall()
+    links: dict[tuple[str, int], list[tuple[str, str]]] = defaultdict(list)
+    for outlet, fp, later, earlier in linked:
+        links[(outlet, fp)].append((later, earlier))
+    keys = zip(counts["outlet"].to_pylist(), counts["fingerprint"].to_pylist(), strict=True)
+    stories = counts["story_id_count"].to_pylist()
+    return pa.table(
+        {
+            "outlet": counts["outlet"],
+            "fingerprint": counts["fingerprint"],
+            "n_stories": pa.array(
+                [families(n, links[key]) if key in links else n for key, n in zip(keys, stories, strict=True)],
+                pa.int32(),
+            ),
+            "sample": counts["sample_min"],
+            "updated_at": pa.array([loaded_at] * len(counts), pa.timestamp("us", "UTC")),
+        }
+    )
 
 
 def _write(
