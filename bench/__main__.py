@@ -84,7 +84,7 @@ def dumps_for(size: int, seed: int, workdir: Path, first_story: int = 0) -> tupl
 def _generator_hash() -> str:
     sources = sorted(HERE.glob("*.py"))
     digest = hashlib.sha256(
-        b"".join(p.read_bytes() for p in sources if p.stem not in ("__main__", "ingest", "runners"))
+        b"".join(p.read_bytes() for p in sources if p.stem not in ("__main__", "ingest", "runners", "template_content"))
     )
     return digest.hexdigest()[:16]
 
