@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import time
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import psutil
 import pytest
 from prefect import flow, task
 
 from khabar.flows.ingest import ingest_dumps
 from khabar.flows.params import BatchOptions
 from khabar.flows.runners import WORKER_NICENESS, task_runner
+from khabar.warehouse import load
 from tests.conftest import FIXTURES, SAMPLES, count_rows
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
@@ -160,6 +165,45 @@ def test_process_workers_yield_the_cpu_to_the_writer(monkeypatch: pytest.MonkeyP
         return _niceness.submit().result()
 
     assert niceness_of_a_worker() == min(os.nice(0) + WORKER_NICENESS, 19)
+
+
+def test_process_workers_exit_once_parsing_is_done(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pool's workers are gone while the writer still loads: an idle worker holds hundreds of MiB."""
+    monkeypatch.setenv("KHABAR_TASK_RUNNER", "process")
+    monkeypatch.setenv("KHABAR_WORKERS", "2")
+
+    def workers() -> int:
+        alive = 0
+        for child in psutil.Process().children():
+            with contextlib.suppress(psutil.Error):  # gone, or a zombie not yet reaped: not a worker any more
+                alive += child.status() != psutil.STATUS_ZOMBIE and "spawn_main" in " ".join(child.cmdline())
+        return alive
+
+    seen: list[int] = []
+    last: list[bool] = []
+    assign, chunked = load.assign_stories, load.chunked
+
+    def marking(batches: Any, chunk_docs: int) -> Any:
+        for chunk, is_last in chunked(batches, chunk_docs):  # the last is cut once every batch is staged
+            last.append(is_last)
+            yield chunk, is_last
+
+    def counting(*args: Any, **kwargs: Any) -> None:
+        deadline = time.monotonic() + (30 if last[-1] else 0)
+        seen.append(workers())
+        while seen[-1] and time.monotonic() < deadline:
+            time.sleep(0.2)
+            seen.append(workers())
+        assign(*args, **kwargs)
+
+    monkeypatch.setattr(load, "chunked", marking)
+    monkeypatch.setattr(load, "assign_stories", counting)
+    flow = ingest_dumps.with_options(task_runner=task_runner())
+    report = flow(
+        paths=[str(FIXTURES / "golden")], db=str(tmp_path / "w.duckdb"), batch=BatchOptions(batch_size=1, load_chunk=8)
+    )
+    assert report.chunks == len(last) >= 4 and last[-1]
+    assert seen[0] >= 1 and seen[-1] == 0  # workers while batches were parsed, none in the last chunk
 
 
 def test_export_parquet_writes_every_table_readably(db: str, tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from khabar.flows.artifacts import publish_failure, publish_load
 from khabar.flows.deployments import with_served_defaults
 from khabar.flows.operations import TIMEOUT_INGEST, ingest_run_name, project_path
 from khabar.flows.params import DEFAULT_BATCH, DEFAULT_DEDUP, BatchOptions, DedupOptions, InputPaths
-from khabar.flows.runners import task_runner
+from khabar.flows.runners import release_workers_when_done, task_runner
 from khabar.records import FetchRecord, InputRef, Known
 from khabar.tasks.ingest import discover_inputs, ingest_batch, known_documents, load_warehouse, stage_fetch_log
 from khabar.warehouse.db import WarehouseBusy
@@ -149,6 +149,7 @@ def _ingest(
             futures.append(stage_fetch_log.submit(list(fetches), staging_dir, batch.min_body_words, settings))
             staged.append(futures[-1])
         get_run_logger().info("%d batches submitted; loading them as they are staged", len(staged))
+        release_workers_when_done(futures)
         templates = TemplateSettings(config.template_min_stories(), batch.min_body_words)
         report = load_warehouse(
             db,

@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from prefect.context import FlowRunContext
+from prefect.futures import PrefectFuture, wait
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
 from khabar import config
@@ -30,6 +32,24 @@ def task_runner() -> TaskRunner[Any]:
         cluster = {"n_workers": workers, "threads_per_worker": 1, "processes": True, "dashboard_address": None}
         return DaskTaskRunner(cluster_kwargs=cluster)
     return ThreadPoolTaskRunner(max_workers=workers)
+
+
+def release_workers_when_done(futures: Sequence[PrefectFuture[Any]]) -> None:
+    """Once these batch tasks are done (the last this flow run submits), let the process pool's workers exit:
+    parsing ends long before the writer, and an idle worker holds its imports and heap (about 450 MiB in a run of
+    100,000 dumps) to the end of the run. Other runners keep theirs."""
+    context = FlowRunContext.get()
+    runner = context.task_runner if context is not None else None
+    if not futures or not isinstance(runner, ProcessPoolTaskRunner):
+        return
+
+    def release() -> None:
+        wait(list(futures))
+        pool = getattr(runner, "_executor", None)  # Prefect's own pool for this flow run (a duplicate per run)
+        if pool is not None:
+            pool.shutdown(wait=False)  # idle workers exit; the runner's own shutdown at the run's end still runs
+
+    threading.Thread(target=release, name="khabar-release-workers", daemon=True).start()
 
 
 WORKER_NICENESS = 10  # added to a batch worker's niceness: the writer, the run's limit, keeps its core
