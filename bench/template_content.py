@@ -1,6 +1,8 @@
 """How much article content the outlet-template learner takes for a wrapper, on generated dumps whose article
 text is known: every paragraph and sentence of the 2020 corpus pool is content (digits folded, since follow-ups
-scale figures); anything else a template removes is a wrapper or an edit's generic sentence.
+scale figures). A lower bound: a removed unit counts only when it equals one after normalization, so content an
+edit changed (respelled, split, merged, its dateline glued on) counts as a wrapper; a template is judged by its
+sample alone.
 
 python -m bench.template_content [--sizes 10000] [--workdir DIR]
 
@@ -20,6 +22,7 @@ import regex
 from bench.__main__ import dumps_for
 from bench.corpus import load_pool
 from bench.ingest import run_ingest
+from khabar import config
 from khabar.text.normalize import match_key
 from khabar.text.templates import sentences
 
@@ -38,7 +41,8 @@ def _key(text: str) -> str:
     return _DIGIT.sub("#", match_key(text))
 
 
-def measure(db: Path, content: set[str], min_stories: int = 5) -> str:
+def measure(db: Path, content: set[str], min_stories: int | None = None) -> str:
+    min_stories = config.template_min_stories() if min_stories is None else min_stories
     con = duckdb.connect(str(db), read_only=True)
     try:
         blocks = con.execute("SELECT article_id, text FROM removed_blocks WHERE kind = 'template'").fetchall()

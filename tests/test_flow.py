@@ -183,8 +183,14 @@ def test_process_workers_exit_once_parsing_is_done(tmp_path: Path, monkeypatch: 
     last: list[bool] = []
     assign, chunked = load.assign_stories, load.chunked
 
+    def first_staged(batches: Any) -> Any:
+        for number, staged in enumerate(batches):
+            if not number:  # the first batch staged: most are still to parse
+                seen.append(workers())
+            yield staged
+
     def marking(batches: Any, chunk_docs: int) -> Any:
-        for chunk, is_last in chunked(batches, chunk_docs):  # the last is cut once every batch is staged
+        for chunk, is_last in chunked(first_staged(batches), chunk_docs):  # the last is cut once all are staged
             last.append(is_last)
             yield chunk, is_last
 

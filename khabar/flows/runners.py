@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -44,10 +45,11 @@ def release_workers_when_done(futures: Sequence[PrefectFuture[Any]]) -> None:
         return
 
     def release() -> None:
-        wait(list(futures))
+        with contextlib.suppress(Exception):  # a failed batch (a worker killed, say) is the flow's to report
+            wait(list(futures))
         pool = getattr(runner, "_executor", None)  # Prefect's own pool for this flow run (a duplicate per run)
-        if pool is not None:
-            pool.shutdown(wait=False)  # idle workers exit; the runner's own shutdown at the run's end still runs
+        if pool is not None:  # idle workers exit, reaped here; the runner's own shutdown at the run's end still runs
+            pool.shutdown(wait=True)
 
     threading.Thread(target=release, name="khabar-release-workers", daemon=True).start()
 
