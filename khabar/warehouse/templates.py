@@ -135,7 +135,7 @@ def _count(con: duckdb.DuckDBPyConnection, run_id: str, loaded_at: datetime) -> 
             "outlet": counts["outlet"],
             "fingerprint": counts["fingerprint"],
             "n_stories": pa.array(
-                [families(n, links[key]) if key in links else n for key, n in zip(keys, stories, strict=True)],
+                [families(n, links.get(key, ())) for key, n in zip(keys, stories, strict=True)],
                 pa.int32(),
             ),
             "sample": counts["sample_min"],
