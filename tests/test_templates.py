@@ -67,9 +67,11 @@ def test_a_trailing_template_sentence_goes_and_the_article_sentence_stays() -> N
     assert strip_templates(body, prints, min_words=100).body == body  # too little would remain: left whole
 
 
-def test_a_story_and_its_follow_ups_count_once() -> None:
-    links = [("b", "a"), ("c", "b"), ("c", "a"), ("e", "d")]  # a cycle counts once, and so does a repeated link
-    assert families(6, links) == 3 and families(6, [*links, ("e", "d")]) == 3 and families(2, []) == 2
+def test_a_story_and_its_follow_ups_count_once_and_only_as_the_outlets_own() -> None:
+    stories, links = "abcdef", [("b", "a"), ("c", "b"), ("c", "a"), ("e", "d")]  # a cycle counts once, a repeat too
+    assert families(stories, links) == 3 and families(stories, [*links, ("e", "d")]) == 3 and families("ab", []) == 2
+    assert families(stories, links, shared={"a", "d"}) == 3  # a family with one story of the outlet's own counts
+    assert families(stories, links, shared={"d", "e", "f"}) == 1 and families("ab", [], shared="ab") == 0
 
 
 @pytest.mark.usefixtures("prefect_api")
@@ -134,6 +136,48 @@ def test_the_background_a_story_and_its_follow_ups_repeat_stays_content(tmp_path
     for body, _ in updates:  # the wrapper goes, the background the six repeat stays
         assert "खबरनामा" not in body and all(paragraph in body for paragraph in texts[6])
     assert counts[fingerprint(texts[6][0])] == 1 and counts[fingerprint(PROMO)] == 7
+
+
+@pytest.mark.usefixtures("prefect_api")
+def test_a_paragraph_other_outlets_print_with_the_story_stays_and_a_shared_disclaimer_is_learned(
+    tmp_path: Path, db: str
+) -> None:
+    # Khabarnama runs eleven stories under its promo and disclaimer; five are wire copy that Darpan runs too, with
+    # the same background paragraph and the disclaimer. The background reaches five stories of each outlet.
+    texts = stories(11)
+    background = "गौरतलब है कि राज्य में पिछले साल भी इसी मौसम में ऐसे ही हालात बने थे और सरकार को राहत शिविर लगाने पड़े थे।"
+    for i, (first, second, last) in enumerate(texts):
+        dump(tmp_path / "dumps" / "Khabarnama", f"k{i}.txt", [first, second, *([background] if i > 5 else []), last])
+        if i > 5:
+            (tmp_path / "dumps" / "Darpan").mkdir(parents=True, exist_ok=True)
+            page = "\n\n".join([first, second, background, f"{last} {DISCLAIMER}"])
+            (tmp_path / "dumps" / "Darpan" / f"d{i}.txt").write_text(f"शीर्षक d{i}\n\n{page}\n", encoding="utf-8")
+    ingest_dumps(paths=[str(tmp_path / "dumps")], db=db)
+    con = duckdb.connect(db, read_only=True)
+    bodies = con.execute("SELECT outlet, regexp_extract(source_uri, '[^/]+$'), body FROM articles").fetchall()
+    counts = dict(
+        con.execute(
+            "SELECT (outlet, fingerprint), n_stories FROM outlet_templates WHERE fingerprint IN (?, ?, ?)",
+            [fingerprint(PROMO), fingerprint(DISCLAIMER), fingerprint(background)],
+        ).fetchall()
+    )
+    shared = con.execute(
+        "SELECT count(DISTINCT story_id) FROM story_members GROUP BY story_id HAVING count(*) = 2"
+    ).fetchall()
+    con.close()
+    assert len(bodies) == 16 and len(shared) == 5  # each wire story is one story of two copies
+    outlets = {outlet for outlet, _, _ in bodies}
+    khabarnama, darpan = sorted(outlets, key=lambda outlet: "Darpan" in outlet)
+    assert counts == {  # the promo under all eleven, the disclaimer under Khabarnama's own six, the background none
+        (khabarnama, fingerprint(PROMO)): 11,
+        (khabarnama, fingerprint(DISCLAIMER)): 6,
+        (khabarnama, fingerprint(background)): 0,
+        (darpan, fingerprint(DISCLAIMER)): 0,
+        (darpan, fingerprint(background)): 0,
+    }
+    for outlet, name, body in bodies:
+        assert (background in body) == (name[1:-4].isdigit() and int(name[1:-4]) > 5), name  # content stays
+        assert ("खबरनामा" not in body) == (outlet == khabarnama), name  # Darpan's disclaimer only its copies teach
 
 
 def test_a_writer_keeps_shingles_across_chunks_and_forgets_those_a_later_chunk_strips(

@@ -11,7 +11,7 @@ not split a template. Which fingerprints are templates is the warehouse's count 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Container, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 
 import regex
@@ -108,10 +108,14 @@ def strip_templates(body: str, templates: Mapping[int, int], min_words: int = 0)
     return Stripped(stripped, tuple(removed))
 
 
-def families(stories: int, links: Iterable[tuple[Hashable, Hashable]]) -> int:
-    """How many independent stories `stories` distinct stories are, once a story and those linked to it (its
-    follow-ups, and theirs) count as one: the connected components, given the links among these stories."""
-    parent: dict[Hashable, Hashable] = {}
+def families(
+    stories: Iterable[Hashable], links: Iterable[tuple[Hashable, Hashable]], shared: Container[Hashable] = ()
+) -> int:
+    """How many independent stories of its own an outlet printed a unit under. `stories` (distinct) are joined
+    by the follow-up links among them (a story, its follow-ups and theirs are one family); a family counts when
+    one of its stories is not in `shared`, the stories whose copies from other outlets print the unit too."""
+    parent: dict[Hashable, Hashable] = {story: story for story in stories}
+    own = [story for story in parent if story not in shared]
 
     def root(story: Hashable) -> Hashable:
         while parent.setdefault(story, story) != story:
@@ -119,10 +123,8 @@ def families(stories: int, links: Iterable[tuple[Hashable, Hashable]]) -> int:
             story = parent[story]
         return story
 
-    joined = 0
     for a, b in links:
         ra, rb = root(a), root(b)
         if ra != rb:
             parent[ra] = rb
-            joined += 1
-    return stories - joined
+    return len({root(story) for story in own})

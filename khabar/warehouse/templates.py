@@ -4,7 +4,9 @@ carries them, those loaded in earlier runs included.
 
 Counting by story, not by document, keeps wire copy that one outlet republishes in many editions as
 content: its units stay in one story however often they are printed. A story and its follow-ups (story_links)
-count once too: the background a running story repeats day after day is content, not the outlet's wrapper.
+count once too: the background a running story repeats day after day is content, not the outlet's wrapper. And
+a story counts only as the outlet's own: where other outlets' copies of it print the unit too, the unit travelled
+with the text (content, or a line of the wire copy), and that story does not make it this outlet's wrapper.
 """
 
 from __future__ import annotations
@@ -99,7 +101,8 @@ def learn_templates(
 
 def _count(con: duckdb.DuckDBPyConnection, run_id: str, loaded_at: datetime) -> pa.Table:
     """(outlet, fingerprint, n_stories, sample, updated_at) for each unit the chunk's articles carry: the
-    independent stories its outlet printed it under (`families` over the follow-up links among them)."""
+    independent stories of its own its outlet printed it under (`families` over the follow-up links among them,
+    without the families whose every story other outlets' copies print the unit in too)."""
     carried = con.execute(
         """
         WITH touched AS MATERIALIZED (
@@ -117,27 +120,43 @@ def _count(con: duckdb.DuckDBPyConnection, run_id: str, loaded_at: datetime) -> 
         [run_id, loaded_at],
     ).to_arrow_table()
     counts = carried.group_by(["outlet", "fingerprint"]).aggregate([("story_id", "count"), ("sample", "min")])
-    with registered(con, carried=carried):  # the follow-up links between two stories that carry one unit
-        linked = con.execute(
+    with registered(con, carried=carried):
+        linked = con.execute(  # the follow-up links between two stories that carry one unit
             """
             SELECT c.outlet, c.fingerprint, l.from_story, l.to_story
             FROM carried c JOIN story_links l ON l.from_story = c.story_id AND l.kind = 'follow_up'
             SEMI JOIN carried d ON d.outlet = c.outlet AND d.fingerprint = c.fingerprint AND d.story_id = l.to_story
             """
         ).fetchall()
+        shared = con.execute(  # the stories whose copies from another outlet carry the unit too
+            """
+            SELECT DISTINCT c.outlet, c.fingerprint, c.story_id
+            FROM carried c JOIN story_members m USING (story_id)
+            JOIN articles a ON a.article_id = m.article_id AND a.outlet IS DISTINCT FROM c.outlet
+            JOIN zone_units z ON z.article_id = a.article_id AND z.fingerprint = c.fingerprint
+            """
+        ).fetchall()
     links: dict[tuple[str, int], list[tuple[str, str]]] = defaultdict(list)
     for outlet, fp, later, earlier in linked:
         links[(outlet, fp)].append((later, earlier))
+    elsewhere: dict[tuple[str, int], set[str]] = defaultdict(set)
+    for outlet, fp, story in shared:
+        elsewhere[(outlet, fp)].add(story)
+    members: dict[tuple[str, int], list[str]] = defaultdict(list)  # the stories of the units counted story by story
+    for outlet, fp, story in zip(*(carried[k].to_pylist() for k in ("outlet", "fingerprint", "story_id")), strict=True):
+        if (outlet, fp) in links or (outlet, fp) in elsewhere:
+            members[(outlet, fp)].append(story)
     keys = zip(counts["outlet"].to_pylist(), counts["fingerprint"].to_pylist(), strict=True)
     stories = counts["story_id_count"].to_pylist()
+    n_stories = [
+        families(members[key], links.get(key, ()), elsewhere.get(key, ())) if key in members else n
+        for key, n in zip(keys, stories, strict=True)
+    ]
     return pa.table(
         {
             "outlet": counts["outlet"],
             "fingerprint": counts["fingerprint"],
-            "n_stories": pa.array(
-                [families(n, links.get(key, ())) for key, n in zip(keys, stories, strict=True)],
-                pa.int32(),
-            ),
+            "n_stories": pa.array(n_stories, pa.int32()),
             "sample": counts["sample_min"],
             "updated_at": pa.array([loaded_at] * len(counts), pa.timestamp("us", "UTC")),
         }
