@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pytest
 
-from khabar.warehouse.db import ROW_GROUP_SIZE, connect
+from khabar.warehouse.db import ROW_GROUP_SIZE, connect, writer
 
 
 def test_writer_attaches_any_path_with_khabars_row_group_size(tmp_path: Path) -> None:
@@ -20,3 +21,19 @@ def test_writer_attaches_any_path_with_khabars_row_group_size(tmp_path: Path) ->
     con.close()
     assert groups == [(3,)]
     assert migrated[0][0] >= 7
+
+
+def test_the_writer_spills_beside_the_warehouse_not_into_the_current_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started_in = tmp_path / "where the command ran"
+    started_in.mkdir()
+    monkeypatch.chdir(started_in)
+    monkeypatch.setenv("KHABAR_WRITER_MEMORY", "100MiB")
+    path = tmp_path / "it's a warehouse" / "w.duckdb"
+    with writer(path, "a test") as con:  # a sort larger than the limit: DuckDB spills
+        sorted_rows = con.execute(
+            "SELECT count(*) FROM (SELECT range AS i, md5(range::VARCHAR) AS s FROM range(4000000) ORDER BY s)"
+        ).fetchall()
+        spilled = (tmp_path / "it's a warehouse" / "w.duckdb.tmp").is_dir()
+    assert sorted_rows == [(4_000_000,)] and spilled and not any(started_in.iterdir())

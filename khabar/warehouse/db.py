@@ -14,6 +14,8 @@ import fcntl
 import importlib.util
 import os
 import re
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -56,24 +58,29 @@ def writer(path: str | Path, holder: str, log: Log | None = None) -> Iterator[du
     KHABAR_LOCK_TIMEOUT: a run queued behind another run, then behind readers in other processes.
     On a DuckLake there is no lock to take: concurrent writers are ordered at commit (`retry_conflicts`)."""
     if is_lake(path):
+        spill = tempfile.mkdtemp(prefix="khabar-spill-", dir=config.staging_root())
         con = connect(path, log=log)
         try:
-            _limit_memory(con)
+            _limit_memory(con, spill)
             yield con
         finally:
             con.close()
+            shutil.rmtree(spill, ignore_errors=True)
         return
     with write_lock(path, holder, log=log):
         con = connect(path, log=log)
         try:
-            _limit_memory(con)
+            _limit_memory(con, f"{path}.tmp")
             yield con
         finally:
             con.close()
 
 
-def _limit_memory(con: duckdb.DuckDBPyConnection) -> None:
+def _limit_memory(con: duckdb.DuckDBPyConnection, spill: str) -> None:
+    """DuckDB's memory limit, and where it spills past it. The warehouse is attached to an in-memory connection,
+    whose own default is `.tmp` in the current directory: wherever the command was started from."""
     con.execute(f"SET memory_limit = '{config.writer_memory()}'")  # a checked amount: no quote can reach it
+    con.execute(f"SET temp_directory = {_quoted(spill)}")
 
 
 def connect(path: str | Path, wait: float | None = None, log: Log | None = None) -> duckdb.DuckDBPyConnection:
