@@ -177,3 +177,26 @@ def test_an_article_is_compared_with_the_earlier_articles_sharing_most(
         assert len(kept) == min(2, len(others)) and set(kept) <= set(others)
         most = sorted((shared.get((article, o), 0) for o in others), reverse=True)[: len(kept)]
         assert sorted((shared.get((article, o), 0) for o in kept), reverse=True) == most
+
+
+def test_candidates_taken_in_slices_of_new_articles_are_those_taken_at_once(
+    prefect_api: str, generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = str(tmp_path / "w.duckdb")
+    ingest_dumps(paths=[str(generated)], db=db)
+    parts: list[int] = []
+    cut = stories._slices
+    monkeypatch.setattr(
+        stories, "_slices", lambda wanted, bound: parts.append(len(found := cut(wanted, bound))) or found
+    )
+    con = duckdb.connect(db, read_only=True)
+    try:
+        run_id, loaded_at = con.execute("SELECT any_value(run_id), any_value(ingested_at) FROM articles").fetchall()[0]
+        at_once = stories._candidates(con, run_id, loaded_at, None, DedupSettings())
+        monkeypatch.setattr(stories, "BUCKET_MATCHES_AT_ONCE", 1)  # each new article a slice of its own
+        sliced = stories._candidates(con, run_id, loaded_at, None, DedupSettings())
+        articles = con.execute("SELECT count(*) FROM articles").fetchall()[0][0]
+    finally:
+        con.close()
+    assert parts[0] == 1 and parts[1] == articles  # every article has bands
+    assert len(at_once) > 50 and {a: set(o) for a, o in sliced.items()} == {a: set(o) for a, o in at_once.items()}

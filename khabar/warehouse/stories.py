@@ -152,6 +152,10 @@ MAX_ANCHOR_ARTICLES = 50  # an anchor key found in more articles than this propo
 # A new article is compared with at most this many earlier articles, those sharing the most LSH bands, then anchor
 # keys: the work per article stays bounded however many related stories an archive holds (docs/benchmarks.md).
 MAX_CANDIDATES = 12
+# Bucket matches one candidate query joins and counts at most: the new articles are taken in slices that stay
+# under it, so DuckDB's memory follows the slice, not how many stored articles share buckets with the chunk.
+# A chunk of 5,000 generated dumps matched 3.6 million at 100k stored; at 235k, 11.4 million ran out of 1 GiB.
+BUCKET_MATCHES_AT_ONCE = 4_000_000
 
 
 def _candidates(
@@ -165,17 +169,51 @@ def _candidates(
     least `min_shared_paragraph_keys` anchor keys (band PARAGRAPH_BAND) that fewer than `MAX_ANCHOR_ARTICLES` print;
     the `MAX_CANDIDATES` sharing most. Earlier: stored, or seen before it (fetched_at, source_uri), the order
     `group` takes new articles in, so a chunk of a run proposes what the whole run in one chunk would."""
-    query = """
-        WITH new_bands AS (
-            SELECT b.* FROM lsh_bands b SEMI JOIN articles a
+    wanted = con.execute(  # the new articles' bands, with how many articles print each bucket
+        """
+        WITH new_bands AS MATERIALIZED (
+            SELECT b.article_id, b.band, b.bucket FROM lsh_bands b SEMI JOIN articles a
                 ON a.article_id = b.article_id AND a.run_id = ? AND a.ingested_at = ?
-        ), common AS (  -- runs of words that many articles print are stock phrases, not evidence of a copy
-            SELECT bucket FROM lsh_bands
-            WHERE band = ? AND bucket IN (SELECT bucket FROM new_bands WHERE band = ?)
-            GROUP BY bucket HAVING count(*) > ?
-        ), wanted AS (
-            SELECT * FROM new_bands WHERE band <> ? OR bucket NOT IN (SELECT bucket FROM common)
-        ), pairs AS (
+        ), sizes AS (
+            SELECT l.band, l.bucket, count(*) AS printed FROM lsh_bands l
+            SEMI JOIN new_bands n ON l.band = n.band AND l.bucket = n.bucket GROUP BY ALL
+        )  -- runs of words that many articles print are stock phrases, not evidence of a copy
+        SELECT n.article_id, n.band, n.bucket, s.printed FROM new_bands n JOIN sizes s USING (band, bucket)
+        WHERE n.band <> ? OR s.printed <= ?
+        ORDER BY n.article_id
+        """,
+        [run_id, loaded_at, PARAGRAPH_BAND, MAX_ANCHOR_ARTICLES],
+    ).to_arrow_table()
+    found: dict[str, list[str]] = defaultdict(list)
+    for part in _slices(wanted, BUCKET_MATCHES_AT_ONCE):
+        with registered(con, wanted=part):
+            for new_id, other_id in con.execute(*_pairs_query(run_id, loaded_at, window_days, settings)).fetchall():
+                found[new_id].append(other_id)
+    return found
+
+
+def _slices(wanted: pa.Table, matches_at_once: int) -> list[pa.Table]:
+    """`wanted` (sorted by article) cut between articles into parts whose bucket matches stay under the bound;
+    an article whose own matches pass it is a part alone."""
+    ids, printed = wanted["article_id"].to_pylist(), wanted["printed"].to_pylist()
+    parts, start, held = [], 0, 0
+    for row, (article_id, matches) in enumerate(zip(ids, printed, strict=True)):
+        starts_article = row == 0 or article_id != ids[row - 1]
+        if starts_article and held and held + matches > matches_at_once:
+            parts.append(wanted.slice(start, row - start))
+            start, held = row, 0
+        held += matches
+    parts.append(wanted.slice(start))
+    return [part for part in parts if len(part)]
+
+
+def _pairs_query(
+    run_id: str, loaded_at: datetime, window_days: int | None, settings: DedupSettings
+) -> tuple[str, list[object]]:
+    """The candidates of the new articles in the registered table `wanted`: the earlier articles sharing the
+    most of their buckets."""
+    query = """
+        WITH pairs AS (
             SELECT n.article_id AS new_id, o.article_id AS other_id,
                 count(*) FILTER (WHERE n.band <> ?) AS bands, count(*) FILTER (WHERE n.band = ?) AS keys
             FROM wanted n JOIN lsh_bands o ON o.band = n.band AND o.bucket = n.bucket AND o.article_id <> n.article_id
@@ -187,7 +225,6 @@ def _candidates(
             OR (oa.fetched_at, oa.source_uri) < (na.fetched_at, na.source_uri))
     """
     params: list[object] = [
-        *(run_id, loaded_at, PARAGRAPH_BAND, PARAGRAPH_BAND, MAX_ANCHOR_ARTICLES, PARAGRAPH_BAND),
         *(PARAGRAPH_BAND, PARAGRAPH_BAND, settings.min_shared_bands, settings.min_shared_paragraph_keys),
         *(run_id, loaded_at),
     ]
@@ -195,11 +232,7 @@ def _candidates(
         query += " AND (oa.run_id = ? OR oa.fetched_at >= ?)"
         params += [run_id, loaded_at - timedelta(days=window_days)]
     query += " QUALIFY row_number() OVER (PARTITION BY p.new_id ORDER BY p.bands DESC, p.keys DESC, p.other_id) <= ?"
-    pairs = con.execute(query, [*params, MAX_CANDIDATES]).fetchall()
-    found: dict[str, list[str]] = defaultdict(list)
-    for new_id, other_id in pairs:
-        found[new_id].append(other_id)
-    return found
+    return query, [*params, MAX_CANDIDATES]
 
 
 def _stories_of(
