@@ -231,3 +231,33 @@ def test_export_parquet_writes_every_table_readably(db: str, tmp_path: Path) -> 
     assert not list(out.glob(".*"))  # no partial files left behind
     with pytest.raises(ParameterTypeError):
         export_parquet(out_dir=str(out), db=db, tables=["secrets"])
+
+
+@pytest.mark.usefixtures("prefect_api")
+def test_a_failed_load_cancels_the_batches_not_started(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rest of a backfill is not parsed for nothing before the failure is reported."""
+    from khabar.text import parse
+
+    monkeypatch.setenv("KHABAR_WORKERS", "1")
+    parsed: list[int] = []
+    parse_batch = parse.parse_batch
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.2)  # the writer fails long before one worker could parse every batch
+        parsed.append(1)
+        return parse_batch(*args, **kwargs)
+
+    def failing(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the disk is on fire")
+
+    monkeypatch.setattr(parse, "parse_batch", slow)
+    monkeypatch.setattr(load, "assign_stories", failing)
+    flow = ingest_dumps.with_options(task_runner=task_runner())
+    with pytest.raises(RuntimeError, match="the disk is on fire"):
+        flow(
+            paths=[str(FIXTURES / "golden")],
+            db=str(tmp_path / "w.duckdb"),
+            batch=BatchOptions(batch_size=1, load_chunk=4),
+        )
+    inputs = len([p for p in (FIXTURES / "golden").iterdir() if not p.name.startswith(".")])
+    assert 4 <= len(parsed) < inputs // 2

@@ -20,7 +20,7 @@ from khabar.flows.artifacts import publish_failure, publish_load
 from khabar.flows.deployments import with_served_defaults
 from khabar.flows.operations import TIMEOUT_INGEST, ingest_run_name, project_path
 from khabar.flows.params import DEFAULT_BATCH, DEFAULT_DEDUP, BatchOptions, DedupOptions, InputPaths
-from khabar.flows.runners import release_workers_when_done, task_runner
+from khabar.flows.runners import drop_unstarted_batches, release_workers_when_done, task_runner
 from khabar.records import FetchRecord, InputRef, Known
 from khabar.tasks.ingest import discover_inputs, ingest_batch, known_documents, load_warehouse, stage_fetch_log
 from khabar.warehouse.db import WarehouseBusy
@@ -161,7 +161,9 @@ def _ingest(
             batch.load_chunk,
             (len(known.unchanged), sum(known.unchanged.values())),
         )
-    finally:
-        wait(futures)  # every batch settles before the staging dir can go, even when the load failed
+    except BaseException:
+        drop_unstarted_batches(futures)  # those under way settle before the staging dir can go
+        raise
+    wait(futures)
     publish_load(run, report, db)
     return report

@@ -54,6 +54,20 @@ def release_workers_when_done(futures: Sequence[PrefectFuture[Any]]) -> None:
     threading.Thread(target=release, name="khabar-release-workers", daemon=True).start()
 
 
+def drop_unstarted_batches(futures: Sequence[PrefectFuture[Any]]) -> None:
+    """After a failed load: cancel the batch tasks that have not started (the rest of a backfill would be parsed
+    for nothing before the failure is reported: 10 minutes of a 1M run), and wait for those under way. Dask's
+    workers keep theirs."""
+    context = FlowRunContext.get()
+    runner = context.task_runner if context is not None else None
+    pool = getattr(runner, "_executor", None)  # Prefect's own pool for this flow run (a duplicate per run)
+    if isinstance(runner, ProcessPoolTaskRunner | ThreadPoolTaskRunner) and pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
+    for future in futures:
+        with contextlib.suppress(Exception):  # cancelled, or failed: the load's error is the one to report
+            future.wait()
+
+
 WORKER_NICENESS = 10  # added to a batch worker's niceness: the writer, the run's limit, keeps its core
 
 
