@@ -154,7 +154,7 @@ MAX_ANCHOR_ARTICLES = 50  # an anchor key found in more articles than this propo
 MAX_CANDIDATES = 12
 # Bucket matches one candidate query joins and counts at most: the new articles are taken in slices that stay
 # under it, so DuckDB's memory follows the slice, not how many stored articles share buckets with the chunk.
-# A chunk of 5,000 generated dumps matched 3.6 million at 100k stored; at 235k, 11.4 million ran out of 1 GiB.
+# A chunk of 5,000 generated dumps matched 3.6 million at 100k stored, 11.4 million at 230k; the next ran out of 1 GiB.
 BUCKET_MATCHES_AT_ONCE = 4_000_000
 
 
