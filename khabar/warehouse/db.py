@@ -59,9 +59,8 @@ def writer(path: str | Path, holder: str, log: Log | None = None) -> Iterator[du
     On a DuckLake there is no lock to take: concurrent writers are ordered at commit (`retry_conflicts`)."""
     if is_lake(path):
         spill = tempfile.mkdtemp(prefix="khabar-spill-", dir=config.staging_root())
-        con = connect(path, log=log)
+        con = connect(path, log=log, spill=spill)
         try:
-            _limit_memory(con, spill)
             yield con
         finally:
             con.close()
@@ -70,21 +69,25 @@ def writer(path: str | Path, holder: str, log: Log | None = None) -> Iterator[du
     with write_lock(path, holder, log=log):
         con = connect(path, log=log)
         try:
-            _limit_memory(con, f"{path}.tmp")
             yield con
         finally:
             con.close()
 
 
-def _limit_memory(con: duckdb.DuckDBPyConnection, spill: str) -> None:
+def _limit_memory(con: duckdb.DuckDBPyConnection, spill: str | None) -> None:
     """DuckDB's memory limit, and where it spills past it. The warehouse is attached to an in-memory connection,
     whose own default is `.tmp` in the current directory: wherever the command was started from."""
     con.execute(f"SET memory_limit = '{config.writer_memory()}'")  # a checked amount: no quote can reach it
-    con.execute(f"SET temp_directory = {_quoted(spill)}")
+    if spill:
+        con.execute(f"SET temp_directory = {_quoted(spill)}")
 
 
-def connect(path: str | Path, wait: float | None = None, log: Log | None = None) -> duckdb.DuckDBPyConnection:
-    """A read-write connection with the schema brought up to date, once no other process holds the file."""
+def connect(
+    path: str | Path, wait: float | None = None, log: Log | None = None, spill: str | None = None
+) -> duckdb.DuckDBPyConnection:
+    """A read-write connection with the schema brought up to date, once no other process holds the file. Its
+    memory is limited (KHABAR_WRITER_MEMORY) before migrating, which may rebuild whole tables; past the limit
+    it spills to `spill`, for a file by default `<db>.tmp`."""
     if is_lake(path):
         db = str(path)
         con = _wait_for(lambda: _open_lake(db, read_only=False), _lake_busy, Path(db), wait, log)
@@ -92,7 +95,9 @@ def connect(path: str | Path, wait: float | None = None, log: Log | None = None)
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         con = _retrying(lambda: _open_writable(path), path, wait, log)
+        spill = spill or f"{path}.tmp"
     try:
+        _limit_memory(con, spill)
         retry_conflicts(lambda: migrate(con), path, log, wait)  # two processes migrating a new catalog at once
     except Exception:
         con.close()

@@ -2,8 +2,9 @@
 
 On a DuckLake catalog the same files apply, in DuckLake's dialect (`lake_dialect`): it has no PRIMARY KEY,
 UNIQUE or CHECK constraints, so they are left out there and the writer keeps keys unique by its SQL
-(anti-joins, delete-then-insert), which gives the same rows on a DuckDB file. The ledger keeps the checksum
-of the file as written."""
+(anti-joins, delete-then-insert), which gives the same rows on a DuckDB file. A file whose first line starts
+with `-- file only` applies to a DuckDB file alone (a lake records it and runs nothing). The ledger keeps the
+checksum of the file as written."""
 
 from __future__ import annotations
 
@@ -59,12 +60,16 @@ _CHECK = re.compile(r"\s*\bCHECK\s*\(", re.IGNORECASE)
 # DuckLake takes only a literal as an added column's default, and holds `false` to be an expression: 'false'.
 # DuckLake cannot comment on a view's columns; its catalog goes without the schema's comments (docs/team.md).
 _COMMENT = re.compile(r"COMMENT\s+ON\s+\w+\s+[\w.\"]+\s+IS\s+'(?:[^']|'')*'\s*;\s*", re.IGNORECASE)
+FILE_ONLY = "-- file only"
 _BOOLEAN_DEFAULT = re.compile(r"\bDEFAULT\s+(true|false)\b", re.IGNORECASE)
 
 
 def lake_dialect(sql: str) -> str:
     """`sql` without the constraints DuckLake lacks: table keys dropped, a column key kept as NOT NULL (what a
-    key implies), CHECK (…) dropped with its balanced parentheses, a boolean default quoted, comments dropped."""
+    key implies), CHECK (…) dropped with its balanced parentheses, a boolean default quoted, comments dropped;
+    nothing of a file-only migration."""
+    if sql.startswith(FILE_ONLY):
+        return ""
     sql = _COMMENT.sub("", sql)
     sql = _BOOLEAN_DEFAULT.sub(lambda m: f"DEFAULT '{m.group(1).lower()}'", sql)
     sql = _TABLE_KEY.sub("", sql)
@@ -111,7 +116,8 @@ def migrate(con: duckdb.DuckDBPyConnection, directory: Path = SQL_DIR) -> list[s
             continue
         con.execute("BEGIN TRANSACTION")
         try:
-            con.execute(dialect(migration.sql))
+            if sql := dialect(migration.sql):
+                con.execute(sql)
             con.execute(
                 "INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)",
                 [migration.version, migration.name, migration.checksum],
