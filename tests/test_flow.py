@@ -14,10 +14,11 @@ import duckdb
 import psutil
 import pytest
 from prefect import flow, task
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from khabar.flows.ingest import ingest_dumps
 from khabar.flows.params import BatchOptions
-from khabar.flows.runners import WORKER_NICENESS, task_runner
+from khabar.flows.runners import WORKER_NICENESS, SubmittedAhead, task_runner
 from khabar.warehouse import load
 from tests.conftest import FIXTURES, SAMPLES, count_rows
 
@@ -231,6 +232,43 @@ def test_export_parquet_writes_every_table_readably(db: str, tmp_path: Path) -> 
     assert not list(out.glob(".*"))  # no partial files left behind
     with pytest.raises(ParameterTypeError):
         export_parquet(out_dir=str(out), db=db, tables=["secrets"])
+
+
+@task
+def _echo(x: int) -> int:
+    return x
+
+
+@flow(task_runner=ThreadPoolTaskRunner(max_workers=2))
+def _paced(n: int, ahead: int) -> tuple[list[int], list[int], int]:
+    """Take `n` futures from SubmittedAhead slowly; with each in hand, how many others were submitted and not taken."""
+    submitted: list[int] = []
+    futures: list[Any] = []
+
+    def submit(i: int) -> Any:
+        submitted.append(i)
+        return _echo.submit(i)
+
+    taken: list[int] = []
+    untaken: list[int] = []
+    for future in SubmittedAhead(submit, range(n), ahead, futures):
+        in_hand = len(taken) + 1
+        deadline = time.monotonic() + 10
+        while len(submitted) - in_hand < min(ahead, n - in_hand) and time.monotonic() < deadline:
+            time.sleep(0.01)  # the window fills
+        time.sleep(0.05)  # and has time to overfill, were it not bounded
+        untaken.append(len(submitted) - in_hand)
+        taken.append(future.result())
+    return taken, untaken, len(futures)
+
+
+@pytest.mark.usefixtures("prefect_api")
+def test_batches_are_submitted_as_the_writer_takes_them_a_few_ahead() -> None:
+    """A backfill's batches are not submitted all at once (each call pickled for the pool, held to the end): at
+    most `ahead` wait untaken, and all of them come, in order."""
+    taken, untaken, submitted = _paced(12, 3)
+    assert taken == list(range(12)) and submitted == 12
+    assert untaken == [3] * 9 + [2, 1, 0]
 
 
 @pytest.mark.usefixtures("prefect_api")

@@ -20,7 +20,12 @@ from khabar.flows.artifacts import publish_failure, publish_load
 from khabar.flows.deployments import with_served_defaults
 from khabar.flows.operations import TIMEOUT_INGEST, ingest_run_name, project_path
 from khabar.flows.params import DEFAULT_BATCH, DEFAULT_DEDUP, BatchOptions, DedupOptions, InputPaths
-from khabar.flows.runners import drop_unstarted_batches, release_workers_when_done, task_runner
+from khabar.flows.runners import (
+    SubmittedAhead,
+    drop_unstarted_batches,
+    release_workers_when_done,
+    task_runner,
+)
 from khabar.records import FetchRecord, InputRef, Known
 from khabar.tasks.ingest import discover_inputs, ingest_batch, known_documents, load_warehouse, stage_fetch_log
 from khabar.warehouse.db import WarehouseBusy
@@ -90,7 +95,7 @@ def ingest_inputs(
         refs = [ref for ref in refs if ref.source_uri not in known.unchanged]
         size = batch.batch_size
         batches = [refs[start : start + size] for start in range(0, len(refs), size)]
-        return _ingest(batches, known, staging_dir, run, db, batch, dedup, inline=len(batches) == 1)
+        return _ingest(batches, known, staging_dir, run, db, batch, dedup, inline=len(batches) == 1, paced=True)
 
 
 def ingest_batches(
@@ -129,27 +134,37 @@ def _ingest(
     dedup: DedupOptions,
     fetches: Sequence[FetchRecord] = (),
     inline: bool = False,
+    paced: bool = False,
 ) -> LoadReport:
     """Submit the batches, load them in order as they are staged, publish the run's artifacts. `inline`: the
     batches run in the flow's own thread (a run of one batch has nothing to run in parallel, and a process pool
-    costs it seconds to start)."""
+    costs it seconds to start). `paced`: the batches are submitted as the writer takes them, a few ahead of it;
+    else all at once (batches that come from downloads: taking the next one is downloading it)."""
     settings = dedup.settings()
     futures: list[PrefectFuture[StagedBatch]] = []
-    staged: list[PrefectFuture[StagedBatch] | StagedBatch] = []
+    staged: Iterable[PrefectFuture[StagedBatch] | StagedBatch] = ()
+
+    def args(refs: list[InputRef]) -> tuple[Any, ...]:
+        return (refs, known.ids_path, batch.max_bytes, batch.min_body_words, settings, staging_dir, run.started_at)
+
+    def submit(refs: list[InputRef]) -> PrefectFuture[StagedBatch]:
+        return ingest_batch.submit(*args(refs))
+
+    batches = (refs for refs in batches if refs)
     try:
-        for refs in batches:
-            if refs:
-                args = (refs, known.ids_path, batch.max_bytes, batch.min_body_words, settings, staging_dir)
-                if inline:
-                    staged.append(ingest_batch(*args, run.started_at))
-                else:
-                    futures.append(ingest_batch.submit(*args, run.started_at))
-                    staged.append(futures[-1])
-        if fetches:  # the fetch log, and a rejected document for each page that could not be fetched
-            futures.append(stage_fetch_log.submit(list(fetches), staging_dir, batch.min_body_words, settings))
-            staged.append(futures[-1])
-        get_run_logger().info("%d batches submitted; loading them as they are staged", len(staged))
-        release_workers_when_done(futures)
+        if inline:
+            staged = [ingest_batch(*args(refs)) for refs in batches]
+        elif paced:  # two chunks' batches and one per worker ahead of the writer
+            ahead = 2 * -(-batch.load_chunk // batch.batch_size) + config.workers()
+            staged = SubmittedAhead(submit, batches, ahead, futures)
+            get_run_logger().info("batches submitted as the writer takes them, %d ahead of it", ahead)
+        else:
+            futures.extend(submit(refs) for refs in batches)
+            if fetches:  # the fetch log, and a rejected document for each page that could not be fetched
+                futures.append(stage_fetch_log.submit(list(fetches), staging_dir, batch.min_body_words, settings))
+            staged = list(futures)
+            release_workers_when_done(futures)
+            get_run_logger().info("%d batches submitted; loading them as they are staged", len(staged))
         templates = TemplateSettings(config.template_min_stories(), batch.min_body_words)
         report = load_warehouse(
             db,
@@ -162,6 +177,8 @@ def _ingest(
             (len(known.unchanged), sum(known.unchanged.values())),
         )
     except BaseException:
+        if isinstance(staged, SubmittedAhead):
+            staged.stop()
         drop_unstarted_batches(futures)  # those under way settle before the staging dir can go
         raise
     wait(futures)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
+import queue
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from prefect.context import FlowRunContext
 from prefect.futures import PrefectFuture, wait
@@ -16,6 +18,9 @@ from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTa
 
 from khabar import config
 from khabar.flows.server import TemporaryServer
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def task_runner() -> TaskRunner[Any]:
@@ -33,6 +38,54 @@ def task_runner() -> TaskRunner[Any]:
         cluster = {"n_workers": workers, "threads_per_worker": 1, "processes": True, "dashboard_address": None}
         return DaskTaskRunner(cluster_kwargs=cluster)
     return ThreadPoolTaskRunner(max_workers=workers)
+
+
+class SubmittedAhead(Iterator[PrefectFuture[R]]):
+    """The futures of `submit(item)`, in order, with at most `ahead` submitted and not yet taken: the taker (the
+    writer) sets the pace, and a backfill's later batches wait as their refs, not as calls pickled for the pool
+    (about 120 KB a batch of 1,000 files) nor as staged files. A thread of the flow run submits them (a task
+    cannot: its context, parameters and all, would be pickled with each call). Each future also goes to
+    `futures`; once the last is submitted, the process pool's workers are let go when done. `stop()` submits
+    no more."""
+
+    def __init__(
+        self, submit: Callable[[T], PrefectFuture[R]], items: Iterable[T], ahead: int, futures: list[PrefectFuture[R]]
+    ) -> None:
+        self._slots = threading.Semaphore(ahead)
+        self._ready: queue.Queue[PrefectFuture[R] | BaseException | None] = queue.Queue()
+        self._stopped = threading.Event()
+
+        def feed() -> None:
+            try:
+                for item in items:
+                    while not self._slots.acquire(timeout=1):
+                        if self._stopped.is_set():
+                            return
+                    if self._stopped.is_set():
+                        return
+                    futures.append(submit(item))
+                    self._ready.put(futures[-1])
+                release_workers_when_done(futures)
+            except BaseException as error:  # the taker raises it
+                self._ready.put(error)
+            finally:
+                self._ready.put(None)
+
+        context = contextvars.copy_context()  # the flow run's
+        threading.Thread(target=context.run, args=(feed,), name="khabar-submit-ahead", daemon=True).start()
+
+    def __next__(self) -> PrefectFuture[R]:
+        taken = self._ready.get()
+        if taken is None:
+            self._ready.put(None)  # done for good
+            raise StopIteration
+        if isinstance(taken, BaseException):
+            raise taken
+        self._slots.release()
+        return taken
+
+    def stop(self) -> None:
+        self._stopped.set()
 
 
 def release_workers_when_done(futures: Sequence[PrefectFuture[Any]]) -> None:
