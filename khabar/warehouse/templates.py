@@ -201,17 +201,20 @@ def _write_blocks(
             "INSERT INTO removed_blocks (article_id, seq, kind, text, template_stories) "
             "SELECT article_id, seq, 'template', text, template_stories FROM template_blocks"
         )
-        con.execute(  # the units first, then their templates: joined on the outlet alone, DuckDB pairs every
-            # stripped article with all its outlet's templates (millions of rows), then finds their units
+        units = con.execute(  # the units first, then their templates: joined on the outlet alone, DuckDB pairs
+            # every stripped article with all its outlet's templates (millions of rows), then finds their units
             """
-            UPDATE zone_units SET removed = true FROM (
-                WITH units AS MATERIALIZED (
-                    SELECT z.article_id, z.fingerprint, a.outlet FROM zone_units z JOIN articles a USING (article_id)
-                    SEMI JOIN stripped_ids USING (article_id)
-                )
-                SELECT DISTINCT u.article_id, u.fingerprint FROM units u JOIN outlet_templates t
-                    ON t.outlet = u.outlet AND t.fingerprint = u.fingerprint AND t.n_stories >= ?
-            ) p WHERE zone_units.article_id = p.article_id AND zone_units.fingerprint = p.fingerprint
+            WITH units AS MATERIALIZED (
+                SELECT z.article_id, z.fingerprint, a.outlet FROM zone_units z JOIN articles a USING (article_id)
+                SEMI JOIN stripped_ids USING (article_id)
+            )
+            SELECT DISTINCT u.article_id, u.fingerprint FROM units u JOIN outlet_templates t
+                ON t.outlet = u.outlet AND t.fingerprint = u.fingerprint AND t.n_stories >= ?
             """,
             [min_stories],
+        ).to_arrow_table()
+    with registered(con, removed_units=units):  # a few rows a stripped article, as a table DuckDB builds on
+        con.execute(
+            "UPDATE zone_units SET removed = true FROM removed_units r "
+            "WHERE zone_units.article_id = r.article_id AND zone_units.fingerprint = r.fingerprint"
         )
