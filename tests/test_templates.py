@@ -109,6 +109,8 @@ def test_templates_are_learned_across_runs_and_earlier_articles_recleaned(tmp_pa
     ).fetchall()
     assert {text for text, _ in blocks} == {PROMO, DISCLAIMER}
     assert len(blocks) == 2 * 12 and all(n >= 5 for _, n in blocks)  # one promo was a lede
+    units = con.execute("SELECT text, count(*) FROM zone_units WHERE removed GROUP BY text").fetchall()
+    assert sorted(units) == sorted([(PROMO, 12), (DISCLAIMER, 12)])  # marked removed in every article
     sha = con.execute("SELECT count(*) FROM articles WHERE body_sha256 IS NULL OR word_count < 20").fetchall()[0][0]
     assert sha == 0
     con.close()
