@@ -4,9 +4,10 @@ makes equal brute force over the bodies it stored."""
 from __future__ import annotations
 
 import random
+from collections import Counter
 from dataclasses import replace
 from datetime import UTC, date, datetime
-from itertools import combinations
+from itertools import combinations, permutations
 from pathlib import Path
 
 import duckdb
@@ -16,11 +17,11 @@ import pytest
 from khabar.config import DedupSettings
 from khabar.flows.ingest import ingest_dumps
 from khabar.flows.params import DedupOptions
-from khabar.grouping.assign import Times, day_of_year
+from khabar.grouping.assign import Times, day_of_year, paragraph_lineage
 from khabar.grouping.matching import (
     Fingerprint,
-    _found_in,
     _heaviest_run,
+    found_in,
     paragraph_containment,
     same_story,
     similarity,
@@ -198,6 +199,56 @@ def _paragraph_containment_pairwise(a: Fingerprint, b: Fingerprint, settings: De
     return _heaviest_run(places, weights) / len(a.shingles)
 
 
+def _paragraph_lineage_pairwise(member: Fingerprint, canonical: Fingerprint) -> list[tuple[int | None, ...]]:
+    """paragraph_lineage as first written: one intersection per pair of paragraphs."""
+
+    def share(part: np.ndarray, whole: np.ndarray) -> float:
+        return len(np.intersect1d(part, whole, assume_unique=True)) / len(part) if len(part) else 1.0
+
+    def with_short(body: Fingerprint) -> np.ndarray:
+        short = [p for p in body.paragraphs if len(p) == 1]
+        return np.union1d(body.shingles, np.concatenate(short)) if short else body.shingles
+
+    rows: list[tuple[int | None, ...]] = []
+    for seq, own in enumerate(member.paragraphs):
+        if not len(own):
+            continue
+        if share(own, with_short(canonical)) < 0.5:
+            rows.append((seq, None, "added"))
+            continue
+        shared = [len(np.intersect1d(own, theirs, assume_unique=True)) for theirs in canonical.paragraphs]
+        best = int(np.argmax(shared))
+        union = len(own) + len(canonical.paragraphs[best]) - shared[best]
+        rows.append((seq, best, "kept" if shared[best] >= 0.9 * union else "edited"))
+    for seq, theirs in enumerate(canonical.paragraphs):
+        if len(theirs) and share(theirs, with_short(member)) < 0.5:
+            rows.append((None, seq, "dropped"))
+    return rows
+
+
+def test_paragraph_lineage_equals_the_pairwise_intersections() -> None:
+    """The flat-array paragraph_lineage gives what one intersection per pair of paragraphs gave, on bodies sharing
+    paragraphs, short ones, and ones printed twice."""
+    rng = random.Random(17)
+    settings = DedupSettings()
+    pool = [[f"शब्द{rng.randrange(300)}" for _ in range(rng.randrange(2, 30))] for _ in range(40)]
+    pool += [words[:-2] + ["नया"] for words in pool[:20]]  # edited: its last words changed
+    pool += [a + b for a, b in zip(pool[:10], pool[10:20], strict=True)]  # two paragraphs run together
+    bodies = []
+    for _ in range(60):
+        paragraphs = [" ".join(words) for words in rng.sample(pool, rng.randrange(1, 8))]
+        if rng.random() < 0.3:
+            paragraphs.append(paragraphs[0])  # a paragraph printed twice: the lookup of several places
+        bodies.append("\n\n".join(paragraphs))
+    prints = [k.whole(settings.ngram) for k in compact_bodies(bodies, settings)]
+    statuses: Counter[str] = Counter()
+    for member, canonical in permutations(prints, 2):
+        rows = [(r.seq, r.canonical_seq, r.status) for r in paragraph_lineage(member, canonical)]
+        assert rows == _paragraph_lineage_pairwise(member, canonical)
+        statuses.update(status for *_, status in rows)
+    assert min(statuses[s] for s in ("kept", "edited", "added", "dropped")) > 50, statuses
+
+
 def test_paragraph_containment_equals_the_pairwise_intersections() -> None:
     """The flat-array paragraph_containment gives what one intersection per pair of paragraphs gave, on
     compact shingles of edited copies (trimmed, re-topped, shuffled, repeated paragraphs) and random sets."""
@@ -217,7 +268,7 @@ def test_paragraph_containment_equals_the_pairwise_intersections() -> None:
             for each in (settings, replace(settings, min_paragraph_shingles=1)):  # short paragraphs counted too
                 expected = _paragraph_containment_pairwise(x, y, each)
                 assert paragraph_containment(x, y, each) == expected
-                assert paragraph_containment(x, y, each, _found_in(x.shingles, y.shingles)) == expected
+                assert paragraph_containment(x, y, each, found_in(x.shingles, y.shingles)) == expected
                 floored = paragraph_containment(x, y, each, floor=0.5)  # 0 only where it cannot reach 0.5
                 assert floored == expected or (floored == 0 and expected < 0.5)
             compared += paragraph_containment(x, y, settings) > 0
@@ -225,13 +276,12 @@ def test_paragraph_containment_equals_the_pairwise_intersections() -> None:
         assert similarity(a, b).jaccard == common / (len(a.shingles) + len(b.shingles) - common)
         for each in (settings, replace(settings, min_paragraph_containment=0.2), replace(settings, paragraph_copy=0.9)):
             kind, found = verdict(a, b, each)
-            pairwise = max(_paragraph_containment_pairwise(a, b, each), _paragraph_containment_pairwise(b, a, each))
+            one, other = _paragraph_containment_pairwise(a, b, each), _paragraph_containment_pairwise(b, a, each)
+            floor = each.min_paragraph_containment
             overlaps = found.jaccard >= each.min_jaccard or found.containment >= each.min_containment
-            if not overlaps:  # worked out, or left 0 only where it could not reach the threshold
-                assert found.paragraphs == pairwise or (
-                    found.paragraphs == 0 and pairwise < each.min_paragraph_containment
-                )
-                assert (kind == "none") == (pairwise < each.min_paragraph_containment)
-                skipped += found.paragraphs == 0 < pairwise
+            if not overlaps:  # a's in b where it reaches the floor, else b's in a; 0 where neither does
+                assert found.paragraphs == (one if one >= floor else other if other >= floor else 0)
+                assert (kind == "none") == (max(one, other) < floor)
+                skipped += found.paragraphs == 0 < max(one, other)
     assert compared > 100
     assert skipped > 10

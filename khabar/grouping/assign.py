@@ -14,7 +14,14 @@ from typing import Any
 import numpy as np
 
 from khabar.config import DedupSettings
-from khabar.grouping.matching import Fingerprint, similarity, verdict
+from khabar.grouping.matching import (
+    Fingerprint,
+    found_in,
+    paragraph_overlap,
+    paragraph_shingles,
+    similarity,
+    verdict,
+)
 from khabar.grouping.windows import Compact
 
 PARAGRAPH_SHARED = 0.5  # a paragraph is the canonical's when this share of its shingles is in the canonical
@@ -302,19 +309,28 @@ def paragraph_lineage(member: Fingerprint, canonical: Fingerprint) -> tuple[Para
     canonical's paragraphs it leaves out, `dropped`. A paragraph shorter than a shingle is one hash of its own
     words, found among the other body's paragraphs rather than its shingles."""
     canonical_all, member_all = _with_short(canonical), _with_short(member)
+    values, paragraph, sizes = paragraph_shingles(member)
+    found = found_in(values, canonical_all)
+    inside = np.bincount(paragraph[found], minlength=len(sizes))
+    # shared[i, j]: the shingles of the member's paragraph i in the canonical's paragraph j
+    shared = paragraph_overlap(values, paragraph, len(sizes), canonical)
+    bests = shared.argmax(axis=1) if shared.shape[1] else np.zeros(len(sizes), np.int64)  # the first sharing most
+    mosts = shared[np.arange(len(sizes)), bests].tolist() if shared.shape[1] else [0] * len(sizes)
     rows = []
-    for seq, own in enumerate(member.paragraphs):
-        if not len(own):
+    for seq, (size, common, best, most) in enumerate(
+        zip(sizes.tolist(), inside.tolist(), bests.tolist(), mosts, strict=True)
+    ):
+        if not size:
             continue
-        if _share_in(own, canonical_all) < PARAGRAPH_SHARED:
+        if common / size < PARAGRAPH_SHARED:
             rows.append(ParagraphRow(seq, None, "added"))
             continue
-        shared = [len(np.intersect1d(own, theirs, assume_unique=True)) for theirs in canonical.paragraphs]
-        best = int(np.argmax(shared))
-        union = len(own) + len(canonical.paragraphs[best]) - shared[best]
-        rows.append(ParagraphRow(seq, best, "kept" if shared[best] >= PARAGRAPH_KEPT * union else "edited"))
-    for seq, theirs in enumerate(canonical.paragraphs):
-        if len(theirs) and _share_in(theirs, member_all) < PARAGRAPH_SHARED:
+        union = size + len(canonical.paragraphs[best]) - most
+        rows.append(ParagraphRow(seq, best, "kept" if most >= PARAGRAPH_KEPT * union else "edited"))
+    theirs, their_paragraph, their_sizes = paragraph_shingles(canonical)
+    their_inside = np.bincount(their_paragraph[found_in(theirs, member_all)], minlength=len(their_sizes))
+    for seq, (size, common) in enumerate(zip(their_sizes.tolist(), their_inside.tolist(), strict=True)):
+        if size and common / size < PARAGRAPH_SHARED:
             rows.append(ParagraphRow(None, seq, "dropped"))
     return tuple(rows)
 
