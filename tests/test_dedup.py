@@ -232,7 +232,7 @@ def test_paragraph_lineage_equals_the_pairwise_intersections() -> None:
     rng = random.Random(17)
     settings = DedupSettings()
     pool = [[f"शब्द{rng.randrange(300)}" for _ in range(rng.randrange(2, 30))] for _ in range(40)]
-    pool += [words[:-2] + ["नया"] for words in pool[:20]]  # edited: its last words changed
+    pool += [[*words[:-2], "नया"] for words in pool[:20]]  # edited: its last words changed
     pool += [a + b for a, b in zip(pool[:10], pool[10:20], strict=True)]  # two paragraphs run together
     bodies = []
     for _ in range(60):

@@ -260,9 +260,13 @@ def _stories_of(
         FROM mine JOIN firsts USING (story_id)
         """.format(known=KNOWN_PUBLISHED.format(a="a."))
         ).fetchall()
+    times: dict[str, Times] = {}  # a story's, worked out once however many of its members are candidates
+    for _, story, _, _, first, last, dated, _ in rows:
+        if story not in times:
+            times[story] = _times(first, last, dated)
     return [  # first seen: when, and where (a new story's founding copy sorts the same way: NewArticle.seen)
-        (aid, story, tuple(seen), canonical, _times(first, last, dated), published)
-        for aid, story, seen, canonical, first, last, dated, published in rows
+        (aid, story, tuple(seen), canonical, times[story], published)
+        for aid, story, seen, canonical, _, _, _, published in rows
     ]
 
 

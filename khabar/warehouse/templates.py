@@ -176,11 +176,17 @@ def _write(
             "body_sha256": pa.array([body_sha256(changed[i]) for i in ids], pa.string()),
         }
     )
+    # The rows are moved, not updated: a checkpoint rewrites the body column of every row group an UPDATE touched,
+    # and the stored articles a chunk strips are spread over the whole archive; a delete only marks its rows.
     with registered(con, stripped_bodies=bodies):
         con.execute(
-            "UPDATE articles SET body = s.body, word_count = s.word_count, body_sha256 = s.body_sha256 "
-            "FROM stripped_bodies s WHERE articles.article_id = s.article_id"
+            "CREATE OR REPLACE TEMP TABLE stripped_articles AS SELECT a.* REPLACE "
+            "(s.body AS body, s.word_count AS word_count, s.body_sha256 AS body_sha256) "
+            "FROM articles a JOIN stripped_bodies s USING (article_id)"
         )
+        con.execute("DELETE FROM articles WHERE article_id IN (SELECT article_id FROM stripped_bodies)")
+        con.execute("INSERT INTO articles SELECT * FROM stripped_articles")
+        con.execute("DROP TABLE stripped_articles")
     replace_windows(con, changed, settings, cache)
 
 
