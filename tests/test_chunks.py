@@ -6,6 +6,7 @@ earlier articles sharing most with it."""
 from __future__ import annotations
 
 import os
+import random
 import signal
 import threading
 import time
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 import pytest
 
 from bench.generate import generate
@@ -177,6 +179,31 @@ def test_an_article_is_compared_with_the_earlier_articles_sharing_most(
         assert len(kept) == min(2, len(others)) and set(kept) <= set(others)
         most = sorted((shared.get((article, o), 0) for o in others), reverse=True)[: len(kept)]
         assert sorted((shared.get((article, o), 0) for o in kept), reverse=True) == most
+
+
+def test_slices_cut_between_articles_and_stay_under_the_bound() -> None:
+    """Every row once, in order; a cut only where the article changes; each part's matches within the bound unless
+    they are one article's alone; and no part could have taken the next article too."""
+    rng = random.Random(5)
+    ids, printed = [], []
+    for article in range(300):
+        for _ in range(rng.randrange(1, 6)):
+            ids.append(f"{article:04d}")
+            printed.append(rng.choice([0, 1, 5, 40, 400]))
+    wanted = pa.table({"article_id": ids, "printed": pa.array(printed, pa.int64())})
+    for bound in (1, 50, 700, 5_000, 10**9):
+        parts = stories._slices(wanted, bound)
+        assert pa.concat_tables(parts).equals(wanted)
+        for part, after in zip(parts, [*parts[1:], None], strict=True):
+            own, counts = part["article_id"].to_pylist(), part["printed"].to_pylist()
+            matches = sum(counts)
+            assert matches <= bound or len({i for i, n in zip(own, counts, strict=True) if n}) == 1
+            if after is not None:
+                first = after["article_id"][0].as_py()
+                assert first != own[-1]  # cut between articles
+                nxt = sum(n for i, n in zip(ids, printed, strict=True) if i == first)
+                assert matches + nxt > bound
+    assert len(stories._slices(wanted, 10**9)) == 1 and stories._slices(wanted.slice(0, 0), 1) == []
 
 
 def test_candidates_taken_in_slices_of_new_articles_are_those_taken_at_once(

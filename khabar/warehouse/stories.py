@@ -13,7 +13,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from khabar.config import DedupSettings
 from khabar.grouping.assign import (
@@ -195,16 +197,21 @@ def _candidates(
 def _slices(wanted: pa.Table, matches_at_once: int) -> list[pa.Table]:
     """`wanted` (sorted by article) cut between articles into parts whose bucket matches stay under the bound;
     an article whose own matches pass it is a part alone."""
-    ids, printed = wanted["article_id"].to_pylist(), wanted["printed"].to_pylist()
+    if not len(wanted):
+        return []
+    ids = wanted["article_id"]
+    starts = np.flatnonzero(  # each article's first row
+        np.concatenate(([True], pc.not_equal(ids.slice(1), ids.slice(0, len(ids) - 1)).to_numpy(zero_copy_only=False)))
+    )
+    matches = np.add.reduceat(wanted["printed"].to_numpy(), starts)  # each article's
     parts, start, held = [], 0, 0
-    for row, (article_id, matches) in enumerate(zip(ids, printed, strict=True)):
-        starts_article = row == 0 or article_id != ids[row - 1]
-        if starts_article and held and held + matches > matches_at_once:
-            parts.append(wanted.slice(start, row - start))
-            start, held = row, 0
-        held += matches
+    for first, own in zip(starts.tolist(), matches.tolist(), strict=True):
+        if held and held + own > matches_at_once:
+            parts.append(wanted.slice(start, first - start))
+            start, held = first, 0
+        held += own
     parts.append(wanted.slice(start))
-    return [part for part in parts if len(part)]
+    return parts
 
 
 def _pairs_query(
