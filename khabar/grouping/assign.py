@@ -308,18 +308,14 @@ def paragraph_lineage(member: Fingerprint, canonical: Fingerprint) -> tuple[Para
     near enough), `edited` (mostly the canonical's text, changed or re-wrapped), `added` (its own); then the
     canonical's paragraphs it leaves out, `dropped`. A paragraph shorter than a shingle is one hash of its own
     words, found among the other body's paragraphs rather than its shingles."""
-    canonical_all, member_all = _with_short(canonical), _with_short(member)
-    values, paragraph, sizes = paragraph_shingles(member)
-    found = found_in(values, canonical_all)
-    inside = np.bincount(paragraph[found], minlength=len(sizes))
+    sizes, inside = _found_by_paragraph(member, _with_short(canonical))
     # shared[i, j]: the shingles of the member's paragraph i in the canonical's paragraph j
+    values, paragraph, _ = paragraph_shingles(member)
     shared = paragraph_overlap(values, paragraph, len(sizes), canonical)
     bests = shared.argmax(axis=1) if shared.shape[1] else np.zeros(len(sizes), np.int64)  # the first sharing most
     mosts = shared[np.arange(len(sizes)), bests].tolist() if shared.shape[1] else [0] * len(sizes)
     rows = []
-    for seq, (size, common, best, most) in enumerate(
-        zip(sizes.tolist(), inside.tolist(), bests.tolist(), mosts, strict=True)
-    ):
+    for seq, (size, common, best, most) in enumerate(zip(sizes, inside, bests.tolist(), mosts, strict=True)):
         if not size:
             continue
         if common / size < PARAGRAPH_SHARED:
@@ -327,12 +323,17 @@ def paragraph_lineage(member: Fingerprint, canonical: Fingerprint) -> tuple[Para
             continue
         union = size + len(canonical.paragraphs[best]) - most
         rows.append(ParagraphRow(seq, best, "kept" if most >= PARAGRAPH_KEPT * union else "edited"))
-    theirs, their_paragraph, their_sizes = paragraph_shingles(canonical)
-    their_inside = np.bincount(their_paragraph[found_in(theirs, member_all)], minlength=len(their_sizes))
-    for seq, (size, common) in enumerate(zip(their_sizes.tolist(), their_inside.tolist(), strict=True)):
+    for seq, (size, common) in enumerate(zip(*_found_by_paragraph(canonical, _with_short(member)), strict=True)):
         if size and common / size < PARAGRAPH_SHARED:
             rows.append(ParagraphRow(None, seq, "dropped"))
     return tuple(rows)
+
+
+def _found_by_paragraph(body: Fingerprint, other: np.ndarray) -> tuple[list[int], list[int]]:
+    """How many shingles each paragraph of `body` has, and how many of them are in `other` (sorted unique)."""
+    values, paragraph, sizes = paragraph_shingles(body)
+    inside = np.bincount(paragraph[found_in(values, other)], minlength=len(sizes))
+    return sizes.tolist(), inside.tolist()
 
 
 def _with_short(body: Fingerprint) -> np.ndarray:
