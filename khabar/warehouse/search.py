@@ -132,53 +132,56 @@ def _add_to_index(con: duckdb.DuckDBPyConnection) -> int:
     s = INDEX_SCHEMA
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE index_tokens AS
-        WITH fresh AS (
-            SELECT a.*, (SELECT coalesce(max(docid), 0) FROM {s}.docs) + row_number() OVER (ORDER BY a.article_id)
-                   AS docid
-            FROM article_search a ANTI JOIN {s}.docs d ON d.name = a.article_id
-        ),
-        fielded AS (
-            SELECT fresh.docid, fresh.article_id, f.fieldid,
-                   CASE f.field WHEN 'title' THEN fresh.title WHEN 'lede' THEN fresh.lede ELSE fresh.body END AS text
-            FROM fresh, {s}.fields f
-        )
-        SELECT docid, article_id, fieldid, unnest(string_split(text, ' ')) AS term FROM fielded
-        UNION ALL  -- an article without words still gets its docs row
-        SELECT docid, article_id, NULL, NULL FROM fresh
+        CREATE OR REPLACE TEMP TABLE index_fresh AS
+        SELECT (SELECT coalesce(max(docid), 0) FROM {s}.docs) + row_number() OVER (ORDER BY a.article_id) AS docid, a.*
+        FROM article_search a ANTI JOIN {s}.docs d ON d.name = a.article_id
         """
     )
-    added = con.execute("SELECT count(DISTINCT docid) FROM index_tokens").fetchall()[0][0]
+    # a word's row holds its article's docid, not its id: a chunk's 2 million words would carry 64 bytes each
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE index_tokens AS
+        SELECT docid, fieldid, term FROM (
+            SELECT f.docid, x.fieldid,
+                   unnest(string_split(CASE x.field WHEN 'title' THEN f.title WHEN 'lede' THEN f.lede ELSE f.body END, ' '))
+                   AS term
+            FROM index_fresh f, {s}.fields x
+        ) WHERE term <> ''
+        """
+    )
+    added = con.execute("SELECT count(*) FROM index_fresh").fetchall()[0][0]
     if added:
         con.execute(
             f"""
             INSERT INTO {s}.dict (termid, term, df)
             SELECT (SELECT coalesce(max(termid), -1) FROM {s}.dict) + row_number() OVER (ORDER BY term), term, 0
-            FROM (SELECT DISTINCT term FROM index_tokens WHERE term <> '') t ANTI JOIN {s}.dict d USING (term)
+            FROM (SELECT DISTINCT term FROM index_tokens) t ANTI JOIN {s}.dict d USING (term)
             """
         )
         con.execute(
             f"""
             UPDATE {s}.dict SET df = dict.df + fresh.n
-            FROM (SELECT term, count(DISTINCT docid) AS n FROM index_tokens WHERE term <> '' GROUP BY term) fresh
+            FROM (SELECT term, count(DISTINCT docid) AS n FROM index_tokens GROUP BY term) fresh
             WHERE dict.term = fresh.term
             """
         )
         con.execute(
             f"""
             INSERT INTO {s}.terms (docid, fieldid, termid)
-            SELECT t.docid, t.fieldid, d.termid FROM index_tokens t JOIN {s}.dict d USING (term) WHERE t.term <> ''
+            SELECT t.docid, t.fieldid, d.termid FROM index_tokens t JOIN {s}.dict d USING (term)
             """
         )
         con.execute(
             f"""
             INSERT INTO {s}.docs (docid, name, len)
-            SELECT docid, article_id, count(*) FILTER (WHERE term <> '') FROM index_tokens GROUP BY docid, article_id
+            SELECT f.docid, f.article_id, count(t.docid) FROM index_fresh f LEFT JOIN index_tokens t USING (docid)
+            GROUP BY f.docid, f.article_id
             """
         )
         con.execute(f"DELETE FROM {s}.stats")
         con.execute(f"INSERT INTO {s}.stats SELECT count(*), avg(len) FROM {s}.docs")
     con.execute("DROP TABLE index_tokens")
+    con.execute("DROP TABLE index_fresh")
     return int(added)
 
 
