@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 from khabar import config
 from khabar.config import DedupSettings
 from khabar.grouping.windows import Compact
-from khabar.warehouse.db import is_lake, registered, retry_conflicts, writer
+from khabar.warehouse.db import is_lake, retry_conflicts, writer
 from khabar.warehouse.search import INDEX_SCHEMA, index_search
 from khabar.warehouse.shingle_store import KeptWindows, staged_windows
 from khabar.warehouse.staging import (
@@ -238,6 +238,14 @@ def record_failed_run(db_path: str | Path, run: RunRecord, error: BaseException)
         )
 
 
+_ARTICLE_PARTS = {  # the staged rows inserted with their articles, before them (the anti-join sees them unstored)
+    "lsh_bands": LSH_BANDS,
+    "article_shingles": ARTICLE_SHINGLES,
+    "zone_units": ZONE_UNITS,
+    "removed_blocks": REMOVED_BLOCKS,
+}
+
+
 def _insert_batch(
     con: duckdb.DuckDBPyConnection, batch: StagedBatch, run_id: str, loaded_at: datetime
 ) -> dict[str, Compact]:
@@ -246,71 +254,57 @@ def _insert_batch(
     if not batch.documents:  # nothing new (a re-run): only where the known documents were seen
         _insert_where_seen(con, batch, run_id)
         return {}
-    shingles = pq.read_table(batch.table("article_shingles"), schema=ARTICLE_SHINGLES)
-    with registered(
-        con,
-        staged_documents=pq.read_table(batch.table("documents"), schema=DOCUMENTS),
-        staged_articles=pq.read_table(batch.table("articles"), schema=ARTICLES),
-        staged_removed=pq.read_table(batch.table("removed_blocks"), schema=REMOVED_BLOCKS),
-        staged_sightings=pq.read_table(batch.table("sightings"), schema=SIGHTINGS),
-        staged_bands=pq.read_table(batch.table("lsh_bands"), schema=LSH_BANDS),
-        staged_shingles=shingles,
-        staged_units=pq.read_table(batch.table("zone_units"), schema=ZONE_UNITS),
-    ):
-        # Keys stay unique by anti-joins, not by INSERT OR IGNORE: a DuckLake has no primary keys. A batch
-        # holds each document once (the ingest task parses the same bytes once); a place seen twice keeps its first.
+    # DuckDB reads the staged Parquet itself: Arrow tables registered and inserted from stay pinned until the
+    # transaction ends (their strings, about 30 MiB a batch of 1,000, all the chunk long)
+    staged = batch.table
+    # Keys stay unique by anti-joins, not by INSERT OR IGNORE: a DuckLake has no primary keys. A batch holds each
+    # document once (the ingest task parses the same bytes once); a place seen twice keeps its first.
+    con.execute(
+        f"INSERT INTO documents ({_columns(DOCUMENTS)}, run_id) "
+        f"SELECT {_columns(DOCUMENTS, 's')}, ? FROM read_parquet(?) s ANTI JOIN documents d USING (doc_id)",
+        [run_id, staged("documents")],
+    )
+    for table, schema in _ARTICLE_PARTS.items():
         con.execute(
-            f"INSERT INTO documents ({_columns(DOCUMENTS)}, run_id) "
-            f"SELECT {_columns(DOCUMENTS, 's')}, ? FROM staged_documents s ANTI JOIN documents d USING (doc_id)",
-            [run_id],
+            f"INSERT INTO {table} ({_columns(schema)}) SELECT {_columns(schema, 's')} FROM read_parquet(?) s "
+            "ANTI JOIN articles a USING (article_id)",
+            [staged(table)],
         )
-        con.execute("INSERT INTO lsh_bands SELECT b.* FROM staged_bands b ANTI JOIN articles a USING (article_id)")
-        con.execute(
-            f"INSERT INTO article_shingles ({_columns(ARTICLE_SHINGLES)}) "
-            f"SELECT s.* FROM staged_shingles s ANTI JOIN articles a USING (article_id)"
-        )
-        con.execute(
-            f"INSERT INTO zone_units ({_columns(ZONE_UNITS)}) "
-            f"SELECT u.* FROM staged_units u ANTI JOIN articles a USING (article_id)"
-        )
-        con.execute(
-            f"INSERT INTO removed_blocks ({_columns(REMOVED_BLOCKS)}) SELECT r.* FROM staged_removed r "
-            "ANTI JOIN articles a USING (article_id)"
-        )
-        con.execute(
-            f"INSERT INTO articles ({_columns(ARTICLES)}, ingested_at, run_id) "
-            f"SELECT {_columns(ARTICLES, 's')}, ?, ? FROM staged_articles s ANTI JOIN articles a USING (article_id)",
-            [loaded_at, run_id],
-        )
+    con.execute(
+        f"INSERT INTO articles ({_columns(ARTICLES)}, ingested_at, run_id) "
+        f"SELECT {_columns(ARTICLES, 's')}, ?, ? FROM read_parquet(?) s ANTI JOIN articles a USING (article_id)",
+        [loaded_at, run_id, staged("articles")],
+    )
     _insert_where_seen(con, batch, run_id)
-    if Path(batch.table("article_search")).exists():  # else folded by index_search
-        with registered(con, staged_search=pq.read_table(batch.table("article_search"), schema=ARTICLE_SEARCH)):
-            con.execute(
-                "INSERT INTO article_search SELECT s.* FROM staged_search s "
-                "SEMI JOIN articles a USING (article_id) ANTI JOIN article_search x USING (article_id)"
-            )
-    return staged_windows(shingles)
+    if Path(staged("article_search")).exists():  # else folded by index_search
+        con.execute(
+            f"INSERT INTO article_search ({_columns(ARTICLE_SEARCH)}) SELECT {_columns(ARTICLE_SEARCH, 's')} "
+            "FROM read_parquet(?) s "
+            "SEMI JOIN articles a USING (article_id) ANTI JOIN article_search x USING (article_id)",
+            [staged("article_search")],
+        )
+    return staged_windows(pq.read_table(staged("article_shingles"), schema=ARTICLE_SHINGLES))
 
 
 def _insert_where_seen(con: duckdb.DuckDBPyConnection, batch: StagedBatch, run_id: str) -> None:
     """Where the batch's documents were seen: places, input files as read, the fetch log."""
-    with registered(con, staged_sightings=pq.read_table(batch.table("sightings"), schema=SIGHTINGS)):
-        con.execute(
-            f"INSERT INTO sightings ({_columns(SIGHTINGS)}, run_id) SELECT {_columns(SIGHTINGS, 's')}, ? "
-            "FROM staged_sightings s ANTI JOIN sightings k USING (doc_id, source_uri) "
-            "QUALIFY row_number() OVER (PARTITION BY s.doc_id, s.source_uri ORDER BY s.seen_at) = 1",
-            [run_id],
-        )
+    con.execute(
+        f"INSERT INTO sightings ({_columns(SIGHTINGS)}, run_id) SELECT {_columns(SIGHTINGS, 's')}, ? "
+        "FROM read_parquet(?) s ANTI JOIN sightings k USING (doc_id, source_uri) "
+        "QUALIFY row_number() OVER (PARTITION BY s.doc_id, s.source_uri ORDER BY s.seen_at) = 1",
+        [run_id, batch.table("sightings")],
+    )
     if Path(batch.table("input_files")).exists():
-        with registered(con, staged_files=pq.read_table(batch.table("input_files"), schema=INPUT_FILES)):
-            con.execute(
-                "INSERT INTO input_files (source_uri, size, mtime_ns, documents, run_id) SELECT f.*, ? FROM staged_files f "
-                "ANTI JOIN input_files USING (source_uri, size, mtime_ns)",
-                [run_id],
-            )
+        con.execute(
+            f"INSERT INTO input_files ({_columns(INPUT_FILES)}, run_id) SELECT {_columns(INPUT_FILES, 'f')}, ? "
+            "FROM read_parquet(?) f ANTI JOIN input_files USING (source_uri, size, mtime_ns)",
+            [run_id, batch.table("input_files")],
+        )
     if Path(batch.table("fetches")).exists():
-        with registered(con, staged_fetches=pq.read_table(batch.table("fetches"), schema=FETCHES)):
-            con.execute(f"INSERT INTO fetches ({_columns(FETCHES)}, run_id) SELECT *, ? FROM staged_fetches", [run_id])
+        con.execute(
+            f"INSERT INTO fetches ({_columns(FETCHES)}, run_id) SELECT {_columns(FETCHES, 'f')}, ? FROM read_parquet(?) f",
+            [run_id, batch.table("fetches")],
+        )
 
 
 def _search_index_current(con: duckdb.DuckDBPyConnection) -> bool:
