@@ -10,6 +10,7 @@ import random
 import signal
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +23,13 @@ from khabar.config import DedupSettings
 from khabar.flows.ingest import ingest_dumps
 from khabar.flows.params import BatchOptions
 from khabar.grouping.windows import PARAGRAPH_BAND
-from khabar.records import Outcome, RawDoc
+from khabar.inputs.discover import discover, read_inputs
+from khabar.records import Outcome, RawDoc, Sighting
 from khabar.text import parse as text_parse
+from khabar.text.parse import parse_batch
 from khabar.warehouse import load, stories
+from khabar.warehouse.db import WarehouseBusy
+from khabar.warehouse.staging import StagedBatch, stage_parsed
 from tests import lake
 from tests.conftest import khabar_cli
 
@@ -227,3 +232,39 @@ def test_candidates_taken_in_slices_of_new_articles_are_those_taken_at_once(
         con.close()
     assert parts[0] == 1 and parts[1] == articles  # every article has bands
     assert len(at_once) > 50 and {a: set(o) for a, o in sliced.items()} == {a: set(o) for a, o in at_once.items()}
+
+
+def test_committed_chunks_leave_staging_and_a_retried_load_passes_over_them(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A load that fails in its third chunk (a DuckLake commit that kept conflicting) is retried by Prefect with
+    # the same batches: the two chunks it committed, whose staged files are gone, are passed over.
+    refs = discover([str(generated)])
+    staging = tmp_path / "staging"
+    batches = []
+    for i in range(0, len(refs), 25):
+        docs = read_inputs(refs[i : i + 25], 10**6, datetime.now(UTC))
+        seen = [Sighting(doc.doc_id, doc.ref.source_uri, doc.ref.outlet_hint, doc.fetched_at) for doc in docs]
+        batches.append(stage_parsed(parse_batch(docs), seen, str(staging), DedupSettings()))
+    run = load.RunRecord("retried", None, "test", datetime.now(UTC), {})
+    db, real = str(tmp_path / "w.duckdb"), load._load
+    staged_at_each_chunk: list[list[bool]] = []
+
+    def third_fails(con: Any, chunk: list[StagedBatch], *args: Any) -> load.LoadReport:
+        staged_at_each_chunk.append([Path(batch.directory).exists() for batch in batches])
+        if len(staged_at_each_chunk) == 3:
+            raise WarehouseBusy("another writer committed first")
+        return real(con, chunk, *args)
+
+    monkeypatch.setattr(load, "_load", third_fails)
+    with pytest.raises(WarehouseBusy):
+        load.load_run(db, batches, run, chunk_docs=50)
+    assert staged_at_each_chunk[1] == [False] * 2 + [True] * 8  # a chunk's two batches go once it commits
+    assert staged_at_each_chunk[2] == [False] * 4 + [True] * 6
+    monkeypatch.setattr(load, "_load", real)
+    report = load.load_run(db, batches, run, chunk_docs=50)
+    assert not any(Path(batch.directory).exists() for batch in batches)
+    straight = str(tmp_path / "straight.duckdb")
+    whole = ingest_dumps(paths=[str(generated)], db=straight, batch=BatchOptions(batch_size=25, load_chunk=50))
+    assert (report.chunks, report.docs_seen, report.articles_loaded) == (5, 240, whole.articles_loaded)
+    assert partition(db) == partition(straight)

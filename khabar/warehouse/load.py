@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -132,6 +133,8 @@ def load_run(
             report = retry_conflicts(
                 partial(_load, con, chunk, run, log, dedup, window_days, templates, step, lake, cache), db_path, log
             )
+            for batch in chunk:  # in the warehouse now: a long run's staging holds only the chunks to come
+                shutil.rmtree(batch.directory, ignore_errors=True)
             release_freed_memory()
             if not last:
                 log(f"chunk {number} committed ({seen:,} documents); the run stays partial until the last")
@@ -251,6 +254,8 @@ def _insert_batch(
 ) -> dict[str, Compact]:
     """Insert the batch; returns its compact shingles (those of articles the warehouse already held were not
     inserted: the stories take only the chunk's new articles from it)."""
+    if not Path(batch.directory).exists():  # committed by an earlier attempt of this load (a retry), then removed
+        return {}
     if not batch.documents:  # nothing new (a re-run): only where the known documents were seen
         _insert_where_seen(con, batch, run_id)
         return {}
