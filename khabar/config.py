@@ -13,7 +13,7 @@ DEFAULT_DB = "warehouse/khabar.duckdb"
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_BATCH_SIZE = 1000
 DEFAULT_LOAD_CHUNK = 5_000
-DEFAULT_WRITER_MEMORY = "1GiB"
+DEFAULT_WRITER_MEMORY = "512MiB"
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "data" / "samples"
 
 
@@ -90,16 +90,19 @@ def batch_size() -> int:
     return int(os.environ.get("KHABAR_BATCH_SIZE", DEFAULT_BATCH_SIZE))
 
 
-_MEMORY = re.compile(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
+_MEMORY = re.compile(r"(\d+(?:\.\d+)?)\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
+_UNITS = {"kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+WRITER_MEMORY_GROWTH = 4  # a chunk that runs out of DuckDB's memory is done again with twice as much, up to 4 times
 
 
-def writer_memory() -> str:
-    """KHABAR_WRITER_MEMORY: DuckDB's memory_limit in the writer (1GiB); past it, DuckDB spills to its temporary
-    folder beside the warehouse, or fails the chunk when it cannot (400MiB did, 5,000 dumps against 100,000)."""
+def writer_memory() -> int:
+    """KHABAR_WRITER_MEMORY, in bytes: DuckDB's memory_limit in the writer (512MiB). Past it DuckDB spills to its
+    temporary folder beside the warehouse; a chunk that still runs out of memory (256MiB did, 5,000 dumps against
+    100,000) is done again with twice the limit, up to WRITER_MEMORY_GROWTH times it, for the rest of the run."""
     value = (os.environ.get("KHABAR_WRITER_MEMORY") or DEFAULT_WRITER_MEMORY).strip()
-    if not _MEMORY.fullmatch(value):
+    if not (found := _MEMORY.fullmatch(value)):
         raise ValueError(f"KHABAR_WRITER_MEMORY={value!r}: expected an amount such as 2GiB or 512MB")
-    return value
+    return int(float(found[1]) * _UNITS[found[2].lower()])
 
 
 def load_chunk() -> int:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import signal
 import threading
 import time
@@ -268,3 +269,27 @@ def test_committed_chunks_leave_staging_and_a_retried_load_passes_over_them(
     whole = ingest_dumps(paths=[str(generated)], db=straight, batch=BatchOptions(batch_size=25, load_chunk=50))
     assert (report.chunks, report.docs_seen, report.articles_loaded) == (5, 240, whole.articles_loaded)
     assert partition(db) == partition(straight)
+
+
+def test_a_chunk_out_of_duckdbs_memory_is_loaded_again_with_more(
+    prefect_api: str, generated: Path, tmp_path: Path
+) -> None:
+    # 16MiB and 32MiB run out in these chunks, 64MiB does not: the first chunk is loaded three times
+    small = {"KHABAR_WRITER_MEMORY": "16MiB", "KHABAR_LOAD_CHUNK": "50", "KHABAR_BATCH_SIZE": "25"}
+    db = str(tmp_path / "w.duckdb")
+    result = khabar_cli(["ingest", str(generated), "--db", db, "-v"], prefect_api, env=small)
+    assert result.returncode == 0, result.stderr
+    output = result.stdout + result.stderr
+    raised = re.findall(r"ran out of DuckDB's memory .*?; loading it again with ([0-9,]+) MiB", output)
+    assert raised == ["32", "64"]
+    straight = str(tmp_path / "straight.duckdb")
+    ingest_dumps(paths=[str(generated)], db=straight, batch=BatchOptions(batch_size=25, load_chunk=50))
+    expected, found = lake.snapshot(straight), lake.snapshot(db)
+    for table in expected:
+        assert found[table] == expected[table], table
+    too_small = khabar_cli(
+        ["ingest", str(generated), "--db", str(tmp_path / "x.duckdb")],
+        prefect_api,
+        env=small | {"KHABAR_WRITER_MEMORY": "4MiB"},
+    )
+    assert too_small.returncode != 0 and "Out of Memory" in too_small.stdout + too_small.stderr

@@ -77,9 +77,13 @@ def writer(path: str | Path, holder: str, log: Log | None = None) -> Iterator[du
 def _limit_memory(con: duckdb.DuckDBPyConnection, spill: str | None) -> None:
     """DuckDB's memory limit, and where it spills past it. The warehouse is attached to an in-memory connection,
     whose own default is `.tmp` in the current directory: wherever the command was started from."""
-    con.execute(f"SET memory_limit = '{config.writer_memory()}'")  # a checked amount: no quote can reach it
+    set_memory_limit(con, config.writer_memory())
     if spill:
         con.execute(f"SET temp_directory = {_quoted(spill)}")
+
+
+def set_memory_limit(con: duckdb.DuckDBPyConnection, limit: int) -> None:
+    con.execute(f"SET memory_limit = '{int(limit)}B'")  # a number: no quote can reach it
 
 
 def connect(

@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 from khabar import config
 from khabar.config import DedupSettings
 from khabar.grouping.windows import Compact
-from khabar.warehouse.db import is_lake, retry_conflicts, writer
+from khabar.warehouse.db import is_lake, retry_conflicts, set_memory_limit, writer
 from khabar.warehouse.search import INDEX_SCHEMA, index_search
 from khabar.warehouse.shingle_store import KeptWindows, staged_windows
 from khabar.warehouse.staging import (
@@ -125,20 +125,37 @@ def load_run(
     first = next(chunks)  # the writer is taken once there is a chunk to write
     seen = files_unchanged[1]  # documents of the files not read again
     cache = None if lake else KeptWindows()  # a lake's other writers may commit between this run's chunks
+    memory = config.writer_memory()
     with writer(db_path, run.holder, log) as con:
         before = con.execute("SELECT count(DISTINCT story_id) FROM story_members").fetchall()[0][0]
         for number, (chunk, last) in enumerate(itertools.chain([first], chunks), start=1):
             seen += sum(batch.seen for batch in chunk)
             step = Chunk(number, seen, before, "completed" if last else "partial", files_unchanged[0])
-            report = retry_conflicts(
-                partial(_load, con, chunk, run, log, dedup, window_days, templates, step, lake, cache), db_path, log
-            )
+            load_chunk = partial(_load, con, chunk, run, log, dedup, window_days, templates, step, lake, cache)
+            report, memory = _within_memory(con, partial(retry_conflicts, load_chunk, db_path, log), memory, log)
             for batch in chunk:  # in the warehouse now: a long run's staging holds only the chunks to come
                 shutil.rmtree(batch.directory, ignore_errors=True)
             release_freed_memory()
             if not last:
                 log(f"chunk {number} committed ({seen:,} documents); the run stays partial until the last")
     return report
+
+
+def _within_memory(
+    con: duckdb.DuckDBPyConnection, load_chunk: Callable[[], LoadReport], memory: int, log: Callable[[str], None]
+) -> tuple[LoadReport, int]:
+    """The chunk loaded; one that runs out of DuckDB's memory (rolled back whole) is loaded again with twice the
+    limit, kept for the rest of the run, up to WRITER_MEMORY_GROWTH times KHABAR_WRITER_MEMORY."""
+    while True:
+        try:
+            return load_chunk(), memory
+        except duckdb.OutOfMemoryException as error:
+            if memory * 2 > config.writer_memory() * config.WRITER_MEMORY_GROWTH:
+                raise
+            memory *= 2
+            said = str(error).splitlines()[0]
+            log(f"the chunk ran out of DuckDB's memory ({said}); loading it again with {memory / 2**20:,.0f} MiB")
+            set_memory_limit(con, memory)
 
 
 @dataclass(frozen=True)
