@@ -115,7 +115,14 @@ def test_kill_between_chunks_keeps_the_chunks_before_and_the_next_run_completes(
 ) -> None:
     straight, killed = str(tmp_path / "straight.duckdb"), str(tmp_path / "killed.duckdb")
     # the default task runner (processes), loading chunks while later batches parse
-    env = {"KHABAR_LOAD_CHUNK": "60", "KHABAR_TEMPLATE_MIN_STORIES": "0", "KHABAR_TASK_RUNNER": "process"}
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    env = {
+        "KHABAR_LOAD_CHUNK": "60",
+        "KHABAR_TEMPLATE_MIN_STORIES": "0",
+        "KHABAR_TASK_RUNNER": "process",
+        "KHABAR_STAGING_DIR": str(staging),
+    }
     args = ["ingest", str(generated), "--batch-size", "30"]
     done = khabar_cli([*args, "--db", straight], prefect_api, env=env)
     assert done.returncode == 0, done.stderr
@@ -126,6 +133,8 @@ def test_kill_between_chunks_keeps_the_chunks_before_and_the_next_run_completes(
     # returns only once no process holds its output: the pool's workers exit with the killed run
     died = khabar_cli([*args, "--db", killed], prefect_api, env=env, script_path=str(script))
     assert died.returncode == -signal.SIGKILL
+    left = [folder.name for folder in staging.iterdir()]  # the killed run's staging: its batches not yet loaded
+    assert len(left) == 1 and any((staging / left[0]).iterdir())
     con = duckdb.connect(killed, read_only=True)
     try:
         assert con.execute("SELECT status, docs_seen FROM runs").fetchall() == [("partial", 60)]
@@ -140,6 +149,7 @@ def test_kill_between_chunks_keeps_the_chunks_before_and_the_next_run_completes(
 
     again = khabar_cli([*args, "--db", killed], prefect_api, env=env)
     assert again.returncode == 0, again.stderr
+    assert not any(staging.iterdir())  # the next run removed it, and its own at its end
     whole = duckdb.connect(straight, read_only=True)
     con = duckdb.connect(killed, read_only=True)
     try:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import shutil
-import tempfile
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
@@ -30,6 +28,7 @@ from khabar.records import FetchRecord, InputRef, Known
 from khabar.tasks.ingest import discover_inputs, ingest_batch, known_documents, load_warehouse, stage_fetch_log
 from khabar.warehouse.db import WarehouseBusy
 from khabar.warehouse.load import LoadReport, RunRecord, TemplateSettings, record_failed_run
+from khabar.warehouse.scratch import held_folder
 from khabar.warehouse.staging import StagedBatch
 
 
@@ -114,14 +113,9 @@ def ingest_batches(
         return _ingest(batches, known, staging_dir, run, db, batch, dedup, fetches)
 
 
-@contextlib.contextmanager
-def staging(run: RunRecord) -> Iterator[str]:
-    """The run's staging folder, removed at the end."""
-    staging_dir = tempfile.mkdtemp(prefix=f"khabar-{run.run_id[:8]}-", dir=config.staging_root())
-    try:
-        yield staging_dir
-    finally:
-        shutil.rmtree(staging_dir, ignore_errors=True)
+def staging(run: RunRecord) -> contextlib.AbstractContextManager[str]:
+    """The run's staging folder, removed at the end, or by the next run when this one is killed."""
+    return held_folder(config.staging_root(), f"khabar-{run.run_id[:8]}-")
 
 
 def _ingest(

@@ -14,8 +14,6 @@ import fcntl
 import importlib.util
 import os
 import re
-import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -27,6 +25,7 @@ import pyarrow as pa
 
 from khabar import config
 from khabar.warehouse.migrate import migrate
+from khabar.warehouse.scratch import held_folder
 
 Log = Callable[[str], None]
 T = TypeVar("T")
@@ -58,13 +57,12 @@ def writer(path: str | Path, holder: str, log: Log | None = None) -> Iterator[du
     KHABAR_LOCK_TIMEOUT: a run queued behind another run, then behind readers in other processes.
     On a DuckLake there is no lock to take: concurrent writers are ordered at commit (`retry_conflicts`)."""
     if is_lake(path):
-        spill = tempfile.mkdtemp(prefix="khabar-spill-", dir=config.staging_root())
-        con = connect(path, log=log, spill=spill)
-        try:
-            yield con
-        finally:
-            con.close()
-            shutil.rmtree(spill, ignore_errors=True)
+        with held_folder(config.staging_root(), "khabar-spill-") as spill:
+            con = connect(path, log=log, spill=spill)
+            try:
+                yield con
+            finally:
+                con.close()
         return
     with write_lock(path, holder, log=log):
         con = connect(path, log=log)
