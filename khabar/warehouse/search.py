@@ -82,8 +82,9 @@ def index_search(
     """In the writer's transaction: fold what `article_search` lacks (articles loaded before it existed),
     then build the full-text index, or add the articles it lacks. Seconds that took; None when the extension
     is missing. On a DuckLake (`lake`) the index's tables are made empty and grown, without the extension."""
-    missing = con.execute(
-        "SELECT a.article_id, a.title, a.lede, a.body FROM articles a ANTI JOIN article_search s USING (article_id)"
+    missing = con.execute(  # by rowid: the texts of the rows found are read, not the whole archive's
+        "SELECT article_id, title, lede, body FROM articles WHERE rowid IN "
+        "(SELECT a.rowid FROM articles a ANTI JOIN article_search s USING (article_id))"
     ).fetchall()
     if missing:
         folded = pa.table(
@@ -133,8 +134,9 @@ def _add_to_index(con: duckdb.DuckDBPyConnection) -> int:
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE index_fresh AS
-        SELECT (SELECT coalesce(max(docid), 0) FROM {s}.docs) + row_number() OVER (ORDER BY a.article_id) AS docid, a.*
-        FROM article_search a ANTI JOIN {s}.docs d ON d.name = a.article_id
+        SELECT (SELECT coalesce(max(docid), 0) FROM {s}.docs) + row_number() OVER (ORDER BY article_id) AS docid, *
+        FROM article_search WHERE rowid IN  -- by rowid: only the new rows' texts are read
+            (SELECT a.rowid FROM article_search a ANTI JOIN {s}.docs d ON d.name = a.article_id)
         """
     )
     # a word's row holds its article's docid, not its id: a chunk's 2 million words would carry 64 bytes each
