@@ -57,13 +57,16 @@ def learn_templates(
             SELECT z.article_id, z.fingerprint, a.outlet FROM zone_units z JOIN articles a USING (article_id)
             WHERE NOT z.removed AND z.fingerprint IN (SELECT fingerprint FROM learned)
         ),
-        affected AS (
+        affected AS MATERIALIZED (
             SELECT DISTINCT u.article_id FROM units u
             SEMI JOIN learned l ON l.outlet = u.outlet AND l.fingerprint = u.fingerprint
+        ),
+        last_block AS (
+            SELECT article_id, max(seq) AS seq FROM removed_blocks SEMI JOIN affected USING (article_id) GROUP BY ALL
         )
-        SELECT a.article_id, a.outlet, a.body, a.lede, coalesce(max(r.seq), -1)
-        FROM articles a SEMI JOIN affected USING (article_id) LEFT JOIN removed_blocks r USING (article_id)
-        GROUP BY ALL
+        SELECT a.article_id, a.outlet, a.body, a.lede, coalesce(b.seq, -1)
+        FROM articles a LEFT JOIN last_block b USING (article_id)
+        WHERE a.rowid IN (SELECT rowid FROM articles SEMI JOIN affected USING (article_id))  -- only their bodies read
         """,
         [min_stories, loaded_at],
     ).fetchall()
