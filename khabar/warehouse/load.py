@@ -278,34 +278,33 @@ def _insert_batch(
         return {}
     # DuckDB reads the staged Parquet itself: Arrow tables registered and inserted from stay pinned until the
     # transaction ends (their strings, about 30 MiB a batch of 1,000, all the chunk long)
-    staged = batch.table
     # Keys stay unique by anti-joins, not by INSERT OR IGNORE: a DuckLake has no primary keys. A batch holds each
     # document once (the ingest task parses the same bytes once); a place seen twice keeps its first.
     con.execute(
         f"INSERT INTO documents ({_columns(DOCUMENTS)}, run_id) "
         f"SELECT {_columns(DOCUMENTS, 's')}, ? FROM read_parquet(?) s ANTI JOIN documents d USING (doc_id)",
-        [run_id, staged("documents")],
+        [run_id, batch.table("documents")],
     )
     for table, schema in _ARTICLE_PARTS.items():
         con.execute(
             f"INSERT INTO {table} ({_columns(schema)}) SELECT {_columns(schema, 's')} FROM read_parquet(?) s "
             "ANTI JOIN articles a USING (article_id)",
-            [staged(table)],
+            [batch.table(table)],
         )
     con.execute(
         f"INSERT INTO articles ({_columns(ARTICLES)}, ingested_at, run_id) "
         f"SELECT {_columns(ARTICLES, 's')}, ?, ? FROM read_parquet(?) s ANTI JOIN articles a USING (article_id)",
-        [loaded_at, run_id, staged("articles")],
+        [loaded_at, run_id, batch.table("articles")],
     )
     _insert_where_seen(con, batch, run_id)
-    if Path(staged("article_search")).exists():  # else folded by index_search
+    if Path(batch.table("article_search")).exists():  # else folded by index_search
         con.execute(
             f"INSERT INTO article_search ({_columns(ARTICLE_SEARCH)}) SELECT {_columns(ARTICLE_SEARCH, 's')} "
             "FROM read_parquet(?) s "
             "SEMI JOIN articles a USING (article_id) ANTI JOIN article_search x USING (article_id)",
-            [staged("article_search")],
+            [batch.table("article_search")],
         )
-    return staged_windows(pq.read_table(staged("article_shingles"), schema=ARTICLE_SHINGLES))
+    return staged_windows(pq.read_table(batch.table("article_shingles"), schema=ARTICLE_SHINGLES))
 
 
 def _insert_where_seen(con: duckdb.DuckDBPyConnection, batch: StagedBatch, run_id: str) -> None:

@@ -39,15 +39,9 @@ def held_folder(root: str, prefix: str) -> Iterator[str]:
         handle.close()
 
 
-def sweep(root: str) -> list[str]:
-    """Remove the held folders under `root` whose process is gone; their names."""
-    removed = []
+def sweep(root: str) -> None:
+    """Remove the held folders under `root` whose process is gone."""
     for folder in Path(root).glob(f"{PREFIX}*"):
-        try:
-            with (folder / HELD).open("r") as handle:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # BlockingIOError while its process lives
-                shutil.rmtree(folder, ignore_errors=True)
-        except OSError:  # not a held folder (no HELD file), or held
-            continue
-        removed.append(folder.name)
-    return removed
+        with contextlib.suppress(OSError), (folder / HELD).open("r") as handle:  # OSError: no HELD file, or held
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # BlockingIOError while its process lives
+            shutil.rmtree(folder, ignore_errors=True)
