@@ -159,6 +159,18 @@ def test_compact_shingles_are_the_top_bits_of_the_body_and_paragraph_shingles() 
             assert np.array_equal(mine, top(plain)) and mine.dtype == np.uint32, repr(text)
 
 
+def test_paragraph_shingles_are_made_only_for_the_comparisons_that_need_them() -> None:
+    settings = DedupSettings()
+    whole, trimmed = (k.whole() for k in compact_bodies([BODIES[0], BODIES[0] + " अंत"], settings))
+    assert verdict(whole, trimmed, settings)[0] == "same"
+    assert callable(whole.parts) and callable(trimmed.parts)  # the whole bodies' shingles decided it
+    first, other = (k.whole() for k in compact_bodies([BODIES[0], BODIES[1]], settings))
+    verdict(first, other, settings)  # too little in common: paragraph by paragraph decides
+    assert not callable(first.parts) and not callable(other.parts)
+    made_at_once = compact_bodies([BODIES[0]], settings)[0].paragraphs(settings.ngram)
+    assert all(np.array_equal(a, b) for a, b in zip(first.paragraphs, made_at_once, strict=True))
+
+
 def test_a_follow_up_with_new_figures_is_not_the_same_story() -> None:
     story = (SAMPLES / "000_e840aa923773798b.txt").read_text(encoding="utf-8")
     figures = "वुहान में {} दिन बाद लॉकडाउन खत्म हुआ, {} हफ्ते बाद 9 अप्रैल को {} उड़ानें चलीं।"

@@ -321,7 +321,7 @@ def paragraph_lineage(member: Fingerprint, canonical: Fingerprint) -> tuple[Para
         if common / size < PARAGRAPH_SHARED:
             rows.append(ParagraphRow(seq, None, "added"))
             continue
-        union = size + len(canonical.paragraphs[best]) - most
+        union = size + int(canonical.paragraph_parts[1][best]) - most
         rows.append(ParagraphRow(seq, best, "kept" if most >= PARAGRAPH_KEPT * union else "edited"))
     for seq, (size, common) in enumerate(zip(*_found_by_paragraph(canonical, _with_short(member)), strict=True)):
         if size and common / size < PARAGRAPH_SHARED:

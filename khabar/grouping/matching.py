@@ -12,6 +12,7 @@ whose text overlaps but whose figures disagree is `related`: a follow-up, linked
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -19,15 +20,34 @@ import numpy as np
 
 from khabar.config import DedupSettings
 
+Parts = tuple[np.ndarray, np.ndarray]  # paragraphs' shingle sets end to end, in body order; and each one's size
+_NO_PARTS: Parts = (np.zeros(0, np.uint32), np.zeros(0, np.int64))
+
 
 @dataclass(frozen=True, slots=True)
 class Fingerprint:
     shingles: np.ndarray  # sorted unique hashes (compact shingles: uint32, the top bits of 64-bit ones)
     numbers: frozenset[str]
     bands: tuple[int, ...]
-    paragraphs: tuple[np.ndarray, ...] = ()  # each paragraph's shingles (sorted unique), in body order
+    # each paragraph's shingles (sorted unique) end to end and their sizes (`Parts`), or what makes them, called when
+    # first asked for: most comparisons are decided on the whole body's shingles
+    parts: Parts | Callable[[], Parts] = _NO_PARTS
     # the paragraphs as flat arrays (`_flat`), made once when first compared: a body meets many candidates
     flat: tuple[np.ndarray, ...] | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def paragraph_parts(self) -> Parts:
+        if callable(self.parts):
+            object.__setattr__(self, "parts", self.parts())
+        assert not callable(self.parts)
+        return self.parts
+
+    @property
+    def paragraphs(self) -> tuple[np.ndarray, ...]:
+        """Each paragraph's shingles (sorted unique), in body order."""
+        values, sizes = self.paragraph_parts
+        ends = np.cumsum(sizes).tolist()
+        return tuple(values[end - size : end] for end, size in zip(ends, sizes.tolist(), strict=True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +90,7 @@ def paragraph_containment(
     `in_b`, when given: which of a's shingles are b's (`found_in`). `floor`: 0 is returned at once when the
     copied paragraphs together hold less than this share of a's shingles (the run cannot reach it).
     """
-    if not a.paragraphs or not b.paragraphs or not len(a.shingles):
+    if not len(a.paragraph_parts[1]) or not len(b.paragraph_parts[1]) or not len(a.shingles):
         return 0.0
     own_values, own_paragraph, own_sizes, _, _, at, elsewhere, _, _ = _flat(a)
     # each of a's paragraph shingles found in b's body, counted per paragraph of a
@@ -90,7 +110,7 @@ def paragraph_containment(
 
 def paragraph_overlap(values: np.ndarray, rows: np.ndarray, n_rows: int, b: Fingerprint) -> np.ndarray:
     """shared[i, j]: how many of `values` in row i (`rows`, of `n_rows`) are in b's paragraph j."""
-    if not b.paragraphs:
+    if not len(b.paragraph_parts[1]):
         return np.zeros((n_rows, 0), np.int64)
     _, _, their_sizes, their_values, their_paragraph, _, _, _, once = _flat(b)
     if not len(their_values):
@@ -109,7 +129,7 @@ def paragraph_overlap(values: np.ndarray, rows: np.ndarray, n_rows: int, b: Fing
 
 def paragraph_shingles(p: Fingerprint) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """p's paragraph shingles in one array, the paragraph of each, and each paragraph's size."""
-    if not p.paragraphs:
+    if not len(p.paragraph_parts[1]):
         return np.zeros(0, np.uint32), np.zeros(0, np.int32), np.zeros(0, np.int64)
     values, paragraph, sizes, *_ = _flat(p)
     return values, paragraph, sizes
@@ -120,8 +140,8 @@ def _flat(p: Fingerprint) -> tuple[np.ndarray, ...]:
     shingles sorted with their paragraphs, the place of each in p.shingles, those not in p.shingles, the
     most paragraphs one shingle of p.shingles is in, and whether no shingle is in two paragraphs."""
     if p.flat is None:
-        sizes = np.array([len(own) for own in p.paragraphs], np.int64)
-        values = np.concatenate(p.paragraphs).astype(p.shingles.dtype, copy=False)
+        values, sizes = p.paragraph_parts
+        values = values.astype(p.shingles.dtype, copy=False)
         paragraph = np.repeat(np.arange(len(sizes), dtype=np.int32), sizes)
         order = np.argsort(values, kind="stable")
         at = np.minimum(np.searchsorted(p.shingles, values), max(len(p.shingles) - 1, 0))
@@ -148,7 +168,7 @@ def _may_copy(p: Fingerprint, common: int, settings: DedupSettings) -> bool:
     """Whether `paragraph_containment` of p in a body sharing `common` of p's shingles can reach
     `min_paragraph_containment`: its copied paragraphs have `paragraph_copy` of their shingles in that body, and
     p's paragraphs hold those `common` shingles at most `most` times each, plus their short-paragraph hashes."""
-    if not p.paragraphs or not len(p.shingles) or settings.paragraph_copy <= 0:
+    if not len(p.paragraph_parts[1]) or not len(p.shingles) or settings.paragraph_copy <= 0:
         return True  # paragraph_containment answers at once
     *_, elsewhere, most, _ = _flat(p)
     bound = int(most) * common + len(elsewhere)  # shingles of p's paragraphs found in the other body, at most

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 import numpy as np
 
 from khabar.config import DedupSettings
-from khabar.grouping.matching import Fingerprint
+from khabar.grouping.matching import Fingerprint, Parts
 from khabar.grouping.shingles import MIX, band_keys, shingle_runs, words
 
 _BATCH = 2000  # bodies at once
@@ -35,31 +36,38 @@ class Compact:
     made: tuple[int, Fingerprint] | None = field(default=None, init=False, repr=False, compare=False)
 
     def whole(self, ngram: int = 5) -> Fingerprint:
-        """The body's shingle set and each paragraph's, for verification and lineage."""
+        """The body's shingle set, and each paragraph's (made when first asked for), for verification and lineage."""
         if self.made is not None and self.made[0] == ngram:
             return self.made[1]
-        made = Fingerprint(_sorted_unique(self.windows), self.numbers, self.bands, self.paragraphs(ngram))
+        parts = partial(paragraph_parts, self.windows, self.paragraph_words, self.short, ngram)
+        made = Fingerprint(_sorted_unique(self.windows), self.numbers, self.bands, parts)
         object.__setattr__(self, "made", (ngram, made))
         return made
 
     def paragraphs(self, n: int) -> tuple[np.ndarray, ...]:
-        """Each paragraph's shingle set (sorted unique uint32): its windows, or its one hash when it has fewer
-        than n words. All paragraphs are sorted in one pass, keyed by paragraph in the high bits: a body has tens
-        of them, and grouping asks for thousands of bodies."""
-        counts = np.array(self.paragraph_words, np.int64)
-        spans = np.where(counts >= n, counts - n + 1, 0)  # windows starting and ending in each paragraph
-        ends = np.cumsum(spans)
-        total = int(ends[-1]) if len(ends) else 0
-        flat = np.repeat(np.cumsum(counts) - counts - (ends - spans), spans) + np.arange(total)
-        owner = np.repeat(np.arange(len(counts), dtype=np.uint64), spans)
-        keyed = _sorted_unique((owner << np.uint64(32)) | self.windows[flat].astype(np.uint64))
-        values = keyed.astype(np.uint32)  # the low bits: the window hash
-        bounds = np.searchsorted(keyed >> np.uint64(32), np.arange(len(counts) + 1, dtype=np.uint64)).tolist()
-        shorts = iter(self.short)
-        return tuple(
-            values[bounds[i] : bounds[i + 1]] if count >= n else np.array([next(shorts)] if count else [], np.uint32)
-            for i, count in enumerate(self.paragraph_words)
-        )
+        """Each paragraph's shingle set (sorted unique uint32): its windows, or its one hash when it has fewer than
+        n words."""
+        return Fingerprint(
+            self.windows, self.numbers, self.bands, paragraph_parts(self.windows, self.paragraph_words, self.short, n)
+        ).paragraphs
+
+
+def paragraph_parts(windows: np.ndarray, paragraph_words: Sequence[int], short: np.ndarray, n: int) -> Parts:
+    """Each paragraph's shingle set (sorted unique uint32) end to end in body order, and each one's size: its
+    windows, or its one hash (`short`) when it has fewer than n words but some. All paragraphs are sorted in one
+    pass, keyed by paragraph in the high bits: a body has tens of them, and grouping asks for thousands of bodies."""
+    counts = np.array(paragraph_words, np.int64)
+    spans = np.where(counts >= n, counts - n + 1, 0)  # windows starting and ending in each paragraph
+    ends = np.cumsum(spans)
+    total = int(ends[-1]) if len(ends) else 0
+    flat = np.repeat(np.cumsum(counts) - counts - (ends - spans), spans) + np.arange(total)
+    owner = np.repeat(np.arange(len(counts), dtype=np.uint64), spans)
+    shorts = np.flatnonzero((counts > 0) & (counts < n)).astype(np.uint64)
+    keyed = _sorted_unique(
+        np.concatenate(((owner << np.uint64(32)) | windows[flat], (shorts << np.uint64(32)) | short.astype(np.uint64)))
+    )
+    sizes = np.bincount((keyed >> np.uint64(32)).astype(np.intp), minlength=len(counts))
+    return keyed.astype(np.uint32), sizes
 
 
 def _sorted_unique(values: np.ndarray) -> np.ndarray:
