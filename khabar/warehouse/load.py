@@ -258,7 +258,7 @@ def record_failed_run(db_path: str | Path, run: RunRecord, error: BaseException)
         )
 
 
-_ARTICLE_PARTS = {  # the staged rows inserted with their articles, before them (the anti-join sees them unstored)
+_ARTICLE_PARTS = {  # the staged rows inserted with their new articles
     "lsh_bands": LSH_BANDS,
     "article_shingles": ARTICLE_SHINGLES,
     "zone_units": ZONE_UNITS,
@@ -285,17 +285,24 @@ def _insert_batch(
         f"SELECT {_columns(DOCUMENTS, 's')}, ? FROM read_parquet(?) s ANTI JOIN documents d USING (doc_id)",
         [run_id, batch.table("documents")],
     )
+    # the batch's new articles found once: each anti-join reads every stored article's id
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE batch_new_articles AS "
+        "SELECT s.article_id FROM read_parquet(?) s ANTI JOIN articles a USING (article_id)",
+        [batch.table("articles")],
+    )
     for table, schema in _ARTICLE_PARTS.items():
         con.execute(
             f"INSERT INTO {table} ({_columns(schema)}) SELECT {_columns(schema, 's')} FROM read_parquet(?) s "
-            "ANTI JOIN articles a USING (article_id)",
+            "SEMI JOIN batch_new_articles USING (article_id)",
             [batch.table(table)],
         )
     con.execute(
         f"INSERT INTO articles ({_columns(ARTICLES)}, ingested_at, run_id) "
-        f"SELECT {_columns(ARTICLES, 's')}, ?, ? FROM read_parquet(?) s ANTI JOIN articles a USING (article_id)",
+        f"SELECT {_columns(ARTICLES, 's')}, ?, ? FROM read_parquet(?) s SEMI JOIN batch_new_articles USING (article_id)",
         [loaded_at, run_id, batch.table("articles")],
     )
+    con.execute("DROP TABLE batch_new_articles")
     _insert_where_seen(con, batch, run_id)
     if Path(batch.table("article_search")).exists():  # else folded by index_search
         con.execute(
