@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
@@ -19,10 +20,12 @@ from khabar.flows.deployments import with_served_defaults
 from khabar.flows.operations import TIMEOUT_INGEST, ingest_run_name, project_path
 from khabar.flows.params import DEFAULT_BATCH, DEFAULT_DEDUP, BatchOptions, DedupOptions, InputPaths
 from khabar.flows.runners import (
+    WORKERS_RELEASED_WITHIN,
     SubmittedAhead,
     drop_unstarted_batches,
     release_workers_when_done,
     task_runner,
+    wait_released,
 )
 from khabar.records import FetchRecord, InputRef, Known
 from khabar.tasks.ingest import discover_inputs, ingest_batch, known_documents, load_warehouse, stage_fetch_log
@@ -137,6 +140,7 @@ def _ingest(
     settings = dedup.settings()
     futures: list[PrefectFuture[StagedBatch]] = []
     staged: Iterable[PrefectFuture[StagedBatch] | StagedBatch] = ()
+    releaser: threading.Thread | None = None
 
     def args(refs: list[InputRef]) -> tuple[Any, ...]:
         return (refs, known.ids_path, batch.max_bytes, batch.min_body_words, settings, staging_dir, run.started_at)
@@ -157,7 +161,7 @@ def _ingest(
             if fetches:  # the fetch log, and a rejected document for each page that could not be fetched
                 futures.append(stage_fetch_log.submit(list(fetches), staging_dir, batch.min_body_words, settings))
             staged = list(futures)
-            release_workers_when_done(futures)
+            releaser = release_workers_when_done(futures)
             get_run_logger().info("%d batches submitted; loading them as they are staged", len(staged))
         templates = TemplateSettings(config.template_min_stories(), batch.min_body_words)
         report = load_warehouse(
@@ -174,7 +178,9 @@ def _ingest(
         if isinstance(staged, SubmittedAhead):
             staged.stop()
         drop_unstarted_batches(futures)  # those under way settle before the staging dir can go
+        wait_released(staged, releaser, WORKERS_RELEASED_WITHIN)
         raise
     wait(futures)
+    wait_released(staged, releaser)  # before Prefect's runner shuts the same pool down
     publish_load(run, report, db)
     return report

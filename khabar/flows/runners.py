@@ -54,6 +54,7 @@ class SubmittedAhead(Iterator[PrefectFuture[R]]):
         self._slots = threading.Semaphore(ahead)
         self._ready: queue.Queue[PrefectFuture[R] | BaseException | None] = queue.Queue()
         self._stopped = threading.Event()
+        self._releaser: threading.Thread | None = None
 
         def feed() -> None:
             try:
@@ -65,14 +66,15 @@ class SubmittedAhead(Iterator[PrefectFuture[R]]):
                         return
                     futures.append(submit(item))
                     self._ready.put(futures[-1])
-                release_workers_when_done(futures)
+                self._releaser = release_workers_when_done(futures)
             except BaseException as error:  # the taker raises it
                 self._ready.put(error)
             finally:
                 self._ready.put(None)
 
         context = contextvars.copy_context()  # the flow run's
-        threading.Thread(target=context.run, args=(feed,), name="khabar-submit-ahead", daemon=True).start()
+        self._feeder = threading.Thread(target=context.run, args=(feed,), name="khabar-submit-ahead", daemon=True)
+        self._feeder.start()
 
     def __next__(self) -> PrefectFuture[R]:
         taken = self._ready.get()
@@ -87,24 +89,52 @@ class SubmittedAhead(Iterator[PrefectFuture[R]]):
     def stop(self) -> None:
         self._stopped.set()
 
+    def workers_released(self, timeout: float | None = None) -> None:
+        """Wait until the feeder is done and the pool's workers were let go (`release_workers_when_done`)."""
+        self._feeder.join(timeout)
+        if self._releaser is not None:
+            self._releaser.join(timeout)
 
-def release_workers_when_done(futures: Sequence[PrefectFuture[Any]]) -> None:
+
+# A pool shut down from two threads at once can close its result queue's pipe twice: the second close raises
+# EBADF, or closes a descriptor the number was given to meanwhile. khabar's own shutdowns take this lock, and the
+# flow waits for them (`wait_released`) before Prefect's runner shuts the pool down at the run's end.
+_SHUTTING_DOWN = threading.Lock()
+
+
+def release_workers_when_done(futures: Sequence[PrefectFuture[Any]]) -> threading.Thread | None:
     """Once these batch tasks are done (the last this flow run submits), let the process pool's workers exit:
     parsing ends long before the writer, and an idle worker holds its imports and heap (about 450 MiB in a run of
-    100,000 dumps) to the end of the run. Other runners keep theirs."""
+    100,000 dumps) to the end of the run. Other runners keep theirs. Returns the thread that lets them go, for the
+    flow to wait for before it ends."""
     context = FlowRunContext.get()
     runner = context.task_runner if context is not None else None
     if not futures or not isinstance(runner, ProcessPoolTaskRunner):
-        return
+        return None
 
     def release() -> None:
         with contextlib.suppress(Exception):  # a failed batch (a worker killed, say) is the flow's to report
             wait(list(futures))
         pool = getattr(runner, "_executor", None)  # Prefect's own pool for this flow run (a duplicate per run)
         if pool is not None:  # idle workers exit, reaped here; the runner's own shutdown at the run's end still runs
-            pool.shutdown(wait=True)
+            with _SHUTTING_DOWN:
+                pool.shutdown(wait=True)
 
-    threading.Thread(target=release, name="khabar-release-workers", daemon=True).start()
+    thread = threading.Thread(target=release, name="khabar-release-workers", daemon=True)
+    thread.start()
+    return thread
+
+
+WORKERS_RELEASED_WITHIN = 60.0  # seconds a failed run waits for its workers to be let go before it reports
+
+
+def wait_released(staged: object, releaser: threading.Thread | None, timeout: float | None = None) -> None:
+    """Wait for khabar's own shutdown of the pool (`release_workers_when_done`), from the feeder of `staged` when
+    the batches were submitted ahead, else from `releaser`."""
+    if isinstance(staged, SubmittedAhead):
+        staged.workers_released(timeout)
+    if releaser is not None:
+        releaser.join(timeout)
 
 
 def drop_unstarted_batches(futures: Sequence[PrefectFuture[Any]]) -> None:
@@ -115,7 +145,8 @@ def drop_unstarted_batches(futures: Sequence[PrefectFuture[Any]]) -> None:
     runner = context.task_runner if context is not None else None
     pool = getattr(runner, "_executor", None)  # Prefect's own pool for this flow run (a duplicate per run)
     if isinstance(runner, ProcessPoolTaskRunner | ThreadPoolTaskRunner) and pool is not None:
-        pool.shutdown(wait=False, cancel_futures=True)
+        with _SHUTTING_DOWN:
+            pool.shutdown(wait=False, cancel_futures=True)
     for future in futures:
         with contextlib.suppress(Exception):  # cancelled, or failed: the load's error is the one to report
             future.wait()
