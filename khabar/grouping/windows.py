@@ -47,9 +47,7 @@ class Compact:
     def paragraphs(self, n: int) -> tuple[np.ndarray, ...]:
         """Each paragraph's shingle set (sorted unique uint32): its windows, or its one hash when it has fewer than
         n words."""
-        return Fingerprint(
-            self.windows, self.numbers, self.bands, paragraph_parts(self.windows, self.paragraph_words, self.short, n)
-        ).paragraphs
+        return self.whole(n).paragraphs
 
 
 def paragraph_parts(windows: np.ndarray, paragraph_words: Sequence[int], short: np.ndarray, n: int) -> Parts:

@@ -126,13 +126,14 @@ def load_run(
     seen = files_unchanged[1]  # documents of the files not read again
     cache = None if lake else KeptWindows()  # a lake's other writers may commit between this run's chunks
     memory = config.writer_memory()
+    most = memory * config.WRITER_MEMORY_GROWTH
     with writer(db_path, run.holder, log) as con:
         before = con.execute("SELECT count(DISTINCT story_id) FROM story_members").fetchall()[0][0]
         for number, (chunk, last) in enumerate(itertools.chain([first], chunks), start=1):
             seen += sum(batch.seen for batch in chunk)
             step = Chunk(number, seen, before, "completed" if last else "partial", files_unchanged[0])
             load_chunk = partial(_load, con, chunk, run, log, dedup, window_days, templates, step, lake, cache)
-            report, memory = _within_memory(con, partial(retry_conflicts, load_chunk, db_path, log), memory, log)
+            report, memory = _within_memory(con, partial(retry_conflicts, load_chunk, db_path, log), memory, most, log)
             for batch in chunk:  # in the warehouse now: a long run's staging holds only the chunks to come
                 shutil.rmtree(batch.directory, ignore_errors=True)
             release_freed_memory()
@@ -142,15 +143,19 @@ def load_run(
 
 
 def _within_memory(
-    con: duckdb.DuckDBPyConnection, load_chunk: Callable[[], LoadReport], memory: int, log: Callable[[str], None]
+    con: duckdb.DuckDBPyConnection,
+    load_chunk: Callable[[], LoadReport],
+    memory: int,
+    most: int,
+    log: Callable[[str], None],
 ) -> tuple[LoadReport, int]:
     """The chunk loaded; one that runs out of DuckDB's memory (rolled back whole) is loaded again with twice the
-    limit, kept for the rest of the run, up to WRITER_MEMORY_GROWTH times KHABAR_WRITER_MEMORY."""
+    limit, kept for the rest of the run, up to `most` (WRITER_MEMORY_GROWTH times KHABAR_WRITER_MEMORY)."""
     while True:
         try:
             return load_chunk(), memory
         except duckdb.OutOfMemoryException as error:
-            if memory * 2 > config.writer_memory() * config.WRITER_MEMORY_GROWTH:
+            if memory * 2 > most:
                 raise
             memory *= 2
             said = str(error).splitlines()[0]
