@@ -105,6 +105,11 @@ def writer_memory() -> int:
     return int(float(found[1]) * _UNITS[found[2].lower()])
 
 
+def arrow_pool_is_set() -> bool:
+    """ARROW_DEFAULT_MEMORY_POOL, Arrow's own setting: when set, it chooses Arrow's allocator, not khabar."""
+    return bool(os.environ.get("ARROW_DEFAULT_MEMORY_POOL"))
+
+
 def load_chunk() -> int:
     """KHABAR_LOAD_CHUNK: documents the writer commits at once. A longer run commits in chunks, each complete,
     and stays `partial` in `runs` until its last: memory follows the chunk, not the run."""

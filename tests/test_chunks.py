@@ -9,6 +9,8 @@ import os
 import random
 import re
 import signal
+import subprocess
+import sys
 import threading
 import time
 from datetime import UTC, datetime
@@ -303,3 +305,15 @@ def test_a_chunk_out_of_duckdbs_memory_is_loaded_again_with_more(
         env=small | {"KHABAR_WRITER_MEMORY": "4MiB"},
     )
     assert too_small.returncode != 0 and "Out of Memory" in too_small.stdout + too_small.stderr
+
+
+@pytest.mark.parametrize(("arrow_setting", "pool"), [(None, "system"), ("mimalloc", "mimalloc")])
+def test_a_batch_task_takes_arrows_buffers_from_malloc_unless_arrow_is_told_otherwise(
+    arrow_setting: str | None, pool: str
+) -> None:
+    # a process that runs batch tasks imports their module: what it sets holds in the run's workers
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    env |= {"ARROW_DEFAULT_MEMORY_POOL": arrow_setting} if arrow_setting else {}
+    code = "import khabar.tasks.ingest, pyarrow as pa; print(pa.default_memory_pool().backend_name)"
+    found = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == pool
