@@ -12,8 +12,10 @@ import time
 from pathlib import Path
 
 import duckdb
+import numpy as np
 
 from khabar.flows.ingest import ingest_dumps
+from khabar.inputs.discover import discover, file_stats
 from khabar.warehouse.query import known_doc_ids, snapshot_known
 from tests.conftest import SAMPLES
 
@@ -70,3 +72,18 @@ def test_a_rerun_reads_no_file_unchanged_since_it_was_read(prefect_api: str, db:
     finally:
         con.close()
     assert sighted == [(1,)] and runs[-1] == (4, 8) and runs[0] == (0, 7)
+
+
+def test_a_run_whose_every_input_is_unchanged_reads_no_id(prefect_api: str, db: str, tmp_path: Path) -> None:
+    folder = tmp_path / "dumps" / "Outlet"
+    shutil.copytree(SAMPLES, folder)
+    settled = time.time() - 60
+    for path in folder.iterdir():
+        os.utime(path, (settled, settled))
+    stored = ingest_dumps(paths=[str(folder.parent)], db=db).docs_new
+    files = file_stats(discover([str(folder.parent)]))
+    nothing_to_read = snapshot_known(db, tmp_path / "none.npy", files, inputs=len(files))
+    assert len(nothing_to_read.unchanged) == len(files) > 0
+    assert nothing_to_read.documents == stored > 0 and len(np.load(tmp_path / "none.npy")) == 0
+    one_more = snapshot_known(db, tmp_path / "all.npy", files, inputs=len(files) + 1)  # say, a FIFO among them
+    assert one_more.documents == stored and len(np.load(tmp_path / "all.npy")) == stored

@@ -38,7 +38,9 @@ def known_documents(db: str, staging_dir: str, refs: Sequence[InputRef] = ()) ->
     read them."""
     logger = get_run_logger()
     files = discovery.file_stats(refs)
-    known = query.snapshot_known(db, str(Path(staging_dir) / "known.npy"), files, log=logger.info)
+    known = query.snapshot_known(
+        db, str(Path(staging_dir) / "known.npy"), files, log=logger.info, inputs=len(refs) if refs else None
+    )
     logger.info("%d documents in the warehouse before the run", known.documents)
     if known.unchanged:
         logger.info(

@@ -21,28 +21,23 @@ from khabar.warehouse.search import load_fts
 
 
 def snapshot_known(
-    db_path: str | Path, out: str | Path, files: Sequence[FileSeen] = (), log: Callable[[str], None] | None = None
+    db_path: str | Path,
+    out: str | Path,
+    files: Sequence[FileSeen] = (),
+    log: Callable[[str], None] | None = None,
+    inputs: int | None = None,
 ) -> Known:
     """Write the ids of every document the warehouse holds to `out` (sorted SHA-256 digests, a NumPy file),
     read once before a run parses, so that parsing never opens the warehouse the run's writer holds; and find
-    which of `files` are unchanged since a run read them. Waits while another process writes."""
+    which of `files` are unchanged since a run read them. When all of the run's `inputs` (a count; None: not
+    known yet) are unchanged files, nothing is parsed and no id is read. Waits while another process writes."""
     ids = np.empty(0, dtype=DIGEST)
+    documents = 0
     unchanged: dict[str, int] = {}
     con = _read_only(db_path, log)
     if con is not None:
         try:
             tables = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-            if "documents" in tables:
-                column = (
-                    con.execute(
-                        "SELECT unhex(doc_id) AS d FROM documents WHERE regexp_full_match(doc_id, '[0-9a-f]{64}') "
-                        "ORDER BY d"
-                    )
-                    .arrow()
-                    .read_all()
-                    .column(0)
-                )
-                ids = np.array(column.to_pylist(), dtype=DIGEST)
             if "input_files" in tables and files:
                 found = pa.table(
                     {
@@ -57,10 +52,24 @@ def snapshot_known(
                         "JOIN input_files i USING (source_uri, size, mtime_ns) GROUP BY 1"
                     ).fetchall()
                 unchanged = dict(rows)
+            if "documents" in tables and (inputs is None or len(unchanged) < inputs):
+                column = (
+                    con.execute(
+                        "SELECT unhex(doc_id) AS d FROM documents WHERE regexp_full_match(doc_id, '[0-9a-f]{64}') "
+                        "ORDER BY d"
+                    )
+                    .arrow()
+                    .read_all()
+                    .column(0)
+                )
+                ids = np.array(column.to_pylist(), dtype=DIGEST)
+                documents = len(ids)
+            elif "documents" in tables:  # a re-run with nothing to read: the count alone, for the log
+                documents = con.execute("SELECT count(*) FROM documents").fetchall()[0][0]
         finally:
             con.close()
     np.save(out, ids, allow_pickle=False)
-    return Known(str(out), len(ids), unchanged)
+    return Known(str(out), documents, unchanged)
 
 
 def _read_only(db_path: str | Path, log: Callable[[str], None] | None = None) -> duckdb.DuckDBPyConnection | None:
