@@ -7,12 +7,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import numpy as np
+import pyarrow as pa
 import pytest
 
 from khabar.flows.ingest import ingest_dumps
 from khabar.grouping.assign import Member, canonical_of, describe
 from khabar.grouping.windows import compact_bodies
 from khabar.warehouse.db import connect
+from khabar.warehouse.shingle_store import staged_windows
+from khabar.warehouse.staging import shingle_table
 from khabar.warehouse.stories import _merge
 from tests.conftest import SAMPLES, count_rows
 
@@ -205,3 +209,19 @@ def test_a_merge_moves_links_to_the_absorbing_story_without_repeats(db: str) -> 
     found = sorted(con.execute("SELECT from_story, to_story, similarity FROM story_links").fetchall())
     con.close()
     assert found == [("later", "keeper", 0.3), ("other", "keeper", 0.6), ("x", "y", 0.7), ("x", "y", 0.8)]
+
+
+def test_compact_shingles_read_back_from_arrow_equal_those_written() -> None:
+    bodies = [p.read_text() for p in sorted(SAMPLES.iterdir())] + ["एक छोटा पैराग्राफ।"]
+    kept = {f"a{i}": k for i, k in enumerate(compact_bodies(bodies))}
+    table = shingle_table(kept)
+    # several chunks, one a slice (its offsets start past 0), as Arrow may hand them over
+    split = pa.Table.from_batches([*table.slice(0, 2).to_batches(), *table.slice(2).to_batches()])
+    assert split.column("windows").num_chunks == 2 and split.column("windows").chunks[1].offset == 2
+    for read in (staged_windows(table), staged_windows(split)):
+        assert read.keys() == kept.keys()
+        for article_id, compact in kept.items():
+            got = read[article_id]
+            assert got.windows.dtype == np.uint32 and np.array_equal(got.windows, compact.windows)
+            assert np.array_equal(got.short, compact.short) and got.short.dtype == np.uint32
+            assert (got.paragraph_words, got.numbers) == (compact.paragraph_words, compact.numbers)

@@ -4,10 +4,10 @@ bodies of articles stored before the table existed."""
 
 from __future__ import annotations
 
+import itertools
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
 
 import duckdb
 import numpy as np
@@ -80,11 +80,9 @@ def read_windows(
     if not article_ids:
         return {}
     with ids_pushed_down(con), registered(con, wanted_ids=id_table(article_ids)):
-        rows = con.execute(
-            "SELECT article_id, windows, paragraph_words, short_windows, numbers "
-            "FROM article_shingles SEMI JOIN wanted_ids USING (article_id)"
-        ).fetchall()
-    found = _compacts(rows)
+        query = f"SELECT {_COLUMNS} FROM article_shingles SEMI JOIN wanted_ids USING (article_id)"
+        table = con.execute(query).arrow().read_all()  # read while the ids are registered: the reader is lazy
+    found = _compacts(table)
     if missing := article_ids - found.keys():
         with ids_pushed_down(con), registered(con, wanted_ids=id_table(missing)):
             query = "SELECT article_id, body FROM articles SEMI JOIN wanted_ids USING (article_id)"
@@ -97,14 +95,35 @@ def read_windows(
 
 def staged_windows(table: pa.Table) -> dict[str, Compact]:
     """The compact shingles of staged `article_shingles` rows, as the writer inserts them."""
-    return _compacts(zip(*(table.column(name).to_pylist() for name in ARTICLE_SHINGLES.names), strict=True))
+    return _compacts(table)
 
 
-def _compacts(rows: Iterable[tuple[Any, ...]]) -> dict[str, Compact]:
+def _compacts(table: pa.Table) -> dict[str, Compact]:
+    """`article_shingles` rows as Compacts, each column converted at once (not row by row into Python objects)."""
+    columns = {name: table.column(name) for name in ARTICLE_SHINGLES.names}
+    rows = zip(
+        columns["article_id"].to_pylist(),
+        _hash_runs(columns["windows"]),
+        columns["paragraph_words"].to_pylist(),
+        _hash_runs(columns["short_windows"]),
+        columns["numbers"].to_pylist(),
+        strict=True,
+    )
     return {
-        article_id: Compact(_hashes(windows), tuple(counts), _hashes(short), frozenset(numbers))
+        article_id: Compact(windows, tuple(counts), short, frozenset(numbers))
         for article_id, windows, counts, short, numbers in rows
     }
+
+
+def _hash_runs(column: pa.ChunkedArray) -> list[np.ndarray]:
+    """Each value of a binary column of little-endian UINTEGERs as its own uint32 array."""
+    runs: list[np.ndarray] = []
+    for chunk in column.cast(pa.large_binary()).chunks:  # no NULLs: the columns are NOT NULL
+        _, offset_buffer, data_buffer = chunk.buffers()
+        ends = np.frombuffer(offset_buffer, np.int64)[chunk.offset : chunk.offset + len(chunk) + 1].tolist()
+        data = np.frombuffer(data_buffer, np.uint8) if data_buffer is not None else np.empty(0, np.uint8)
+        runs += [data[a:b].view("<u4").astype(np.uint32) for a, b in itertools.pairwise(ends)]
+    return runs
 
 
 @contextmanager
