@@ -137,10 +137,6 @@ def ids_pushed_down(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         con.execute("RESET dynamic_or_filter_threshold")
 
 
-def _hashes(blob: bytes) -> np.ndarray:
-    return np.frombuffer(blob, "<u4").astype(np.uint32)
-
-
 def replace_windows(
     con: duckdb.DuckDBPyConnection, bodies: Mapping[str, str], settings: DedupSettings, cache: KeptWindows | None = None
 ) -> None:
