@@ -28,6 +28,14 @@ class InputRef:
     line_no: int | None = None
 
 
+@dataclass(frozen=True)
+class Discovered:
+    """A run's inputs as one object: Prefect links each element of a list a task returns to the task's run (a
+    dict entry per element in the flow run's context, 100,000 of them at 100k inputs), and one object once."""
+
+    refs: tuple[InputRef, ...]
+
+
 @dataclass(frozen=True, slots=True)
 class RawDoc:
     """Raw bytes of one input. `data` is None when the input was refused before reading it whole."""

@@ -14,11 +14,13 @@ import duckdb
 import psutil
 import pytest
 from prefect import flow, task
+from prefect.context import FlowRunContext
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from khabar.flows.ingest import ingest_dumps
 from khabar.flows.params import BatchOptions
 from khabar.flows.runners import WORKER_NICENESS, SubmittedAhead, task_runner
+from khabar.tasks.ingest import discover_inputs
 from khabar.warehouse import load
 from tests.conftest import FIXTURES, SAMPLES, count_rows
 
@@ -299,3 +301,21 @@ def test_a_failed_load_cancels_the_batches_not_started(tmp_path: Path, monkeypat
         )
     inputs = len([p for p in (FIXTURES / "golden").iterdir() if not p.name.startswith(".")])
     assert 4 <= len(parsed) < inputs // 2
+
+
+def test_the_discovered_inputs_are_linked_to_their_task_run_as_one_object(tmp_path: Path) -> None:
+    # Prefect keeps a flow-run entry for each element of a list a task returns (dependency tracking)
+    (tmp_path / "Outlet").mkdir()
+    for i in range(50):
+        (tmp_path / "Outlet" / f"{i}.txt").write_text("खबर")
+
+    @flow
+    def discover_only() -> tuple[int, int]:
+        context = FlowRunContext.get()
+        assert context is not None
+        before = len(context.run_results)
+        found = discover_inputs([str(tmp_path)])
+        return len(found.refs), len(context.run_results) - before
+
+    refs, linked = discover_only()
+    assert refs == 50 and linked <= 2  # the Discovered and its tuple

@@ -60,7 +60,8 @@ def ingest_dumps(
     batch, dedup = with_served_defaults("batch", batch), with_served_defaults("dedup", dedup)
     params = {"paths": paths, "db": db, **batch.model_dump(), "dedup": dedup.model_dump()}
     with recorded_run(db, params) as run:
-        return ingest_inputs(discover_inputs([project_path(path) for path in paths]), run, db, batch, dedup)
+        found = discover_inputs([project_path(path) for path in paths])
+        return ingest_inputs(list(found.refs), run, db, batch, dedup)
 
 
 @contextlib.contextmanager

@@ -14,7 +14,7 @@ from prefect.futures import PrefectFuture
 
 from khabar.config import DEFAULT_LOAD_CHUNK, DedupSettings
 from khabar.inputs import discover as discovery
-from khabar.records import FetchRecord, FileSeen, InputRef, Known, Sighting
+from khabar.records import Discovered, FetchRecord, FileSeen, InputRef, Known, Sighting
 from khabar.tasks.limits import writer_slot
 from khabar.warehouse import load, query
 from khabar.warehouse.db import WarehouseBusy
@@ -24,11 +24,11 @@ from khabar.warehouse.staging import StagedBatch, release_freed_memory, stage, s
 
 
 @task(name="discover-inputs", cache_policy=NO_CACHE, persist_result=False)
-def discover_inputs(paths: list[str]) -> list[InputRef]:
+def discover_inputs(paths: list[str]) -> Discovered:
     logger = get_run_logger()
     refs = discovery.discover(paths, logger.warning)
     logger.info("found %d input files under %s", len(refs), ", ".join(discovery.shown(p) for p in paths))
-    return refs
+    return Discovered(tuple(refs))
 
 
 @task(name="known-documents", cache_policy=NO_CACHE, persist_result=False)
