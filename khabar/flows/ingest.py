@@ -61,7 +61,7 @@ def ingest_dumps(
     params = {"paths": paths, "db": db, **batch.model_dump(), "dedup": dedup.model_dump()}
     with recorded_run(db, params) as run:
         found = discover_inputs([project_path(path) for path in paths])
-        return ingest_inputs(list(found.refs), run, db, batch, dedup)
+        return ingest_inputs(found.refs, run, db, batch, dedup)
 
 
 @contextlib.contextmanager
@@ -88,16 +88,16 @@ def recorded_run(db: str, params: dict[str, Any]) -> Iterator[RunRecord]:
 
 
 def ingest_inputs(
-    refs: list[InputRef], run: RunRecord, db: str, batch: BatchOptions, dedup: DedupOptions
+    refs: Sequence[InputRef], run: RunRecord, db: str, batch: BatchOptions, dedup: DedupOptions
 ) -> LoadReport:
     """Parse `refs` in batch tasks on the task runner, then load them (one transaction per chunk) and publish the
     run's artifacts. Files unchanged since a run read them are not read again. The body of every flow that
     ingests: call it inside `recorded_run` of a flow."""
     with staging(run) as staging_dir:
         known = known_documents(db, staging_dir, quote(refs))
-        refs = [ref for ref in refs if ref.source_uri not in known.unchanged]
+        todo = [ref for ref in refs if ref.source_uri not in known.unchanged]
         size = batch.batch_size
-        batches = [refs[start : start + size] for start in range(0, len(refs), size)]
+        batches = [todo[start : start + size] for start in range(0, len(todo), size)]
         return _ingest(batches, known, staging_dir, run, db, batch, dedup, inline=len(batches) == 1, paced=True)
 
 
