@@ -11,9 +11,10 @@ not split a template. Which fingerprints are templates is the warehouse's count 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Container, Hashable, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import regex
 
 from khabar.text.normalize import match_key
@@ -108,23 +109,27 @@ def strip_templates(body: str, templates: Mapping[int, int], min_words: int = 0)
     return Stripped(stripped, tuple(removed))
 
 
-def families(
-    stories: Iterable[Hashable], links: Iterable[tuple[Hashable, Hashable]], shared: Container[Hashable] = ()
-) -> int:
-    """How many independent stories of its own an outlet printed a unit under. `stories` (distinct) are joined
-    by the follow-up links among them (a story, its follow-ups and theirs are one family); a family counts when
-    one of its stories is not in `shared`, the stories whose copies from other outlets print the unit too."""
-    parent: dict[Hashable, Hashable] = {story: story for story in stories}
-    own = [story for story in parent if story not in shared]
+def family_counts(unit: np.ndarray, later: np.ndarray, earlier: np.ndarray, own: np.ndarray) -> np.ndarray:
+    """How many independent stories of its own an outlet printed each unit under. Node i is a story that unit
+    `unit[i]` was printed under (a unit's stories distinct); the follow-up links (`later[k]`, `earlier[k]`) join two
+    nodes of one unit (a story, its follow-ups and theirs are one family); a family counts when one of its nodes
+    is `own`: a story whose copies from other outlets do not print the unit too. All units at once."""
+    if not len(unit):
+        return np.zeros(0, np.int64)
+    root = _components(len(unit), later, earlier)
+    return np.bincount(unit[np.unique(root[own])], minlength=int(unit.max()) + 1)
 
-    def root(story: Hashable) -> Hashable:
-        while parent.setdefault(story, story) != story:
-            parent[story] = parent[parent[story]]
-            story = parent[story]
-        return story
 
-    for a, b in links:
-        ra, rb = root(a), root(b)
-        if ra != rb:
-            parent[ra] = rb
-    return len({root(story) for story in own})
+def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Each of n nodes' component, named by its smallest node, the edges (a[k], b[k]) joining them: roots hooked to
+    the smaller root across each edge, then every pointer followed to its root, until no edge joins two roots."""
+    parent = np.arange(n)
+    while len(a):
+        ra, rb = parent[a], parent[b]
+        apart = ra != rb
+        if not apart.any():
+            break
+        np.minimum.at(parent, np.maximum(ra, rb)[apart], np.minimum(ra, rb)[apart])
+        while not np.array_equal(up := parent[parent], parent):
+            parent = up
+    return parent
