@@ -122,8 +122,8 @@ def _count(con: duckdb.DuckDBPyConnection, run_id: str, loaded_at: datetime) -> 
     """(outlet, fingerprint, n_stories, sample, updated_at) for each unit the chunk's articles carry: the
     independent stories of its own its outlet printed it under (`family_counts` over the follow-up links among
     them, without the families whose every story other outlets' copies print the unit in too)."""
-    # a row (node) for each unit and story, numbered, the unit too: at 100,000 articles, a chunk's units were printed
-    # under 160,000 stories joined by 280,000 links, counted at once; each story's texts are not read, one sample is
+    # each (unit, story) a numbered node, each unit a number: at 100,000 articles a chunk's units had 160,000 stories
+    # and 280,000 links among them, all counted at once; one sample a unit is read, not each story's texts
     carried = con.execute(
         "SELECT *, dense_rank() OVER (ORDER BY outlet, fingerprint) - 1 AS unit, row_number() OVER () - 1 AS node "
         f"FROM ({_CARRIED.format(text='', what='m.story_id')})",
@@ -151,7 +151,7 @@ def _count(con: duckdb.DuckDBPyConnection, run_id: str, loaded_at: datetime) -> 
     own = np.ones(len(carried), bool)
     own[shared["node"].to_numpy()] = False
     n_stories = family_counts(unit, linked["later"].to_numpy(), linked["earlier"].to_numpy(), own)
-    first = np.unique(unit[nodes], return_index=True)[1]  # a row of each unit, in the order of their numbers
+    first = np.unique(carried["unit"].to_numpy(), return_index=True)[1]  # a row of each unit, in their numbers' order
     counted = carried.select(["outlet", "fingerprint"]).take(first).append_column("n_stories", pa.array(n_stories))
     samples = con.execute(_CARRIED.format(text=", z.text", what="min(u.text) AS sample"), [run_id, loaded_at])
     counted = counted.join(samples.to_arrow_table(), ["outlet", "fingerprint"])
