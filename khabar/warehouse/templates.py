@@ -130,11 +130,18 @@ def _count(con: duckdb.DuckDBPyConnection, run_id: str, loaded_at: datetime) -> 
         [run_id, loaded_at],
     ).to_arrow_table()
     with registered(con, carried=carried):
-        linked = con.execute(  # the follow-up links between two stories that carry one unit
+        linked = con.execute(  # the follow-up links between two stories that carry one unit. Links between carried
+            # stories first, then each joined to its later story's nodes, then to the earlier story's node of the same
+            # unit: joined on the unit first, DuckDB paired every two nodes of a unit (2.1 million at 100,000 articles)
             """
-            SELECT c.node AS later, d.node AS earlier
-            FROM carried c JOIN story_links l ON l.from_story = c.story_id AND l.kind = 'follow_up'
-            JOIN carried d ON d.unit = c.unit AND d.story_id = l.to_story
+            WITH carried_stories AS MATERIALIZED (SELECT DISTINCT story_id FROM carried),
+            links AS MATERIALIZED (
+                SELECT from_story, to_story FROM story_links WHERE kind = 'follow_up'
+                    AND from_story IN (SELECT story_id FROM carried_stories)
+                    AND to_story IN (SELECT story_id FROM carried_stories)
+            ),
+            later AS MATERIALIZED (SELECT c.node, c.unit, l.to_story FROM carried c JOIN links l ON l.from_story = c.story_id)
+            SELECT c.node AS later, d.node AS earlier FROM later c JOIN carried d ON d.unit = c.unit AND d.story_id = c.to_story
             """
         ).to_arrow_table()
         shared = con.execute(  # the stories whose copies from another outlet carry the unit too
