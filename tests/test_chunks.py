@@ -247,6 +247,34 @@ def test_candidates_taken_in_slices_of_new_articles_are_those_taken_at_once(
     assert len(at_once) > 50 and {a: set(o) for a, o in sliced.items()} == {a: set(o) for a, o in at_once.items()}
 
 
+def test_stored_articles_seen_before_the_candidate_window_are_not_compared(
+    prefect_api: str, generated: Path, tmp_path: Path
+) -> None:
+    """KHABAR_DEDUP_WINDOW_DAYS: a third of the articles made an earlier run's, seen 30 days back, and a third one's
+    seen 2 days back; with a window of 7 days the rest (the chunk) are compared with the second third only."""
+    db = str(tmp_path / "w.duckdb")
+    ingest_dumps(paths=[str(generated)], db=db)
+    con = duckdb.connect(db)
+    try:
+        run_id, loaded_at = con.execute("SELECT any_value(run_id), any_value(ingested_at) FROM articles").fetchall()[0]
+        for third, days in ((0, 30), (1, 2)):
+            con.execute(
+                "UPDATE articles SET run_id = ?, ingested_at = ingested_at - to_days(?), fetched_at = fetched_at - "
+                "to_days(?) WHERE hash(article_id) % 3 = ?",
+                [f"earlier-{days}", days, days, third],
+            )
+        of = dict(con.execute("SELECT article_id, run_id FROM articles").fetchall())
+        windowed = stories._candidates(con, run_id, loaded_at, 7, DedupSettings())
+        unlimited = stories._candidates(con, run_id, loaded_at, None, DedupSettings())
+    finally:
+        con.close()
+    for found in (windowed, unlimited):
+        assert found and all(of[article] == run_id for article in found)
+    compared = {of[other] for others in windowed.values() for other in others}
+    assert "earlier-30" not in compared and {"earlier-2", run_id} <= compared
+    assert "earlier-30" in {of[other] for others in unlimited.values() for other in others}
+
+
 def test_committed_chunks_leave_staging_and_a_retried_load_passes_over_them(
     generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -190,9 +190,16 @@ def _candidates(
     starts = _starts(wanted["article_id"])  # each new article numbered: its pairs are counted by the number
     runs = np.diff(np.append(starts, len(wanted)))
     wanted = wanted.append_column("new_no", pa.array(np.repeat(np.arange(len(starts)), runs)))
-    new_ids = pa.table({"new_no": pa.array(np.arange(len(starts))), "article_id": wanted["article_id"].take(starts)})
+    chunk = con.execute(  # the chunk's articles in the order seen: one is a candidate of those seen after it
+        "SELECT article_id, dense_rank() OVER (ORDER BY fetched_at, source_uri) AS seen_rank FROM articles "
+        "WHERE run_id = ? AND ingested_at = ?",
+        [run_id, loaded_at],
+    ).to_arrow_table()
+    ids = wanted["article_id"].take(starts)
+    seen_rank = chunk["seen_rank"].take(pc.index_in(ids, chunk["article_id"].combine_chunks()))
+    new_ids = pa.table({"new_no": pa.array(np.arange(len(starts))), "article_id": ids, "seen_rank": seen_rank})
     for part in _slices(wanted, BUCKET_MATCHES_AT_ONCE):
-        with registered(con, wanted=part, new_ids=new_ids):
+        with registered(con, wanted=part, new_ids=new_ids, chunk_order=chunk):
             for new_id, other_id in con.execute(*_pairs_query(run_id, loaded_at, window_days, settings)).fetchall():
                 found[new_id].append(other_id)
     return found
@@ -227,7 +234,8 @@ def _pairs_query(
     run_id: str, loaded_at: datetime, window_days: int | None, settings: DedupSettings
 ) -> tuple[str, list[object]]:
     """The candidates of the new articles in the registered table `wanted`: the earlier articles sharing the
-    most of their buckets. Pairs are counted by the new article's number (`new_ids`), not by its id: a third faster."""
+    most of their buckets. Pairs are counted by the new article's number (`new_ids`), not by its id: a third faster.
+    An article of the chunk (`chunk_order`) is earlier when seen before: the pairs are not joined to `articles`."""
     query = """
         WITH pairs AS (
             SELECT n.new_no, o.article_id AS other_id,
@@ -236,18 +244,18 @@ def _pairs_query(
             GROUP BY ALL HAVING bands >= ? OR keys >= ?
         )
         SELECT i.article_id, p.other_id
-        FROM pairs p JOIN new_ids i USING (new_no)
-        JOIN articles na ON na.article_id = i.article_id JOIN articles oa ON oa.article_id = p.other_id
-        WHERE (NOT (oa.run_id = ? AND oa.ingested_at = ?)
-            OR (oa.fetched_at, oa.source_uri) < (na.fetched_at, na.source_uri))
+        FROM pairs p JOIN new_ids i USING (new_no) LEFT JOIN chunk_order c ON c.article_id = p.other_id
     """
     params: list[object] = [
-        *(PARAGRAPH_BAND, PARAGRAPH_BAND, settings.min_shared_bands, settings.min_shared_paragraph_keys),
-        *(run_id, loaded_at),
+        PARAGRAPH_BAND,
+        PARAGRAPH_BAND,
+        settings.min_shared_bands,
+        settings.min_shared_paragraph_keys,
     ]
     if window_days:  # only stored articles seen within the window are candidates
-        query += " AND (oa.run_id = ? OR oa.fetched_at >= ?)"
+        query += " JOIN articles oa ON oa.article_id = p.other_id AND (oa.run_id = ? OR oa.fetched_at >= ?)"
         params += [run_id, loaded_at - timedelta(days=window_days)]
+    query += " WHERE c.seen_rank IS NULL OR c.seen_rank < i.seen_rank"
     query += " QUALIFY row_number() OVER (PARTITION BY p.new_no ORDER BY p.bands DESC, p.keys DESC, p.other_id) <= ?"
     return query, [*params, MAX_CANDIDATES]
 
