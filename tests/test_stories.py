@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -12,12 +12,12 @@ import pyarrow as pa
 import pytest
 
 from khabar.flows.ingest import ingest_dumps
-from khabar.grouping.assign import Member, canonical_of, describe
+from khabar.grouping.assign import Member, canonical_of, day_of_year, describe
 from khabar.grouping.windows import compact_bodies
 from khabar.warehouse.db import connect
 from khabar.warehouse.shingle_store import staged_windows
 from khabar.warehouse.staging import shingle_table
-from khabar.warehouse.stories import _merge
+from khabar.warehouse.stories import DAY_OF_YEAR, KNOWN_PUBLISHED, _merge
 from tests.conftest import SAMPLES, count_rows
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
@@ -225,3 +225,40 @@ def test_compact_shingles_read_back_from_arrow_equal_those_written() -> None:
             assert got.windows.dtype == np.uint32 and np.array_equal(got.windows, compact.windows)
             assert np.array_equal(got.short, compact.short) and got.short.dtype == np.uint32
             assert (got.paragraph_words, got.numbers) == (compact.paragraph_words, compact.numbers)
+
+
+def test_a_storys_days_of_the_year_in_sql_are_day_of_year_in_python(tmp_path: Path) -> None:
+    """The days the candidates' stories are read with (`DAY_OF_YEAR`) against `day_of_year`: publication in India
+    round midnight and on leap days, datelines with and without a year, impossible days, a weekday-guessed year."""
+    rng = np.random.default_rng(3)
+    midnights = [datetime(y, m, d, 18, 30, tzinfo=UTC) for y, m, d in ((2023, 12, 31), (2024, 2, 28), (2020, 2, 29))]
+    published = [
+        None,
+        *(t.replace(second=s) for t in midnights for s in (0, 1)),
+        *(t.replace(minute=29) for t in midnights),
+    ]
+    published += [datetime.fromtimestamp(int(x), UTC) for x in rng.integers(0, 2_000_000_000, 40)]
+    datelines = [None, date(2024, 2, 29), date(2023, 12, 31), date(2021, 1, 1)]
+    month_days = [(None, None), (2, 29), (2, 30), (4, 31), (12, 31), (13, 1), (0, 5), (1, 0), (6, None)]
+    rows = [
+        (p, d, m, dd, source, year)
+        for p in published
+        for d in datelines
+        for m, dd in month_days
+        for source, year in (("dateline", "weekday"), ("meta", None))
+    ]
+    con = duckdb.connect(str(tmp_path / "days.duckdb"))
+    con.execute(
+        "CREATE TABLE a (published_at TIMESTAMPTZ, dateline_date DATE, dateline_month TINYINT, dateline_day TINYINT, "
+        "published_source VARCHAR, dateline_year_source VARCHAR)"
+    )
+    con.executemany("INSERT INTO a VALUES (?, ?, ?, ?, ?, ?)", rows)
+    known = KNOWN_PUBLISHED.format(a="a.")
+    found = con.execute(
+        f"SELECT {known}, dateline_date, dateline_month, dateline_day, {DAY_OF_YEAR.format(known=known)} FROM a"
+    )
+    checked = found.fetchall()
+    con.close()
+    assert len(checked) == len(rows) and any(day is None for *_, day in checked)
+    for p, d, m, dd, day in checked:
+        assert day == day_of_year(p, d, m, dd), (p, d, m, dd)

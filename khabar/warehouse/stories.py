@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
 
 import duckdb
 import numpy as np
@@ -38,6 +37,18 @@ KNOWN_PUBLISHED = (
     "CASE WHEN {a}published_source = 'dateline' AND {a}dateline_year_source = 'weekday' THEN NULL "
     "ELSE epoch_us({a}published_at) END"
 )
+
+# `day_of_year` in SQL, of an article whose publication time grouping trusts is `{known}`: the day of the year (in
+# 2000, a leap year) of its publication in India (+05:30), else of its dateline, else of its year-less dateline's day
+# and month, when they make a date; NULL otherwise. A story's days come back as integers, not as rows to convert.
+DAY_OF_YEAR = """CASE
+    WHEN ({known}) IS NOT NULL THEN dayofyear(make_date(2000,
+        month(CAST(make_timestamp(({known}) + 19800000000) AS DATE)), day(CAST(make_timestamp(({known}) + 19800000000) AS DATE))))
+    WHEN a.dateline_date IS NOT NULL THEN dayofyear(make_date(2000, month(a.dateline_date), day(a.dateline_date)))
+    WHEN a.dateline_month BETWEEN 1 AND 12
+        AND a.dateline_day BETWEEN 1 AND [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][a.dateline_month]
+        THEN dayofyear(make_date(2000, a.dateline_month, a.dateline_day))
+END"""
 
 
 def assign_stories(
@@ -275,29 +286,23 @@ def _stories_of(
             SELECT m.story_id, min((epoch_us(a.fetched_at), a.source_uri)) AS first_seen,
                 any_value(m.article_id) FILTER (WHERE m.relation = 'canonical') AS canonical,
                 min({known}) AS first_published, max({known}) AS last_published,
-                list(DISTINCT struct_pack(p := {known}, d := a.dateline_date, m := a.dateline_month, dd := a.dateline_day))
-                    FILTER (WHERE a.published_at IS NOT NULL OR a.dateline_month IS NOT NULL) AS dated
+                list(DISTINCT {day}) FILTER (WHERE {day} IS NOT NULL) AS days
             FROM story_members m JOIN articles a USING (article_id)
             WHERE m.story_id IN (SELECT story_id FROM mine) GROUP BY m.story_id
         )
         SELECT mine.article_id, mine.story_id, firsts.first_seen, firsts.canonical, firsts.first_published,
-            firsts.last_published, firsts.dated, mine.published
+            firsts.last_published, firsts.days, mine.published
         FROM mine JOIN firsts USING (story_id)
-        """.format(known=KNOWN_PUBLISHED.format(a="a."))
+        """.format(known=KNOWN_PUBLISHED.format(a="a."), day=DAY_OF_YEAR.format(known=KNOWN_PUBLISHED.format(a="a.")))
         ).fetchall()
     times: dict[str, Times] = {}  # a story's, worked out once however many of its members are candidates
-    for _, story, _, _, first, last, dated, _ in rows:
+    for _, story, _, _, first, last, days, _ in rows:
         if story not in times:
-            times[story] = _times(first, last, dated)
+            times[story] = Times(first, last, frozenset(days or ()))
     return [  # first seen: when, and where (a new story's founding copy sorts the same way: NewArticle.seen)
         (aid, story, tuple(seen), canonical, times[story], published)
         for aid, story, seen, canonical, _, _, _, published in rows
     ]
-
-
-def _times(first: int | None, last: int | None, dated: list[dict[str, Any]] | None) -> Times:
-    days = (day_of_year(d["p"], d["d"], d["m"], d["dd"]) for d in dated or ())
-    return Times(first, last, frozenset(day for day in days if day is not None))
 
 
 def _merge(
