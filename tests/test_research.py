@@ -535,6 +535,38 @@ def test_a_load_adds_its_articles_to_the_index_as_a_rebuild_would(
     assert "epsilon" in search_json(str(grown), "इंदौर")[0]["outlets"]  # type: ignore[operator]
 
 
+def test_a_backlog_indexed_a_slice_at_a_time_is_indexed_as_at_once(
+    warehouse: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Articles the index lacks are added in slices (`_INDEXED_AT_ONCE`): one article at a time gives the words, counts
+    and lengths that all at once gives (their term ids are numbered slice by slice)."""
+    from khabar.warehouse import search
+
+    def regrown(at_once: int) -> tuple[int, list[list[tuple[object, ...]]]]:
+        db = tmp_path / f"at-{at_once}.duckdb"
+        shutil.copy(warehouse, db)
+        con = duckdb.connect(str(db))
+        try:
+            assert search.load_fts(con)
+            s = search.INDEX_SCHEMA
+            for table in ("terms", "docs", "dict"):  # emptied: every article is missing from it
+                con.execute(f"DELETE FROM {s}.{table}")
+            monkeypatch.setattr(search, "_INDEXED_AT_ONCE", at_once)
+            added = search._add_to_index(con)
+            queries = (
+                f"SELECT term, df FROM {s}.dict",
+                f"SELECT t.docid, t.fieldid, d.term FROM {s}.terms t JOIN {s}.dict d USING (termid)",
+                f"SELECT * FROM {s}.docs",
+                f"SELECT * FROM {s}.stats",
+            )
+            return added, [con.execute(q + " ORDER BY ALL").fetchall() for q in queries]
+        finally:
+            con.close()
+
+    one_by_one, at_once = regrown(1), regrown(10_000)
+    assert one_by_one == at_once and one_by_one[0] > 5 and len(at_once[1][1]) > 100
+
+
 # --- khabar report ----------------------------------------------------------------------------------------
 
 

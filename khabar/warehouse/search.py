@@ -18,7 +18,9 @@ from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from khabar.text.search import SearchQuery, search_key
 from khabar.warehouse.db import connect_read_only, is_lake, registered
@@ -139,52 +141,71 @@ def _add_to_index(con: duckdb.DuckDBPyConnection) -> int:
             (SELECT a.rowid FROM article_search a ANTI JOIN {s}.docs d ON d.name = a.article_id)
         """
     )
-    # a word's row holds its article's docid, not its id: a chunk's 2 million words would carry 64 bytes each
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE index_tokens AS
-        SELECT docid, fieldid, term FROM (
-            SELECT f.docid, x.fieldid,
-                   unnest(string_split(CASE x.field WHEN 'title' THEN f.title WHEN 'lede' THEN f.lede ELSE f.body END, ' '))
-                   AS term
-            FROM index_fresh f, {s}.fields x
-        ) WHERE term <> ''
-        """
-    )
-    added = con.execute("SELECT count(*) FROM index_fresh").fetchall()[0][0]
+    added, first = con.execute("SELECT count(*), min(docid) FROM index_fresh").fetchall()[0]
+    fields = con.execute(f"SELECT fieldid, field FROM {s}.fields").fetchall()
+    for start in range(first or 0, (first or 0) + added, _INDEXED_AT_ONCE):  # a backlog a slice at a time
+        fresh = con.execute(
+            "SELECT docid, article_id, title, lede, body FROM index_fresh WHERE docid >= ? AND docid < ?",
+            [start, start + _INDEXED_AT_ONCE],
+        ).to_arrow_table()
+        _index_words(con, fresh, fields)
     if added:
-        con.execute(
-            f"""
-            INSERT INTO {s}.dict (termid, term, df)
-            SELECT (SELECT coalesce(max(termid), -1) FROM {s}.dict) + row_number() OVER (ORDER BY term), term, 0
-            FROM (SELECT DISTINCT term FROM index_tokens) t ANTI JOIN {s}.dict d USING (term)
-            """
-        )
-        con.execute(
-            f"""
-            UPDATE {s}.dict SET df = dict.df + fresh.n
-            FROM (SELECT term, count(DISTINCT docid) AS n FROM index_tokens GROUP BY term) fresh
-            WHERE dict.term = fresh.term
-            """
-        )
-        con.execute(
-            f"""
-            INSERT INTO {s}.terms (docid, fieldid, termid)
-            SELECT t.docid, t.fieldid, d.termid FROM index_tokens t JOIN {s}.dict d USING (term)
-            """
-        )
-        con.execute(
-            f"""
-            INSERT INTO {s}.docs (docid, name, len)
-            SELECT f.docid, f.article_id, count(t.docid) FROM index_fresh f LEFT JOIN index_tokens t USING (docid)
-            GROUP BY f.docid, f.article_id
-            """
-        )
         con.execute(f"DELETE FROM {s}.stats")
         con.execute(f"INSERT INTO {s}.stats SELECT count(*), avg(len) FROM {s}.docs")
-    con.execute("DROP TABLE index_tokens")
     con.execute("DROP TABLE index_fresh")
     return int(added)
+
+
+_INDEXED_AT_ONCE = 10_000  # articles whose words are numbered at once: a chunk's, or a slice of a backlog
+
+
+def _index_words(con: duckdb.DuckDBPyConnection, fresh: pa.Table, fields: list[tuple[int, str]]) -> None:
+    """The words of `fresh` (docid, article_id and the folded fields, docids consecutive) into the index's docs,
+    dict and terms. The words are split on spaces and numbered in Arrow and numpy, each distinct one looked
+    up once in `dict`: DuckDB only appends the rows and adds to the counts."""
+    s = INDEX_SCHEMA
+    docids = fresh["docid"].to_numpy()
+    first, span = int(docids.min()), int(docids.max() - docids.min()) + 1
+    docs, field_ids, words = [], [], []  # a chunk's 2 million words held as int32 where they can be
+    for fieldid, field in fields:
+        split = pc.split_pattern(fresh[field].combine_chunks(), " ")
+        flat = pc.list_flatten(split)
+        kept = pc.not_equal(flat, "").to_numpy(zero_copy_only=False)
+        counts = pc.list_value_length(split).fill_null(0).to_numpy()
+        docs.append(np.repeat((docids - first).astype(np.int32), counts)[kept])
+        field_ids.append(np.full(int(kept.sum()), fieldid, np.int8))
+        words.append(flat if kept.all() else flat.filter(pa.array(kept)))
+        del split, flat, kept
+    doc, field_id = np.concatenate(docs), np.concatenate(field_ids)
+    encoded = pc.dictionary_encode(pa.concat_arrays(words))
+    del docs, field_ids, words
+    word, terms = encoded.indices.to_numpy(), encoded.dictionary
+    pairs = word.astype(np.int64) * span + doc  # each word's number of articles: its distinct (word, article) pairs
+    pairs.sort()
+    df = np.bincount(pairs[np.diff(pairs, prepend=-1) != 0] // span, minlength=len(terms))
+    del pairs
+    with registered(con, chunk_terms=pa.table({"i": np.arange(len(terms)), "term": terms})):
+        known = con.execute(f"SELECT c.i, d.termid FROM chunk_terms c JOIN {s}.dict d USING (term)").fetchnumpy()
+    termid = np.full(len(terms), -1, np.int64)
+    termid[known["i"]] = known["termid"]
+    new, old = np.flatnonzero(termid < 0), np.flatnonzero(termid >= 0)
+    top = con.execute(f"SELECT coalesce(max(termid), -1) FROM {s}.dict").fetchall()[0][0]
+    termid[new[pc.sort_indices(terms.take(pa.array(new))).to_numpy()]] = top + 1 + np.arange(len(new))
+    tables = {
+        "dict_new": pa.table({"termid": termid[new], "term": terms.take(pa.array(new)), "df": df[new]}),
+        "dict_more": pa.table({"termid": termid[old], "n": df[old]}),
+        "words_new": pa.table(
+            {"docid": doc.astype(np.int64) + first, "fieldid": field_id, "termid": termid.astype(np.int32)[word]}
+        ),
+        "docs_new": pa.table(
+            {"docid": docids, "name": fresh["article_id"], "len": np.bincount(doc, minlength=span)[docids - first]}
+        ),
+    }
+    with registered(con, **tables):
+        con.execute(f"INSERT INTO {s}.dict (termid, term, df) SELECT termid, term, df FROM dict_new")
+        con.execute(f"UPDATE {s}.dict SET df = dict.df + m.n FROM dict_more m WHERE dict.termid = m.termid")
+        con.execute(f"INSERT INTO {s}.terms (docid, fieldid, termid) SELECT docid, fieldid, termid FROM words_new")
+        con.execute(f"INSERT INTO {s}.docs (docid, name, len) SELECT docid, name, len FROM docs_new")
 
 
 @dataclass(frozen=True)
