@@ -142,14 +142,14 @@ def _add_to_index(con: duckdb.DuckDBPyConnection) -> int:
         """
     )
     added, first = con.execute("SELECT count(*), min(docid) FROM index_fresh").fetchall()[0]
-    fields = con.execute(f"SELECT fieldid, field FROM {s}.fields").fetchall()
-    for start in range(first or 0, (first or 0) + added, _INDEXED_AT_ONCE):  # a backlog a slice at a time
-        fresh = con.execute(
-            "SELECT docid, article_id, title, lede, body FROM index_fresh WHERE docid >= ? AND docid < ?",
-            [start, start + _INDEXED_AT_ONCE],
-        ).to_arrow_table()
-        _index_words(con, fresh, fields)
     if added:
+        fields = con.execute(f"SELECT fieldid, field FROM {s}.fields").fetchall()
+        for start in range(first, first + added, _INDEXED_AT_ONCE):  # a backlog a slice at a time
+            fresh = con.execute(
+                "SELECT docid, article_id, title, lede, body FROM index_fresh WHERE docid >= ? AND docid < ?",
+                [start, start + _INDEXED_AT_ONCE],
+            ).to_arrow_table()
+            _index_words(con, fresh, fields)
         con.execute(f"DELETE FROM {s}.stats")
         con.execute(f"INSERT INTO {s}.stats SELECT count(*), avg(len) FROM {s}.docs")
     con.execute("DROP TABLE index_fresh")
@@ -190,9 +190,10 @@ def _index_words(con: duckdb.DuckDBPyConnection, fresh: pa.Table, fields: list[t
     termid[known["i"]] = known["termid"]
     new, old = np.flatnonzero(termid < 0), np.flatnonzero(termid >= 0)
     top = con.execute(f"SELECT coalesce(max(termid), -1) FROM {s}.dict").fetchall()[0][0]
-    termid[new[pc.sort_indices(terms.take(pa.array(new))).to_numpy()]] = top + 1 + np.arange(len(new))
+    new_terms = terms.take(pa.array(new))
+    termid[new[pc.sort_indices(new_terms).to_numpy()]] = top + 1 + np.arange(len(new))
     tables = {
-        "dict_new": pa.table({"termid": termid[new], "term": terms.take(pa.array(new)), "df": df[new]}),
+        "dict_new": pa.table({"termid": termid[new], "term": new_terms, "df": df[new]}),
         "dict_more": pa.table({"termid": termid[old], "n": df[old]}),
         "words_new": pa.table(
             {"docid": doc.astype(np.int64) + first, "fieldid": field_id, "termid": termid.astype(np.int32)[word]}

@@ -276,6 +276,7 @@ def _stories_of(
 ) -> list[tuple[str, str, tuple[int, str], str | None, Times, int | None]]:
     """(article, its story, when the story was first seen, the story's canonical, what is known of when the
     story's members ran, the article's publication time) for stored articles."""
+    known = KNOWN_PUBLISHED.format(a="a.")
     with ids_pushed_down(con), registered(con, involved_ids=id_table(article_ids)):
         rows = con.execute(
             """
@@ -293,7 +294,7 @@ def _stories_of(
         SELECT mine.article_id, mine.story_id, firsts.first_seen, firsts.canonical, firsts.first_published,
             firsts.last_published, firsts.days, mine.published
         FROM mine JOIN firsts USING (story_id)
-        """.format(known=KNOWN_PUBLISHED.format(a="a."), day=DAY_OF_YEAR.format(known=KNOWN_PUBLISHED.format(a="a.")))
+        """.format(known=known, day=DAY_OF_YEAR.format(known=known))
         ).fetchall()
     times: dict[str, Times] = {}  # a story's, worked out once however many of its members are candidates
     for _, story, _, _, first, last, days, _ in rows:
